@@ -1,0 +1,43 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-autograd",
+    products: [
+        .library(name: "Autograd", targets: ["Autograd"]),
+        .executable(name: "tour", targets: ["tour"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - Public API
+
+        .target(
+            name: "Autograd",
+            dependencies: [
+                "CAutogradRuntime",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+
+        // MARK: - Implementation details
+
+        /// Thread-local grad mode and the FMA kernels that need per-function target attributes.
+        .target(name: "CAutogradRuntime"),
+
+        // MARK: - Tools
+
+        .executableTarget(name: "tour", dependencies: ["Autograd"], path: "Tools/tour"),
+
+        // MARK: - Unit test bundles
+
+        .testTarget(
+            name: "AutogradTests",
+            dependencies: ["Autograd"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

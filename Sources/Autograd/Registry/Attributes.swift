@@ -1,0 +1,151 @@
+/// The value of an op attribute, written as a literal: `["dims": [0], "keepdim": true]`.
+public enum AttributeValue: Sendable, Equatable, CustomStringConvertible,
+    ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByNilLiteral
+{
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+    case ints([Int])
+    /// Not given: the attribute takes its default.
+    case none
+
+    public init(integerLiteral value: Int) { self = .int(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: Int...) { self = .ints(elements) }
+    public init(nilLiteral: ()) { self = .none }
+
+    public var description: String {
+        switch self {
+        case .int(let v): "\(v)"
+        case .double(let v): "\(v)"
+        case .bool(let v): "\(v)"
+        case .ints(let v): Shape.describe(v)
+        case .none: "nil"
+        }
+    }
+
+    var typeName: String {
+        switch self {
+        case .int: "int"
+        case .double: "double"
+        case .bool: "bool"
+        case .ints: "int array"
+        case .none: "nil"
+        }
+    }
+}
+
+/// The type of an attribute an op declares.
+public enum AttributeType: String, Sendable {
+    case int, double, bool, ints
+
+    /// Converts a given value to this type, or nil when it does not fit.
+    /// An integer fits a double attribute, as a JSON `2` fits `exponent`.
+    func coerce(_ value: AttributeValue) -> AttributeValue? {
+        switch (self, value) {
+        case (.int, .int), (.double, .double), (.bool, .bool), (.ints, .ints): value
+        case (.double, .int(let v)): .double(Double(v))
+        default: nil
+        }
+    }
+}
+
+/// An attribute an op accepts: its name, type and default.
+public struct AttributeSpec: Sendable {
+    public let name: String
+    public let type: AttributeType
+    /// The value when the caller gives none; `.none` here means the attribute is
+    /// optional and absent (like `dims` of `sum`: all dims).
+    public let defaultValue: AttributeValue
+    /// Whether the caller must give a value.
+    public let isRequired: Bool
+
+    /// An attribute with a default; `.none` makes it optional with no value.
+    public init(_ name: String, _ type: AttributeType, default defaultValue: AttributeValue) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.isRequired = false
+    }
+
+    /// An attribute the caller must give.
+    public init(_ name: String, _ type: AttributeType) {
+        self.name = name
+        self.type = type
+        self.defaultValue = .none
+        self.isRequired = true
+    }
+}
+
+/// An op call's attributes, checked against the op's specs, with defaults filled in.
+public struct Attributes: Sendable {
+    let values: [String: AttributeValue]
+
+    init(_ values: [String: AttributeValue]) { self.values = values }
+
+    /// Checks `given` against `specs`: unknown names, wrong types and missing
+    /// required attributes are errors naming `op`.
+    init(resolving given: [String: AttributeValue], specs: [AttributeSpec], op: String) throws {
+        for name in given.keys where !specs.contains(where: { $0.name == name }) {
+            let known = specs.isEmpty ? "none" : specs.map(\.name).joined(separator: ", ")
+            throw AutogradError(.attribute, "\(op): unknown attribute '\(name)'; expected one of: \(known)")
+        }
+        var values: [String: AttributeValue] = [:]
+        for spec in specs {
+            let value = given[spec.name] ?? .none
+            if value == .none {
+                if spec.isRequired {
+                    throw AutogradError(.attribute, "\(op): missing required attribute '\(spec.name)' of type \(spec.type.rawValue)")
+                }
+                values[spec.name] = spec.defaultValue
+            } else if let coerced = spec.type.coerce(value) {
+                values[spec.name] = coerced
+            } else {
+                throw AutogradError(.attribute, """
+                    \(op): attribute '\(spec.name)' expects \(spec.type.rawValue), got \(value.typeName) \(value)
+                    """)
+            }
+        }
+        self.values = values
+    }
+
+    /// The raw value of an attribute; `.none` when absent.
+    public subscript(name: String) -> AttributeValue { values[name] ?? .none }
+
+    /// An integer attribute's value.
+    public func int(_ name: String) -> Int {
+        guard case .int(let v) = self[name] else { fatalError("attribute '\(name)' is not an int: \(self[name])") }
+        return v
+    }
+
+    /// A numeric attribute's value.
+    public func double(_ name: String) -> Double {
+        switch self[name] {
+        case .double(let v): return v
+        case .int(let v): return Double(v)
+        default: fatalError("attribute '\(name)' is not a number: \(self[name])")
+        }
+    }
+
+    /// An optional numeric attribute's value.
+    public func optionalDouble(_ name: String) -> Double? {
+        self[name] == .none ? nil : double(name)
+    }
+
+    /// A boolean attribute's value.
+    public func bool(_ name: String) -> Bool {
+        guard case .bool(let v) = self[name] else { fatalError("attribute '\(name)' is not a bool: \(self[name])") }
+        return v
+    }
+
+    /// An int-array attribute's value; nil when absent.
+    public func ints(_ name: String) -> [Int]? {
+        switch self[name] {
+        case .ints(let v): return v
+        case .none: return nil
+        default: fatalError("attribute '\(name)' is not an int array: \(self[name])")
+        }
+    }
+}
