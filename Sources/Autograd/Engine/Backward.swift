@@ -270,6 +270,29 @@ enum Engine {
             }
             grads[i] = fitted
         }
+        if createGraph && !def.supportsHigherOrder {
+            grads = try grads.map { try $0.map { try firstOrderOnly($0, node: node, context: context) } }
+        }
         return grads
+    }
+
+    /// Ties a gradient from a first-order-only backward (a C kernel, say) to what it was
+    /// computed from, through a node whose own backward throws: asking for a second
+    /// derivative then fails clearly instead of silently returning zero.
+    private static func firstOrderOnly(_ g: Tensor, node: Node, context: BackwardContext) throws -> Tensor {
+        let sources = [context.gradOutput] + node.savedInputs + (context.savedOutput.map { [$0] } ?? [])
+        guard sources.contains(where: \.requiresGrad) else { return g }
+        let name = node.op.definition.name, nodeName = node.name
+        let guardOp = Op(OpDefinition(
+            name: "\(name).backward", inputs: ["grad"] + sources.indices.map { "source\($0)" },
+            forward: .composite { $0.inputs[0] }, saves: [], gradFnName: "\(nodeName)Backward"
+        ) { _ in
+            throw AutogradError(.backward, """
+                \(name): its backward is first-order only, so it cannot be differentiated again \
+                (createGraph: true asked for a higher-order gradient through \(nodeName)); \
+                declare a backward for the backward to support it
+                """)
+        })
+        return try guardOp.call([g] + sources)
     }
 }

@@ -14,7 +14,7 @@ extension Tensor: CustomStringConvertible {
             : Self.render(values, shape: shape, dim: 0, base: 0, indent: indent + 1, formatter: formatter, summarize: summarize)
 
         var suffixes: [String] = []
-        if scalarCount == 0 && shape != [0] { suffixes.append("size=(\(shape.map(String.init).joined(separator: ", "))))") }
+        if scalarCount == 0 && shape != [0] { suffixes.append("size=(\(shape.map(String.init).joined(separator: ", ")))") }
         if dtype != .float32 { suffixes.append("dtype=torch.\(dtype.rawValue)") }
         if let gradFn { suffixes.append("grad_fn=<\(gradFn.name)>") } else if requiresGrad { suffixes.append("requires_grad=True") }
         // Suffixes wrap onto a new line past the line width, as PyTorch's _add_suffixes.
@@ -37,7 +37,7 @@ extension Tensor: CustomStringConvertible {
         let elided = summarize && size > 2 * edgeItems
         let indices = elided ? Array(0..<edgeItems) + [-1] + Array((size - edgeItems)..<size) : Array(0..<size)
         if dim == shape.count - 1 {
-            let items = indices.map { $0 < 0 ? "..." : formatter.format(values[base + $0]) }
+            let items = indices.map { $0 < 0 ? " ..." : formatter.format(values[base + $0]) }
             let perLine = Swift.max(1, (lineWidth - indent + 1) / (formatter.width + 2))
             let lines = stride(from: 0, to: items.count, by: perLine).map {
                 items[$0..<Swift.min($0 + perLine, items.count)].joined(separator: ", ")

@@ -1,0 +1,149 @@
+import Testing
+import Autograd
+
+/// A user adds a differentiable op from outside the module, in a few lines.
+let softplus = OpDefinition(
+    name: "test.softplus", inputs: ["x"],
+    attributes: [AttributeSpec("beta", .double, default: 1.0)],
+    elementwise: true,
+    forward: .composite { ctx in
+        let beta = ctx.attributes.double("beta")
+        return log(1 + exp(beta * ctx.inputs[0])) / beta
+    }
+) { ctx in
+    [ctx.gradOutput * sigmoid(ctx.attributes.double("beta") * ctx.inputs[0])]
+}
+
+@Suite("Registry")
+struct RegistryTests {
+    let registry: OpRegistry = {
+        let r = OpRegistry.withBuiltins()
+        try! r.register(softplus)
+        return r
+    }()
+
+    @Test("a user-registered op runs by name and trains")
+    func userOp() throws {
+        try? OpRegistry.shared.register(softplus)
+        let x = Tensor([0.0, 1.0], requiresGrad: true)
+        let y = try OpRegistry.shared.call("test.softplus", [x], attributes: ["beta": 2])
+        expectClose(y.scalars, [0.3465735902799726, 1.0634640055214863], atol: 1e-6, rtol: 1e-6, "softplus")
+        #expect(y.gradFn?.name == "SoftplusBackward0")
+        // Fit a so that softplus(a · x) matches a target made with a = 3.
+        let inputs = Tensor([-1.0, 0.5, 1.0, 2.0])
+        let target = try OpRegistry.shared.call("test.softplus", [3 * inputs])
+        let a = Tensor([1.0], requiresGrad: true)
+        for _ in 0..<300 {
+            let loss = mseLoss(try OpRegistry.shared.call("test.softplus", [a * inputs]), target)
+            try loss.backward()
+            withNoGrad {
+                a -= 0.5 * a.grad!
+                a.grad!.zero()
+            }
+        }
+        expectTensor(a, shape: [1], [3], atol: 1e-3, rtol: 0)
+    }
+
+    @Test("attributes written as literals, with defaults")
+    func attributes() throws {
+        let x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+        let s = try registry.call("sum", [x], attributes: ["dims": [0], "keepdim": true])
+        expectTensor(s, shape: [1, 2], [4, 6])
+        let all = try registry.call("sum", [x], attributes: ["dims": nil])
+        expectTensor(all, shape: [], [10])
+        let c = try registry.call("clamp", [x], attributes: ["min": 2, "max": 3.5])
+        expectTensor(c, shape: [2, 2], [2, 2, 3, 3.5])
+    }
+
+    @Test("registering a name twice is an error unless it replaces the op")
+    func duplicate() throws {
+        expectError(["'test.softplus' is already registered", "replaceExisting"]) { try registry.register(softplus) }
+        try registry.register(softplus, replaceExisting: true)
+        expectError(["'mul' is already registered"]) {
+            try registry.register(OpDefinition(name: "mul", inputs: ["a"], forward: .composite { $0.inputs[0] }, backward: nil))
+        }
+    }
+
+    @Test("registering several ops is all or nothing")
+    func atomic() {
+        let before = registry.opNames
+        let fresh = OpDefinition(name: "test.fresh", inputs: ["x"], forward: .composite { $0.inputs[0] }, backward: nil)
+        expectError(["'add' is already registered"]) {
+            try registry.register([fresh, OpDefinition(name: "add", inputs: ["x"], forward: .composite { $0.inputs[0] }, backward: nil)])
+        }
+        #expect(registry.opNames == before)
+        #expect(!registry.contains("test.fresh"))
+    }
+
+    @Test("errors name the op, the shapes, the dtypes and what was expected")
+    func errors() {
+        let a = Tensor([1.0, 2.0, 3.0]), b = Tensor([1.0, 2.0])
+        expectError(["unknown op 'nope'"]) { _ = try registry.call("nope", [a]) }
+        expectError(["mul: expected 2 inputs (a, b), got 1"]) { _ = try registry.call("mul", [a]) }
+        expectError(["add", "broadcast", "a [3]", "b [2]"]) { _ = try registry.call("add", [a, b]) }
+        expectError(["mul", "dtype", "float32", "float64"]) {
+            _ = try registry.call("mul", [a, Tensor([1.0, 2.0, 3.0], dtype: .float64)])
+        }
+        expectError(["sum: unknown attribute 'dim'", "dims, keepdim"]) { _ = try registry.call("sum", [a], attributes: ["dim": 0]) }
+        expectError(["sum: attribute 'keepdim' expects bool, got int 1"]) {
+            _ = try registry.call("sum", [a], attributes: ["keepdim": 1])
+        }
+        expectError(["pow_scalar: missing required attribute 'exponent'"]) { _ = try registry.call("pow_scalar", [a]) }
+        expectError(["matmul", "last dim of a (3)", "b (2)", "a [2, 3]", "b [2, 2]"]) {
+            _ = try registry.call("matmul", [Tensor.zeros([2, 3]), Tensor.zeros([2, 2])])
+        }
+        expectError(["reshape", "a shape of 3 elements", "[2, 2]"]) {
+            _ = try registry.call("reshape", [a], attributes: ["shape": [2, 2]])
+        }
+        expectError(["softmax", "dim in [-1, 0], got 3"]) { _ = try registry.call("softmax", [a], attributes: ["dim": 3]) }
+        expectError(["cross_entropy", "target 7.0 at row 0", "0..<3"]) {
+            _ = try registry.call("cross_entropy", [Tensor.zeros([1, 3]), Tensor([7.0])])
+        }
+    }
+
+    @Test("the Swift operators trap with the registry's message")
+    func operatorsTrap() async {
+        await #expect(processExitsWith: .failure) {
+            _ = Tensor([1.0, 2.0, 3.0]) + Tensor([1.0, 2.0])
+        }
+    }
+
+    @Test("a kernel override runs when its condition holds; the backward stays the op's")
+    func kernelOverride() throws {
+        let r = OpRegistry.withBuiltins()
+        let doubled = KernelOverride(dtype: .float64, source: "test", when: { inputs, _ in inputs[0].rank == 1 }) { ctx in
+            let out = Tensor.zeros(ctx.outputShape, dtype: .float64)
+            try out.copy(from: ctx.inputs[0] * 2)
+            return out
+        }
+        try r.register(kernel: doubled, forOp: "exp")
+        let x = Tensor([0.0, 1.0], dtype: .float64, requiresGrad: true)
+        let y = try r.call("exp", [x])
+        #expect(y.scalars == [0, 2])
+        #expect(try r.call("exp", [Tensor([[0.0]], dtype: .float64)]).scalars == [1])
+        #expect(try r.call("exp", [Tensor([0.0])]).scalars == [1], "the float32 kernel is untouched")
+        expectError(["'nope', which is not registered"]) { try r.register(kernel: doubled, forOp: "nope") }
+    }
+
+    @Test("an op without a kernel for a dtype says which it supports")
+    func missingDtype() throws {
+        let r = OpRegistry()
+        try r.register(OpDefinition(name: "only64", inputs: ["x"], forward: [.float64: { $0.inputs[0] }], backward: nil))
+        expectError(["only64: no float32 kernel", "supports float64"]) { _ = try r.call("only64", [Tensor([1.0])]) }
+    }
+
+    @Test("a first-order-only backward refuses a second derivative clearly")
+    func firstOrderOnly() throws {
+        let r = OpRegistry.withBuiltins()
+        try r.register(OpDefinition(
+            name: "test.cube", inputs: ["x"], elementwise: true, forward: .composite { $0.inputs[0] ** 3 },
+            supportsHigherOrder: false
+        ) { ctx in
+            [withNoGrad { ctx.gradOutput * 3 * ctx.inputs[0] ** 2 }]
+        })
+        let x = Tensor([2.0], requiresGrad: true)
+        let first = try grad(of: [try r.call("test.cube", [x])], wrt: [x], createGraph: true)[0]!
+        #expect(first.scalars == [12])
+        expectError(["test.cube", "first-order only", "CubeBackward0"]) { _ = try grad(of: [first], wrt: [x]) }
+    }
+}
