@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "Autograd", targets: ["Autograd"]),
         .executable(name: "tour", targets: ["tour"]),
+        .executable(name: "bench", targets: ["bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -30,6 +31,11 @@ let package = Package(
         // MARK: - Tools
 
         .executableTarget(name: "tour", dependencies: ["Autograd"], path: "Tools/tour"),
+        .executableTarget(
+            name: "bench",
+            dependencies: ["Autograd", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/bench"
+        ),
 
         // MARK: - Unit test bundles
 
