@@ -157,8 +157,8 @@ enum Engine {
                 stack.append(root)
             }
             while let node = stack.popLast() {
-                for edge in node.nextFunctions {
-                    guard case .node(let next) = edge else { continue }
+                for input in node.inputs {
+                    guard case .node(let next) = input.edge else { continue }
                     if next.visitMark != mark {
                         next.visitMark = mark
                         next.dependencies = 1
@@ -178,7 +178,7 @@ enum Engine {
             while let node = ready.popLast() {
                 let gradOutput = node.pendingGrad
                 node.pendingGrad = nil
-                var grads: [Tensor?] = Array(repeating: nil, count: node.nextFunctions.count)
+                var grads: [Tensor?] = Array(repeating: nil, count: node.inputs.count)
                 if let gradOutput {
                     if let slot = nodeSlots[ObjectIdentifier(node)] {
                         captured[slot] = gradOutput
@@ -189,8 +189,8 @@ enum Engine {
                     grads = try Engine.apply(node, gradOutput: gradOutput, createGraph: createGraph)
                     if !retainGraph { node.release() }
                 }
-                for (i, edge) in node.nextFunctions.enumerated() {
-                    switch edge {
+                for (i, input) in node.inputs.enumerated() {
+                    switch input.edge {
                     case .node(let next):
                         if let g = grads[i] {
                             next.pendingGrad = next.pendingGrad.map { $0 + g } ?? g
@@ -210,21 +210,33 @@ enum Engine {
     /// Calls a node's backward rule and checks what it returns.
     static func apply(_ node: Node, gradOutput: Tensor, createGraph: Bool) throws -> [Tensor?] {
         let def = node.op.definition
-        guard let rule = def.backward else { return node.nextFunctions.map { _ in nil } }
-        if node.isReleased && !def.saves.isEmpty {
+        guard let rule = def.backward else { return node.inputs.map { _ in nil } }
+        if node.isReleased {
             throw AutogradError(.graph, """
                 \(node.name) (op \(def.name)): trying to backward through the graph a second time, \
                 or to read saved tensors after they were freed. Saved tensors are freed by backward() \
                 and grad(of:wrt:); pass retainGraph: true to backward through the graph again
                 """)
         }
-        for (i, t) in node.savedInputs.enumerated() where t.storage.version != node.savedInputVersions[i] {
-            throw AutogradError(.inPlace, """
-                one of the tensors needed for gradient computation has been modified by an in-place \
-                operation: input \(i) (\(def.inputs[i])) of \(def.name), a \(t.dtype) tensor of shape \
-                \(Shape.describe(t.shape)), is at version \(t.storage.version); expected version \
-                \(node.savedInputVersions[i]) (needed by \(node.name))
-                """)
+        var savedInputs: [Tensor] = []
+        if !node.isReleased && node.inputs.contains(where: { $0.saved != nil }) {
+            savedInputs.reserveCapacity(node.inputs.count)
+            for (i, input) in node.inputs.enumerated() {
+                guard let t = input.saved else {
+                    // Not saved because nothing reads it: a placeholder keeps the indices.
+                    savedInputs.append(Tensor(uninitializedShape: [0], dtype: gradOutput.dtype))
+                    continue
+                }
+                if t.storage.version != input.version {
+                    throw AutogradError(.inPlace, """
+                        one of the tensors needed for gradient computation has been modified by an in-place \
+                        operation: input \(i) (\(def.inputs[i])) of \(def.name), a \(t.dtype) tensor of shape \
+                        \(Shape.describe(t.shape)), is at version \(t.storage.version); expected version \
+                        \(input.version) (needed by \(node.name))
+                        """)
+                }
+                savedInputs.append(t)
+            }
         }
         var output = node.savedOutput
         if let saved = output {
@@ -241,14 +253,14 @@ enum Engine {
             }
         }
         let context = BackwardContext(
-            op: def.name, attributes: node.attributes, gradOutput: gradOutput, inputShapes: node.inputShapes,
-            needsInputGrad: node.nextFunctions.map { if case .none = $0 { false } else { true } },
-            savedInputs: node.savedInputs, savedOutput: output)
+            op: def.name, attributes: node.attributes, gradOutput: gradOutput, inputShapes: node.inputs.map(\.shape),
+            needsInputGrad: node.inputs.map { if case .none = $0.edge { false } else { true } },
+            savedInputs: savedInputs, savedOutput: output)
         var grads = try rule(context)
-        guard grads.count == node.inputShapes.count else {
+        guard grads.count == node.inputs.count else {
             throw AutogradError(.backward, """
                 \(node.name) (op \(def.name)): the backward rule returned \(grads.count) gradients, \
-                expected \(node.inputShapes.count), one per input
+                expected \(node.inputs.count), one per input
                 """)
         }
         for i in grads.indices {
@@ -256,7 +268,7 @@ enum Engine {
                 grads[i] = nil
                 continue
             }
-            let shape = node.inputShapes[i]
+            let shape = node.inputs[i].shape
             var fitted = g
             if g.shape != shape, def.isElementwise, Shape.broadcast(shape, g.shape) == g.shape {
                 fitted = try g.summed(toShape: shape)
@@ -280,7 +292,7 @@ enum Engine {
     /// computed from, through a node whose own backward throws: asking for a second
     /// derivative then fails clearly instead of silently returning zero.
     private static func firstOrderOnly(_ g: Tensor, node: Node, context: BackwardContext) throws -> Tensor {
-        let sources = [context.gradOutput] + node.savedInputs + (context.savedOutput.map { [$0] } ?? [])
+        let sources = [context.gradOutput] + node.inputs.compactMap(\.saved) + (context.savedOutput.map { [$0] } ?? [])
         guard sources.contains(where: \.requiresGrad) else { return g }
         let name = node.op.definition.name, nodeName = node.name
         let guardOp = Op(OpDefinition(

@@ -14,16 +14,23 @@ public enum GradientEdge {
 /// input. It never holds its own output strongly: the output is saved as a
 /// history-free alias, so graphs free themselves when their last tensor goes.
 public final class Node {
+    /// What a node keeps of one input: where its gradient goes, its shape, and
+    /// the tensor itself when the backward rule reads it.
+    struct Input {
+        var edge: GradientEdge
+        let shape: [Int]
+        var saved: Tensor?
+        var version: Int
+    }
+
     /// The name PyTorch shows, such as `MulBackward0`.
     public var name: String { op.definition.gradFnName }
     /// Where each input's gradient goes, in input order.
-    public internal(set) var nextFunctions: [GradientEdge]
+    public var nextFunctions: [GradientEdge] { inputs.map(\.edge) }
 
     let op: Op
     let attributes: Attributes
-    let inputShapes: [[Int]]
-    var savedInputs: [Tensor] = []
-    var savedInputVersions: [Int] = []
+    var inputs: [Input]
     var savedOutput: Tensor?
     var savedOutputVersion = 0
     /// Set once backward has freed the saved tensors.
@@ -35,20 +42,19 @@ public final class Node {
     var dependencies = 0
     var visitMark = 0
 
-    init(op: Op, attributes: Attributes, inputs: [Tensor], output: Tensor) {
+    init(op: Op, attributes: Attributes, inputs tensors: [Tensor], output: Tensor) {
         self.op = op
         self.attributes = attributes
         let def = op.definition
-        inputShapes = inputs.map(\.shape)
-        nextFunctions = inputs.indices.map { i in
-            let input = inputs[i]
-            guard def.isDifferentiable(input: i), input.requiresGrad else { return .none }
-            if let node = input.gradFn { return .node(node) }
-            return .accumulateGrad(input)
-        }
-        if def.saves.contains(.inputs) {
-            savedInputs = inputs
-            savedInputVersions = inputs.map(\.storage.version)
+        let needsGrad = tensors.indices.map { def.isDifferentiable(input: $0) && tensors[$0].requiresGrad }
+        let gradients = needsGrad.lazy.filter { $0 }.count
+        inputs = tensors.indices.map { i in
+            let tensor = tensors[i]
+            let edge: GradientEdge = !needsGrad[i] ? .none
+                : tensor.gradFn.map { .node($0) } ?? .accumulateGrad(tensor)
+            let saved = def.saves.contains(.inputs)
+                || (def.saves.contains(.otherInputs) && gradients > (needsGrad[i] ? 1 : 0))
+            return Input(edge: edge, shape: tensor.shape, saved: saved ? tensor : nil, version: tensor.storage.version)
         }
         if def.saves.contains(.output) {
             savedOutput = output.detach()
@@ -56,10 +62,11 @@ public final class Node {
         }
     }
 
-    /// Frees what backward no longer needs.
+    /// Frees what backward no longer needs; a later backward through a node that
+    /// had saved tensors then throws.
     func release() {
-        isReleased = true
-        savedInputs = []
+        isReleased = savedOutput != nil || inputs.contains { $0.saved != nil }
+        for i in inputs.indices { inputs[i].saved = nil }
         savedOutput = nil
     }
 
@@ -67,22 +74,24 @@ public final class Node {
     /// so a chain of a million nodes cannot overflow the stack.
     deinit {
         var stack: [Node] = []
-        Node.detachChildren(&nextFunctions, &savedInputs, into: &stack)
+        Node.detachChildren(&inputs, into: &stack)
         while var node = stack.popLast() {
             if isKnownUniquelyReferenced(&node) {
-                Node.detachChildren(&node.nextFunctions, &node.savedInputs, into: &stack)
+                Node.detachChildren(&node.inputs, into: &stack)
             }
         }
     }
 
-    private static func detachChildren(_ edges: inout [GradientEdge], _ saved: inout [Tensor], into stack: inout [Node]) {
-        while let edge = edges.popLast() {
-            if case .node(let n) = edge { stack.append(n) }
-        }
-        while var tensor = saved.popLast() {
-            if isKnownUniquelyReferenced(&tensor), let n = tensor.gradFn {
-                tensor.gradFn = nil
-                stack.append(n)
+    private static func detachChildren(_ inputs: inout [Input], into stack: inout [Node]) {
+        while var input = inputs.popLast() {
+            if case .node(let n) = input.edge { stack.append(n) }
+            input.edge = .none
+            if var tensor = input.saved {
+                input.saved = nil
+                if isKnownUniquelyReferenced(&tensor), let n = tensor.gradFn {
+                    tensor.gradFn = nil
+                    stack.append(n)
+                }
             }
         }
     }

@@ -10,7 +10,7 @@ extension BuiltinOps {
             [ctx.gradOutput, -ctx.gradOutput]
         },
         OpDefinition(name: "mul", inputs: ["a", "b"], elementwise: true,
-                     forward: ElementwiseKernels.binary(Mul.self)) { ctx in
+                     forward: ElementwiseKernels.binary(Mul.self), saves: .otherInputs) { ctx in
             let (a, b, g) = (ctx.inputs[0], ctx.inputs[1], ctx.gradOutput)
             return [ctx.needsInputGrad[0] ? g * b : nil, ctx.needsInputGrad[1] ? g * a : nil]
         },

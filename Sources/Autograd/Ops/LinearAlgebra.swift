@@ -2,15 +2,15 @@
 extension BuiltinOps {
     static let linearAlgebra: [OpDefinition] = [
         OpDefinition(name: "matmul", inputs: ["a", "b"], outputShape: matmulShape, forward: matmulKernels,
-                     gradFnName: "MmBackward0", backward: matmulBackward),
+                     saves: .otherInputs, gradFnName: "MmBackward0", backward: matmulBackward),
         OpDefinition(name: "linear", inputs: ["x", "weight", "bias"], outputShape: linearShape,
                      forward: .composite { ctx in
                          let (x, w, b) = (ctx.inputs[0], ctx.inputs[1], ctx.inputs[2])
                          return Autograd.matmul(x, w.transposed(0, 1)) + b
                      },
-                     gradFnName: "AddmmBackward0") { ctx in
+                     saves: .otherInputs, gradFnName: "AddmmBackward0") { ctx in
             let (x, w, g) = (ctx.inputs[0], ctx.inputs[1], ctx.gradOutput)
-            let outFeatures = w.shape[0], inFeatures = w.shape[1]
+            let outFeatures = ctx.inputShapes[1][0], inFeatures = ctx.inputShapes[1][1]
             let rows = g.reshaped([-1, outFeatures])
             return [
                 ctx.needsInputGrad[0] ? Autograd.matmul(g, w) : nil,
@@ -79,20 +79,26 @@ extension BuiltinOps {
     /// grad_a = g · bᵀ and grad_b = aᵀ · g, with 1-D operands lifted to matrices and
     /// broadcast batch dims summed back.
     static let matmulBackward: BackwardRule = { ctx in
+        // Only the operand the other's gradient needs is saved: read shapes from inputShapes.
         let (a, b, g) = (ctx.inputs[0], ctx.inputs[1], ctx.gradOutput)
-        if a.rank == 1 && b.rank == 1 { return [g * b, g * a] }
-        let a2 = a.rank == 1 ? a.reshaped([1, a.shape[0]]) : a
-        let b2 = b.rank == 1 ? b.reshaped([b.shape[0], 1]) : b
+        let (aShape, bShape) = (ctx.inputShapes[0], ctx.inputShapes[1])
+        if aShape.count == 1 && bShape.count == 1 {
+            return [ctx.needsInputGrad[0] ? g * b : nil, ctx.needsInputGrad[1] ? g * a : nil]
+        }
+        let a2Shape = aShape.count == 1 ? [1] + aShape : aShape
+        let b2Shape = bShape.count == 1 ? bShape + [1] : bShape
         var gShape = g.shape
-        if a.rank == 1 { gShape.insert(1, at: gShape.count - 1) }
-        if b.rank == 1 { gShape.append(1) }
+        if aShape.count == 1 { gShape.insert(1, at: gShape.count - 1) }
+        if bShape.count == 1 { gShape.append(1) }
         let g2 = g.reshaped(gShape)
         var grads: [Tensor?] = [nil, nil]
         if ctx.needsInputGrad[0] {
-            grads[0] = try Autograd.matmul(g2, b2.transposed(-1, -2)).summed(toShape: a2.shape).reshaped(a.shape)
+            let b2 = b.reshaped(b2Shape)
+            grads[0] = try Autograd.matmul(g2, b2.transposed(-1, -2)).summed(toShape: a2Shape).reshaped(aShape)
         }
         if ctx.needsInputGrad[1] {
-            grads[1] = try Autograd.matmul(a2.transposed(-1, -2), g2).summed(toShape: b2.shape).reshaped(b.shape)
+            let a2 = a.reshaped(a2Shape)
+            grads[1] = try Autograd.matmul(a2.transposed(-1, -2), g2).summed(toShape: b2Shape).reshaped(bShape)
         }
         return grads
     }

@@ -99,6 +99,9 @@ public struct SavedTensors: OptionSet, Sendable {
     public static let inputs = SavedTensors(rawValue: 1)
     /// The output (saved without a reference cycle back to its node).
     public static let output = SavedTensors(rawValue: 2)
+    /// Each input, but only while another input needs a gradient: for ops such as
+    /// `mul` and `matmul`, whose gradient for one input reads only the others.
+    public static let otherInputs = SavedTensors(rawValue: 4)
 }
 
 extension Dictionary where Key == DType, Value == Kernel {
@@ -140,9 +143,10 @@ public struct BackwardContext {
     let savedInputs: [Tensor]
     let savedOutput: Tensor?
 
-    /// The inputs as the op received them (the op must save `.inputs`).
+    /// The inputs as the op received them (the op must save `.inputs`, or
+    /// `.otherInputs` for the inputs other than those that need a gradient).
     public var inputs: [Tensor] {
-        precondition(!savedInputs.isEmpty || inputShapes.isEmpty, "\(op): the backward rule reads inputs, but the op does not save .inputs")
+        precondition(!savedInputs.isEmpty || inputShapes.isEmpty, "\(op): the backward rule reads inputs, but the op does not save them")
         return savedInputs
     }
 

@@ -10,7 +10,9 @@ enum Shape {
 
     /// Row-major strides, in elements.
     static func contiguousStrides(_ shape: [Int]) -> [Int] {
+        // Shared constants for the common small ranks: no allocation per tensor.
         if shape.isEmpty { return [] }
+        if shape.count == 1 { return unitStride }
         var strides = [Int](repeating: 1, count: shape.count)
         var step = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {
@@ -22,8 +24,11 @@ enum Shape {
 
     /// NumPy broadcasting: shapes align from the right; a 1 or a missing dim stretches.
     /// Returns nil when two dims differ and neither is 1.
+    private static let unitStride = [1]
+
     static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
-        if a == b { return a }
+        if a == b || b.isEmpty { return a }
+        if a.isEmpty { return b }
         let n = Swift.max(a.count, b.count)
         var result = [Int](repeating: 1, count: n)
         for i in 0..<n {
