@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""The benchmark workloads of Tools/bench, in PyTorch eager, printing the same JSON keys.
+
+Usage: python3 Tools/bench/pytorch_bench.py [--quick] [--threads N] [--digits PATH]
+"""
+import argparse
+import gzip
+import json
+import resource
+import statistics
+import time
+
+import torch
+
+
+def median_time(fn, runs, warmup=1):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(max(runs, 1)):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def rss_bytes():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def w1(runs):
+    x = torch.tensor([1.0], requires_grad=True)
+
+    def chain():
+        y = x
+        for i in range(100):
+            y = y * 1.0001 if i % 2 == 0 else y + 0.0001
+        return y.sum()
+
+    fwd = median_time(lambda: chain(), runs * 10)
+    both = median_time(lambda: chain().backward(), runs * 10)
+    return {"W1_fwd_us_per_op": fwd / 100 * 1e6, "W1_fwd_bwd_us_per_op": both / 100 * 1e6}
+
+
+def w2(runs):
+    g = torch.Generator().manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    x = torch.randn(128, 784, generator=g)
+    y = torch.randint(0, 10, (128,), generator=g)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return {"W2_ms_per_step": median_time(step, runs * 4, warmup=3) * 1e3}
+
+
+def w3(runs):
+    out = {}
+    for n, dtype, key in [(256, torch.float32, "W3_f32_256_gflops"), (512, torch.float32, "W3_f32_512_gflops"),
+                          (1024, torch.float32, "W3_f32_1024_gflops"), (512, torch.float64, "W3_f64_512_gflops")]:
+        a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+        t = median_time(lambda: torch.matmul(a, b), 3 if n >= 1024 else 7)
+        out[key] = 2 * n ** 3 / t / 1e9
+    return out
+
+
+def w4(runs):
+    n = 4 << 20
+    x = torch.randn(n)
+    a = torch.randn(n, requires_grad=True)
+    b = torch.randn(n, requires_grad=True)
+
+    def fwd():
+        with torch.no_grad():
+            (x * a + b).sum()
+
+    def both():
+        (x * a + b).sum().backward()
+        a.grad = None
+        b.grad = None
+
+    f = median_time(fwd, runs)
+    return {"W4_fwd_ms": f * 1e3, "W4_fwd_bwd_ms": median_time(both, runs) * 1e3, "W4_fwd_GBps": 7 * 4 * n / f / 1e9}
+
+
+def w5(quick):
+    count = 100_000 if quick else 1_000_000
+    before = rss_bytes()
+    start = time.perf_counter()
+    x = torch.tensor([1.0], requires_grad=True)
+    y = x
+    for i in range(count):
+        y = y * 1.000001 if i % 2 == 0 else y + 0.000001
+    per_node = (rss_bytes() - before) / count
+    y.backward()
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {"W5_1m_s": seconds * 1_000_000 / count, "W5_bytes_per_node": per_node, "W5_peak_rss_MB": peak / 1e6}
+
+
+def w6(quick):
+    xs = torch.tensor([[1.0], [2.0], [3.0], [4.0]])
+    ys = torch.tensor([[2.0], [4.0], [6.0], [8.0]])
+    w = torch.tensor([[1.5]], requires_grad=True)
+    b = torch.tensor([[0.5]], requires_grad=True)
+    steps = 2_000 if quick else 10_000
+    rss1000 = 0
+    start = time.perf_counter()
+    for step in range(1, steps + 1):
+        loss = ((xs @ w + b - ys) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= 0.01 * w.grad
+            b -= 0.01 * b.grad
+            w.grad.zero_()
+            b.grad.zero_()
+        if step == 1000:
+            rss1000 = rss_bytes()
+    seconds = time.perf_counter() - start
+    return {"W6_us_per_step": seconds / steps * 1e6, "W6_rss_growth_MB": (rss_bytes() - rss1000) / 1e6}
+
+
+def w7(path, epochs):
+    """train-digits' defaults: MLP 64-128-10, Adam 1e-3, batch 32, 1,437/360 split after a seeded shuffle."""
+    with gzip.open(path, "rt") as f:
+        rows = [[float(v) for v in line.split(",")] for line in f if line.strip()]
+    data = torch.tensor(rows)
+    g = torch.Generator().manual_seed(0)
+    order = torch.randperm(len(rows), generator=g)
+    data = data[order]
+    x, y = data[:, :64] / 16.0, data[:, 64].long()
+    xtr, ytr, xte, yte = x[:1437], y[:1437], x[1437:], y[1437:]
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        perm = torch.randperm(len(xtr), generator=g)
+        for i in range(0, len(xtr), 32):
+            idx = perm[i:i + 32]
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(xtr[idx]), ytr[idx]).backward()
+            opt.step()
+    seconds = time.perf_counter() - start
+    with torch.no_grad():
+        acc = (model(xte).argmax(1) == yte).float().mean().item()
+    return {"W7_train_s": seconds, "W7_test_acc": acc}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--digits", help="path to digits.csv.gz for W7")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    runs = 3 if args.quick else 15
+    figures = {}
+    figures.update(w1(runs))
+    figures.update(w2(runs))
+    figures.update(w3(runs))
+    figures.update(w4(runs))
+    figures.update(w6(args.quick))
+    if args.digits:
+        figures.update(w7(args.digits, 3 if args.quick else 30))
+    figures.update(w5(args.quick))
+    figures["threads"] = args.threads
+    figures["torch_version"] = torch.__version__
+    print(json.dumps(figures, indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
