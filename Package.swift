@@ -34,7 +34,8 @@ let package = Package(
         .executableTarget(
             name: "bench",
             dependencies: ["Autograd", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Tools/bench"
+            path: "Tools/bench",
+            exclude: ["pytorch_bench.py", "compare.py"]
         ),
 
         // MARK: - Unit test bundles

@@ -30,7 +30,19 @@ enum ReductionKernels {
         if x.scalarCount == 0 { return }
         if dims.count >= x.rank {
             let source = x.contiguousData()
-            o.pointee = T(sum(source.pointer(T.self), count: source.scalarCount))
+            let p = source.pointer(T.self)
+            // One partial sum per chunk, added in chunk order: the result does not depend on timing.
+            let n = source.scalarCount, pieces = Parallel.chunks(for: n)
+            let step = (n + pieces - 1) / pieces
+            var partials = [Double](repeating: 0, count: pieces)
+            partials.withUnsafeMutableBufferPointer { partial in
+                let slots = partial.baseAddress!
+                Parallel.forEach(pieces) { i in
+                    let start = i * step
+                    slots[i] = sum(p + start, count: Swift.max(0, Swift.min(n, start + step) - start))
+                }
+            }
+            o.pointee = T(partials.reduce(0, +))
             return
         }
         let keptShape = x.shape.enumerated().map { dims.contains($0.offset) ? 1 : $0.element }
