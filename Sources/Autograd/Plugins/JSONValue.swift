@@ -35,11 +35,25 @@ enum JSONValue: Decodable, Sendable {
     static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch let DecodingError.dataCorrupted(context) {
-            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw JSONSyntaxError(message: detail ?? context.debugDescription)
         } catch {
-            throw JSONSyntaxError(message: "\(error)")
+            throw JSONSyntaxError(message: syntaxErrorDescription(bytes) ?? "\(error)")
+        }
+    }
+
+    /// JSONDecoder says only "not valid JSON"; JSONSerialization says where
+    /// ("Invalid value around character 53."), which becomes a line and column.
+    private static func syntaxErrorDescription(_ bytes: [UInt8]) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            guard let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else { return nil }
+            guard let range = detail.range(of: #"character (\d+)"#, options: .regularExpression),
+                  let offset = Int(detail[range].dropFirst("character ".count)) else { return detail }
+            let before = bytes.prefix(offset)
+            let line = before.count(where: { $0 == UInt8(ascii: "\n") }) + 1
+            let column = offset - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+            return "\(detail) (line \(line), column \(column))"
         }
     }
 

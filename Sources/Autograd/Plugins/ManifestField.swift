@@ -7,7 +7,7 @@ struct ManifestField {
     let diagnostics: PluginDiagnostics
 
     func error(_ message: String) -> AutogradError {
-        diagnostics.error(message, op: op, field: path)
+        diagnostics.error(message, op: op, field: path.isEmpty ? nil : path)
     }
 
     /// The same field, attributed to `op` in later messages.
