@@ -10,10 +10,16 @@ import Synchronization
 /// ```
 public final class OpRegistry: Sendable {
     private let ops = Mutex<[String: Op]>([:])
+    /// The plugins loaded so far, by resolved file: a second load of one returns the first's result.
+    let loadedPlugins = Mutex<[String: LoadedPlugin]>([:])
 
     /// The registry the Tensor API dispatches through: the built-in ops, plus the
     /// OpenBLAS matmul kernels when the system has OpenBLAS.
-    public static let shared = OpRegistry.withBuiltins()
+    public static let shared: OpRegistry = {
+        let registry = OpRegistry.withBuiltins()
+        registry.loadDefaultBinding()
+        return registry
+    }()
 
     /// An empty registry.
     public init() {}

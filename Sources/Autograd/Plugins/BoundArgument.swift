@@ -1,0 +1,88 @@
+/// One argument of a bound call: a term whose tensor names are resolved to slots.
+struct BoundArgument: Sendable {
+    enum Source: Sendable {
+        case pointer(slot: Int)
+        case numel(slot: Int)
+        case dim(slot: Int, Int)
+        case ndim(slot: Int)
+        case leadingDimension(slot: Int)
+        case cblasTranspose(slot: Int)
+        case attribute(String)
+        case integer(Int)
+        case real(Double)
+    }
+
+    let type: ArgumentType
+    let source: Source
+    /// The term as written, for errors.
+    let text: String
+
+    /// Stores this argument's value, in its C type, at `slot` (8 bytes).
+    @inline(__always)
+    func write(to slot: UnsafeMutableRawPointer, tensors: [Tensor], attributes: Attributes, label: String) throws {
+        switch source {
+        case .pointer(let i):
+            slot.storeBytes(of: tensors[i].unsafeRawPointer, as: UnsafeMutableRawPointer.self)
+        case .numel(let i):
+            try storeInteger(tensors[i].scalarCount, at: slot, label: label)
+        case .dim(let i, let d):
+            let t = tensors[i]
+            guard t.rank > 0, let dim = Shape.normalize(dim: d, rank: t.rank) else {
+                throw AutogradError(.plugin, "\(label): argument '\(text)': the tensor has shape \(Shape.describe(t.shape)), which has no dim \(d)")
+            }
+            try storeInteger(t.shape[dim], at: slot, label: label)
+        case .ndim(let i):
+            try storeInteger(tensors[i].rank, at: slot, label: label)
+        case .leadingDimension(let i):
+            try storeInteger(try layout(tensors[i], label: label).leadingDimension, at: slot, label: label)
+        case .cblasTranspose(let i):
+            // CblasNoTrans and CblasTrans of cblas.h.
+            try storeInteger(try layout(tensors[i], label: label).isTransposed ? 112 : 111, at: slot, label: label)
+        case .attribute(let name):
+            switch attributes[name] {
+            case .int(let v): try storeInteger(v, at: slot, label: label)
+            case .bool(let v): try storeInteger(v ? 1 : 0, at: slot, label: label)
+            case .double(let v): storeReal(v, at: slot)
+            case .ints, .none:
+                throw AutogradError(.plugin, "\(label): argument '\(text)': attribute '\(name)' has no value")
+            }
+        case .integer(let v):
+            try storeInteger(v, at: slot, label: label)
+        case .real(let v):
+            storeReal(v, at: slot)
+        }
+    }
+
+    private func layout(_ t: Tensor, label: String) throws -> MatrixLayout {
+        guard let layout = MatrixLayout(t) else {
+            throw AutogradError(.plugin, """
+                \(label): argument '\(text)' needs a 2-D tensor; got shape \(Shape.describe(t.shape))
+                """)
+        }
+        return layout
+    }
+
+    @inline(__always)
+    private func storeInteger(_ v: Int, at slot: UnsafeMutableRawPointer, label: String) throws {
+        switch type {
+        case .i32:
+            guard let narrow = Int32(exactly: v) else {
+                throw AutogradError(.plugin, "\(label): argument '\(text)' is \(v), which does not fit in i32")
+            }
+            slot.storeBytes(of: narrow, as: Int32.self)
+        case .i64: slot.storeBytes(of: Int64(v), as: Int64.self)
+        case .f32: slot.storeBytes(of: Float(v), as: Float.self)
+        case .f64: slot.storeBytes(of: Double(v), as: Double.self)
+        case .ptr: preconditionFailure("binding admits only tensors as ptr arguments")
+        }
+    }
+
+    @inline(__always)
+    private func storeReal(_ v: Double, at slot: UnsafeMutableRawPointer) {
+        switch type {
+        case .f32: slot.storeBytes(of: Float(v), as: Float.self)
+        case .f64: slot.storeBytes(of: v, as: Double.self)
+        case .i32, .i64, .ptr: preconditionFailure("binding admits real values only as f32 and f64 arguments")
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import CAutogradPlugin
+
+/// A kernel call ready to run: the prepared libffi interface and, per argument,
+/// how to compute its value from the call's tensors and attributes.
+///
+/// Tensors are passed by slot: the op's inputs first, then `out`, `grad_out`
+/// and the gradient buffer the call fills (see `TensorSlots`).
+final class BoundCall: Sendable {
+    let ffi: FFICall
+    let arguments: [BoundArgument]
+    /// Per tensor slot, whether the call reads its layout (`ld`, `cblas_trans`)
+    /// and so takes a BLAS-compatible strided view as is instead of a contiguous copy.
+    let takesStridedMatrix: [Bool]
+    /// `act.softplus: float32 forward kernel act_softplus_f32 of plugin x.so`, for errors.
+    let label: String
+    let library: PluginLibrary
+
+    init(ffi: FFICall, arguments: [BoundArgument], takesStridedMatrix: [Bool], label: String, library: PluginLibrary) {
+        self.ffi = ffi
+        self.arguments = arguments
+        self.takesStridedMatrix = takesStridedMatrix
+        self.label = label
+        self.library = library
+    }
+
+    /// `tensor` as the kernel may read it: contiguous, or a BLAS-layout matrix where allowed.
+    @inline(__always)
+    func prepared(_ tensor: Tensor, slot: Int) -> Tensor {
+        if slot < takesStridedMatrix.count, takesStridedMatrix[slot], MatrixLayout(tensor) != nil { return tensor }
+        return tensor.contiguousData()
+    }
+
+    /// Computes every argument, makes the one `ffi_call`, and turns a non-zero status into an error.
+    func invoke(_ tensors: [Tensor], attributes: Attributes) throws {
+        let count = Swift.max(arguments.count, 1)
+        let status: Int32 = try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { slots in
+            try withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: count) { values in
+                let base = UnsafeMutableRawPointer(slots.baseAddress!)
+                for i in arguments.indices {
+                    let slot = base + i &* 8
+                    try arguments[i].write(to: slot, tensors: tensors, attributes: attributes, label: label)
+                    values[i] = slot
+                }
+                return withExtendedLifetime(tensors) { ffi.call(values.baseAddress!) }
+            }
+        }
+        if status != 0 {
+            let name = String(cString: autograd_plugin_status_name(status))
+            let message = library.lastError().map { ": \($0)" } ?? " (the plugin exports no autograd_plugin_last_error)"
+            throw AutogradError(.plugin, "\(label) returned status \(status) (\(name))\(message)")
+        }
+    }
+}
+
+/// Where each tensor sits in a call's tensor list.
+struct TensorSlots {
+    let inputs: [String]
+
+    var out: Int { inputs.count }
+    var gradOut: Int { inputs.count + 1 }
+    var gradBuffer: Int { inputs.count + 2 }
+    var count: Int { inputs.count + 3 }
+}
+
+/// How a 2-D tensor lies in memory as BLAS sees it: row-major with a leading
+/// dimension, or the transpose of such a matrix. Nil for any other layout.
+struct MatrixLayout {
+    let isTransposed: Bool
+    let leadingDimension: Int
+
+    init?(_ t: Tensor) {
+        guard t.rank == 2 else { return nil }
+        let (rows, cols) = (t.shape[0], t.shape[1])
+        let (rowStride, colStride) = (t.strides[0], t.strides[1])
+        // Strides of size-1 dims are arbitrary; BLAS wants ld >= max(1, stored row length).
+        if (cols <= 1 || colStride == 1) && (rows <= 1 || rowStride >= Swift.max(cols, 1)) {
+            isTransposed = false
+            leadingDimension = rows <= 1 ? Swift.max(cols, 1) : rowStride
+        } else if (rows <= 1 || rowStride == 1) && (cols <= 1 || colStride >= Swift.max(rows, 1)) {
+            isTransposed = true
+            leadingDimension = cols <= 1 ? Swift.max(rows, 1) : colStride
+        } else {
+            return nil
+        }
+    }
+}

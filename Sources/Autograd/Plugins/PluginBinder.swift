@@ -1,0 +1,145 @@
+/// Turns a parsed manifest into op definitions and kernel overrides for one
+/// library: resolves each symbol, prepares its call interface, and checks each
+/// argument against the tensors and attributes in scope.
+struct PluginBinder {
+    let manifest: PluginManifest
+    let library: PluginLibrary
+    let registry: OpRegistry
+    let diagnostics: PluginDiagnostics
+
+    /// A tensor name visible to a call, and its slot.
+    typealias Scope = [String: Int]
+
+    func definitions() throws -> [OpDefinition] {
+        try manifest.ops.map(definition)
+    }
+
+    func overrides() throws -> [(op: String, kernel: KernelOverride)] {
+        try manifest.kernels.map { spec in
+            let (inputs, attributes) = try signature(ofOpNamed: spec.op, field: spec.field + ".op")
+            let slots = TensorSlots(inputs: inputs)
+            var scope = Scope(uniqueKeysWithValues: inputs.enumerated().map { ($1, $0) })
+            scope["out"] = slots.out
+            let call = try bind(spec.call, op: spec.op, scope: scope, attributes: attributes, slots: slots,
+                                writes: "out", label: "\(spec.op): \(spec.dtype) kernel \(spec.call.symbol)")
+            let condition = spec.condition
+            let kernel = KernelOverride(
+                dtype: spec.dtype, source: "\(diagnostics.file) (\(spec.call.symbol))",
+                when: { inputs, _ in condition.holds(for: inputs) },
+                kernel: PluginKernels.forward(call))
+            return (spec.op, kernel)
+        }
+    }
+
+    /// The inputs and attributes of an op the manifest gives a kernel for: one of its own, or a registered one.
+    private func signature(ofOpNamed name: String, field: String) throws -> ([String], [AttributeSpec]) {
+        if let own = manifest.ops.first(where: { $0.name == name }) { return (own.inputs, own.attributes) }
+        guard let op = try? registry.op(named: name) else {
+            throw diagnostics.error("no op named '\(name)' is registered or declared in this manifest", op: name, field: field)
+        }
+        return (op.definition.inputs, op.definition.attributes)
+    }
+
+    private func definition(_ spec: OpSpec) throws -> OpDefinition {
+        let slots = TensorSlots(inputs: spec.inputs)
+        var forwardScope = Scope(uniqueKeysWithValues: spec.inputs.enumerated().map { ($1, $0) })
+        forwardScope["out"] = slots.out
+        var forward: [DType: Kernel] = [:]
+        for (dtype, callSpec) in spec.forward {
+            let call = try bind(callSpec, op: spec.name, scope: forwardScope, attributes: spec.attributes, slots: slots,
+                                writes: "out", label: "\(spec.name): \(dtype) forward kernel \(callSpec.symbol)")
+            forward[dtype] = PluginKernels.forward(call)
+        }
+
+        // Per input index, per dtype: the kernel that computes that input's gradient.
+        var backward: [[DType: BoundCall]] = Array(repeating: [:], count: spec.inputs.count)
+        var readsOutput = false
+        for (index, input) in spec.inputs.enumerated() {
+            guard let calls = spec.backward[input] else { continue }
+            var scope = forwardScope
+            scope["grad_out"] = slots.gradOut
+            scope["grad_\(input)"] = slots.gradBuffer
+            for (dtype, callSpec) in calls {
+                readsOutput = readsOutput || callSpec.arguments.contains { $0.value.tensorName == "out" }
+                backward[index][dtype] = try bind(
+                    callSpec, op: spec.name, scope: scope, attributes: spec.attributes, slots: slots,
+                    writes: "grad_\(input)", label: "\(spec.name): \(dtype) backward kernel \(callSpec.symbol) for \(input)")
+            }
+        }
+        let differentiable = !spec.backward.isEmpty
+        return OpDefinition(
+            name: spec.name, inputs: spec.inputs, attributes: spec.attributes, elementwise: spec.isElementwise,
+            outputShape: PluginKernels.shapeRule(spec.output), forward: forward,
+            saves: readsOutput ? [.inputs, .output] : .inputs,
+            nonDifferentiableInputs: Set(spec.inputs.filter { spec.backward[$0] == nil }),
+            // A C backward is not itself recorded, so it gives first-order gradients only.
+            supportsHigherOrder: false, reference: spec.reference,
+            backward: differentiable
+                ? PluginKernels.backward(backward, isElementwise: spec.isElementwise, readsOutput: readsOutput, slots: slots)
+                : nil)
+    }
+
+    /// Resolves a call's symbol, checks its arguments against what is in scope,
+    /// and prepares its libffi interface.
+    private func bind(
+        _ spec: CallSpec, op: String, scope: Scope, attributes: [AttributeSpec], slots: TensorSlots,
+        writes buffer: String, label: String
+    ) throws -> BoundCall {
+        var strided = Array(repeating: false, count: slots.count)
+        var arguments: [BoundArgument] = []
+        var writesBuffer = false
+        for (i, term) in spec.arguments.enumerated() {
+            let field = "\(spec.field).args[\(i)]"
+            func fail(_ why: String) -> AutogradError { diagnostics.error("'\(term.text)': \(why)", op: op, field: field) }
+            var slot = 0
+            if let name = term.value.tensorName {
+                guard let s = scope[name] else {
+                    throw fail("no tensor named '\(name)' here; this call sees \(scope.keys.sorted().joined(separator: ", "))")
+                }
+                slot = s
+            }
+            let source: BoundArgument.Source
+            switch term.value {
+            case .tensor(let name):
+                source = .pointer(slot: slot)
+                writesBuffer = writesBuffer || name == buffer
+            case .numel: source = .numel(slot: slot)
+            case .dim(_, let d): source = .dim(slot: slot, d)
+            case .ndim: source = .ndim(slot: slot)
+            case .leadingDimension:
+                source = .leadingDimension(slot: slot)
+                strided[slot] = true
+            case .cblasTranspose:
+                source = .cblasTranspose(slot: slot)
+                strided[slot] = true
+            case .attribute(let name):
+                guard let attribute = attributes.first(where: { $0.name == name }) else {
+                    let known = attributes.isEmpty ? "none" : attributes.map(\.name).joined(separator: ", ")
+                    throw fail("the op has no attribute '\(name)'; its attributes: \(known)")
+                }
+                if term.type.isInteger && attribute.type == .double {
+                    throw fail("attribute '\(name)' is a double; pass it as f32 or f64")
+                }
+                if term.type.isReal && attribute.type == .bool {
+                    throw fail("attribute '\(name)' is a bool; pass it as i32 or i64")
+                }
+                source = .attribute(name)
+            case .integer(let v): source = .integer(v)
+            case .real(let v): source = .real(v)
+            }
+            arguments.append(BoundArgument(type: term.type, source: source, text: term.text))
+        }
+        guard writesBuffer else {
+            throw diagnostics.error("no argument is ptr:\(buffer), the buffer this call must fill", op: op, field: spec.field + ".args")
+        }
+        guard let symbol = library.symbol(spec.symbol) else {
+            throw diagnostics.error("symbol '\(spec.symbol)' not found in \(library.name): \(PluginLibrary.dlerrorMessage())",
+                                    op: op, field: spec.field + ".symbol")
+        }
+        guard let ffi = FFICall(symbol: symbol, arguments: spec.arguments.map(\.type), returnsStatus: spec.returnsStatus) else {
+            throw diagnostics.error("libffi cannot prepare a call with these argument types", op: op, field: spec.field + ".args")
+        }
+        return BoundCall(ffi: ffi, arguments: arguments, takesStridedMatrix: strided,
+                         label: "\(label) (plugin \(diagnostics.file))", library: library)
+    }
+}

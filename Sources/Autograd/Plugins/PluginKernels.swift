@@ -1,0 +1,83 @@
+/// The Swift side of plugin ops: kernels, backward rules and shape rules that
+/// prepare tensors and make one C call each.
+enum PluginKernels {
+    /// A forward kernel (or a kernel override): inputs made contiguous, `out` allocated, one call.
+    static func forward(_ call: BoundCall) -> Kernel {
+        { ctx in
+            var tensors: [Tensor] = []
+            tensors.reserveCapacity(ctx.inputs.count + 1)
+            for (slot, input) in ctx.inputs.enumerated() { tensors.append(call.prepared(input, slot: slot)) }
+            let out = ctx.makeOutput()
+            tensors.append(out)
+            try call.invoke(tensors, attributes: ctx.attributes)
+            return out
+        }
+    }
+
+    /// The backward rule of a plugin op: one C call per input that needs a gradient.
+    ///
+    /// An elementwise op's kernels see inputs broadcast to the output's shape and
+    /// fill an output-shaped gradient, which the engine sums back to the input's shape.
+    static func backward(
+        _ kernels: [[DType: BoundCall]], isElementwise: Bool, readsOutput: Bool, slots: TensorSlots
+    ) -> BackwardRule {
+        { ctx in
+            // Upstream gradients are often expanded (stride-0) views; kernels read dense memory.
+            let gradOut = ctx.gradOutput.contiguousData()
+            let output = readsOutput ? ctx.output.contiguousData() : gradOut
+            var inputs = ctx.inputs
+            if isElementwise {
+                inputs = inputs.map { $0.shape == gradOut.shape ? $0 : $0.broadcastView(to: gradOut.shape) }
+            }
+            var grads: [Tensor?] = Array(repeating: nil, count: inputs.count)
+            for index in inputs.indices where ctx.needsInputGrad[index] {
+                guard let call = kernels[index][gradOut.dtype] else { continue }
+                let buffer = Tensor(uninitializedShape: isElementwise ? gradOut.shape : ctx.inputShapes[index],
+                                    dtype: gradOut.dtype)
+                var tensors: [Tensor] = []
+                tensors.reserveCapacity(slots.count)
+                for (slot, input) in inputs.enumerated() { tensors.append(call.prepared(input, slot: slot)) }
+                tensors.append(output)
+                tensors.append(gradOut)
+                tensors.append(buffer)
+                try call.invoke(tensors, attributes: ctx.attributes)
+                grads[index] = buffer
+            }
+            return grads
+        }
+    }
+
+    static func shapeRule(_ spec: OutputShapeSpec) -> ShapeRule {
+        switch spec {
+        case .broadcast: return .broadcast
+        case .sameAsInput(let index): return .sameAsInput(index)
+        case .dims(let terms): return ShapeRule { ctx in try terms.map { try size($0, ctx) } }
+        }
+    }
+
+    private static func size(_ term: TermValue, _ ctx: ShapeContext) throws -> Int {
+        func input(_ name: String) -> Int { ctx.inputNames.firstIndex(of: name)! }
+        let value: Int
+        switch term {
+        case .dim(let name, let d):
+            let i = input(name)
+            guard !ctx.shapes[i].isEmpty, let dim = Shape.normalize(dim: d, rank: ctx.shapes[i].count) else {
+                throw ctx.error("\(name) to have a dim \(d) for the output shape")
+            }
+            value = ctx.shapes[i][dim]
+        case .numel(let name):
+            value = Shape.count(ctx.shapes[input(name)])
+        case .attribute(let name):
+            guard case .int(let v) = ctx.attributes[name] else {
+                throw ctx.error("int attribute '\(name)' for the output shape, got \(ctx.attributes[name])")
+            }
+            value = v
+        case .integer(let v):
+            value = v
+        default:
+            preconditionFailure("the manifest parser admits only sizes in an output shape")
+        }
+        guard value >= 0 else { throw ctx.error("a non-negative output size, got \(value) from \(term)") }
+        return value
+    }
+}

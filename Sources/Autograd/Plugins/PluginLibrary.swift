@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A dlopen'ed shared object. It is never closed once its kernels are
+/// registered: the registry holds function pointers into it for good.
+final class PluginLibrary: @unchecked Sendable {
+    /// Only passed to dlsym, which is thread-safe.
+    let handle: UnsafeMutableRawPointer
+    /// What the caller named: a path or a soname.
+    let name: String
+    private let lastErrorFunction: (@convention(c) () -> UnsafePointer<CChar>?)?
+
+    /// Opens `name` with RTLD_NOW | RTLD_LOCAL, or throws with the loader's message.
+    init(opening name: String, diagnostics: PluginDiagnostics, field: String? = nil) throws {
+        guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
+            throw diagnostics.error("cannot load '\(name)' as a shared object: \(Self.dlerrorMessage())", field: field)
+        }
+        self.handle = handle
+        self.name = name
+        lastErrorFunction = dlsym(handle, "autograd_plugin_last_error").map {
+            unsafeBitCast($0, to: (@convention(c) () -> UnsafePointer<CChar>?).self)
+        }
+    }
+
+    /// Drops this reference, for a load that failed before anything was registered.
+    func close() { dlclose(handle) }
+
+    func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
+
+    /// The plugin's message about its last failure on this thread, if it exports one.
+    func lastError() -> String? {
+        lastErrorFunction?().map { String(cString: $0) }
+    }
+
+    static func dlerrorMessage() -> String {
+        dlerror().map { String(cString: $0) } ?? "unknown error"
+    }
+}

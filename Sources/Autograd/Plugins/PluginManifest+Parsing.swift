@@ -1,0 +1,231 @@
+import CAutogradPlugin
+
+extension PluginManifest {
+    /// The plugin ABI this host speaks, from the plugin header.
+    static let hostABI = Int(AUTOGRAD_PLUGIN_ABI_VERSION)
+
+    static let topLevelFields = ["abi", "name", "library", "ops", "kernels"]
+    static let opFields = ["name", "inputs", "attributes", "elementwise", "output", "dtypes", "forward", "backward", "reference"]
+    static let kernelFields = ["op", "dtype", "when", "symbol", "args", "returns"]
+    static let callFields = ["symbol", "args", "returns"]
+
+    /// Parses and checks a manifest. A sidecar must name its `library`; an
+    /// embedded manifest describes the library it lives in and must not.
+    static func parse(_ bytes: [UInt8], diagnostics: PluginDiagnostics, isSidecar: Bool) throws -> PluginManifest {
+        let root: JSONValue
+        do {
+            root = try JSONValue.parse(bytes)
+        } catch {
+            throw diagnostics.error("malformed JSON: \(error.message)")
+        }
+        let top = ManifestField(value: root, path: "", op: nil, diagnostics: diagnostics)
+        // The ABI first: a manifest for another ABI may well have fields this host does not know.
+        if case .object(let dict) = root, let abiValue = dict["abi"] {
+            let abi = try ManifestField(value: abiValue, path: "abi", op: nil, diagnostics: diagnostics).int()
+            guard abi == hostABI else {
+                throw diagnostics.error("""
+                    the manifest declares plugin ABI \(abi); this host speaks ABI \(hostABI) \
+                    (AUTOGRAD_PLUGIN_ABI_VERSION)
+                    """, field: "abi")
+            }
+        }
+        let members = try top.members(allowed: topLevelFields)
+        let abi = try members.required("abi").int()
+        var library: ManifestLocation?
+        if let field = members.optional("library") {
+            guard isSidecar else {
+                throw field.error("an embedded manifest describes its own library; 'library' belongs in a sidecar .json")
+            }
+            let value = try field.string()
+            guard !value.isEmpty else { throw field.error("expected a library path or soname, got an empty string") }
+            library = ManifestLocation(value: value, field: field.path)
+        } else if isSidecar {
+            throw top.error("a sidecar manifest must name the shared object in 'library' (a path or a soname)")
+        }
+        let ops = try members.optional("ops")?.elements().map(parseOp) ?? []
+        let kernels = try members.optional("kernels")?.elements().map(parseKernel) ?? []
+        if ops.isEmpty && kernels.isEmpty {
+            throw top.error("the manifest declares no 'ops' and no 'kernels'")
+        }
+        return PluginManifest(abi: abi, name: try members.optional("name")?.string(),
+                              library: library, ops: ops, kernels: kernels)
+    }
+
+    private static func parseOp(_ entry: ManifestField) throws -> OpSpec {
+        guard case .object(let dict) = entry.value, let nameValue = dict["name"] else {
+            _ = try entry.members(allowed: opFields)
+            throw entry.error("missing 'name'; every op needs one")
+        }
+        let name = try ManifestField(value: nameValue, path: entry.path + ".name", op: nil,
+                                     diagnostics: entry.diagnostics).string()
+        let field = entry.inOp(name)
+        let members = try field.members(allowed: opFields)
+        if name.isEmpty { throw try members.required("name").error("an op needs a non-empty name") }
+
+        let inputsField = try members.required("inputs")
+        let inputs = try inputsField.strings()
+        try checkInputNames(inputs, field: inputsField)
+        let attributes = try members.optional("attributes").map(parseAttributes) ?? []
+        let isElementwise = try members.optional("elementwise")?.bool() ?? false
+
+        var output = isElementwise ? OutputShapeSpec.broadcast : .sameAsInput(0)
+        if let outputField = members.optional("output") {
+            if isElementwise {
+                throw outputField.error("an elementwise op's output has its inputs' broadcast shape; remove 'output'")
+            }
+            output = try parseOutput(outputField, inputs: inputs, attributes: attributes)
+        }
+
+        let forwardField = try members.required("forward")
+        let forward = try parseDTypeCalls(forwardField)
+        if forward.isEmpty { throw forwardField.error("expected a kernel for at least one dtype") }
+        let dtypes = Set(forward.keys)
+        if let dtypesField = members.optional("dtypes") {
+            let declared = try dtypesField.strings()
+            guard Set(declared) == Set(dtypes.map(\.rawValue)), Set(declared).count == declared.count else {
+                throw dtypesField.error("""
+                    lists \(declared); the forward kernels are for \(dtypes.map(\.rawValue).sorted())
+                    """)
+            }
+        }
+
+        var backward: [String: [DType: CallSpec]] = [:]
+        for (input, calls) in try members.optional("backward")?.entries() ?? [] {
+            guard inputs.contains(input) else {
+                throw calls.error("no input is named '\(input)'; the inputs are \(inputs.joined(separator: ", "))")
+            }
+            let kernels = try parseDTypeCalls(calls)
+            guard Set(kernels.keys) == dtypes else {
+                throw calls.error("""
+                    has kernels for \(kernels.keys.map(\.rawValue).sorted()); the forward has \
+                    \(dtypes.map(\.rawValue).sorted()), and the gradient needs a kernel for each
+                    """)
+            }
+            backward[input] = kernels
+        }
+        return OpSpec(name: name, inputs: inputs, attributes: attributes, isElementwise: isElementwise,
+                      output: output, forward: forward, backward: backward,
+                      reference: try members.optional("reference")?.string(), field: field.path)
+    }
+
+    private static func checkInputNames(_ inputs: [String], field: ManifestField) throws {
+        if inputs.isEmpty { throw field.error("an op needs at least one input (its dtype comes from the inputs)") }
+        for name in inputs {
+            guard TermValue.isIdentifier(name), name != "out", !name.hasPrefix("grad_") else {
+                throw field.error("'\(name)' cannot name an input: use an identifier other than out and grad_*")
+            }
+        }
+        if Set(inputs).count != inputs.count { throw field.error("input names must be distinct: \(inputs)") }
+    }
+
+    private static func parseAttributes(_ field: ManifestField) throws -> [AttributeSpec] {
+        try field.entries().map { name, spec in
+            guard TermValue.isIdentifier(name) else { throw spec.error("an attribute name must be an identifier") }
+            let members = try spec.members(allowed: ["type", "default"])
+            let typeField = try members.required("type")
+            guard let type = AttributeType(rawValue: try typeField.string()), type != .ints else {
+                throw typeField.error("unknown attribute type '\(try typeField.string())'; expected int, double or bool")
+            }
+            guard let defaultField = members.optional("default") else { return AttributeSpec(name, type) }
+            let given: AttributeValue = switch defaultField.value {
+            case .int(let v): .int(v)
+            case .double(let v): .double(v)
+            case .bool(let v): .bool(v)
+            default: .none
+            }
+            guard let value = type.coerce(given) else {
+                throw defaultField.error("expected a default of type \(type.rawValue), got \(defaultField.value.kind)")
+            }
+            return AttributeSpec(name, type, default: value)
+        }
+    }
+
+    private static func parseOutput(
+        _ field: ManifestField, inputs: [String], attributes: [AttributeSpec]
+    ) throws -> OutputShapeSpec {
+        let shapeField = try field.members(allowed: ["shape"]).required("shape")
+        if case .string(let input) = shapeField.value {
+            guard let index = inputs.firstIndex(of: input) else {
+                throw shapeField.error("no input is named '\(input)'; the inputs are \(inputs.joined(separator: ", "))")
+            }
+            return .sameAsInput(index)
+        }
+        return .dims(try shapeField.elements().map { element in
+            let text = try element.string()
+            guard let term = TermValue.parse(text) else {
+                throw element.error("unknown size term '\(text)'; expected dim(<input>,<i>), numel(<input>), attr.<name> or an integer")
+            }
+            switch term {
+            case .dim(let t, _), .numel(let t):
+                guard inputs.contains(t) else {
+                    throw element.error("'\(text)' names no input; the inputs are \(inputs.joined(separator: ", "))")
+                }
+            case .attribute(let name):
+                guard attributes.contains(where: { $0.name == name && $0.type == .int }) else {
+                    throw element.error("'\(text)' names no int attribute of this op")
+                }
+            case .integer:
+                break
+            default:
+                throw element.error("'\(text)' is not a size; expected dim(<input>,<i>), numel(<input>), attr.<name> or an integer")
+            }
+            return term
+        })
+    }
+
+    /// An object from dtype names to calls, such as a forward's.
+    private static func parseDTypeCalls(_ field: ManifestField) throws -> [DType: CallSpec] {
+        var calls: [DType: CallSpec] = [:]
+        for (key, callField) in try field.entries() {
+            guard let dtype = DType(rawValue: key) else {
+                throw callField.error("unknown dtype '\(key)'; expected \(DType.allCases.map(\.rawValue).joined(separator: " or "))")
+            }
+            let members = try callField.members(allowed: callFields)
+            calls[dtype] = try parseCall(members, field: callField)
+        }
+        return calls
+    }
+
+    private static func parseCall(_ members: ManifestField.Members, field: ManifestField) throws -> CallSpec {
+        let symbol = try members.required("symbol").string()
+        let arguments = try members.required("args").elements().map { element in
+            switch ArgumentTerm.parse(try element.string()) {
+            case .success(let term): return term
+            case .failure(let failure): throw element.error(failure.message)
+            }
+        }
+        var returnsStatus = false
+        if let returns = members.optional("returns") {
+            switch try returns.string() {
+            case "void": returnsStatus = false
+            case "i32": returnsStatus = true
+            case let other: throw returns.error("unknown return type '\(other)'; expected void or i32 (a status, 0 for success)")
+            }
+        }
+        return CallSpec(symbol: symbol, arguments: arguments, returnsStatus: returnsStatus, field: field.path)
+    }
+
+    private static func parseKernel(_ entry: ManifestField) throws -> KernelSpec {
+        guard case .object(let dict) = entry.value, let opValue = dict["op"] else {
+            _ = try entry.members(allowed: kernelFields)
+            throw entry.error("missing 'op'; a kernel names the op it runs")
+        }
+        let op = try ManifestField(value: opValue, path: entry.path + ".op", op: nil, diagnostics: entry.diagnostics).string()
+        let field = entry.inOp(op)
+        let members = try field.members(allowed: kernelFields)
+        let dtypeField = try members.required("dtype")
+        guard let dtype = DType(rawValue: try dtypeField.string()) else {
+            throw dtypeField.error("unknown dtype '\(try dtypeField.string())'; expected \(DType.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        var condition = KernelCondition.always
+        if let whenField = members.optional("when") {
+            let text = try whenField.string()
+            guard let c = KernelCondition(rawValue: text) else {
+                throw whenField.error("unknown condition '\(text)'; expected one of: \(KernelCondition.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            condition = c
+        }
+        return KernelSpec(op: op, dtype: dtype, condition: condition,
+                          call: try parseCall(members, field: field), field: field.path)
+    }
+}

@@ -1,0 +1,77 @@
+/// A plugin's manifest, parsed and checked field by field but not yet bound to
+/// a library: what the README's "C kernel plugins" section documents.
+struct PluginManifest: Sendable {
+    var abi: Int
+    var name: String?
+    /// The library a sidecar manifest names; nil for an embedded manifest.
+    var library: ManifestLocation?
+    var ops: [OpSpec]
+    var kernels: [KernelSpec]
+}
+
+/// A manifest value and its field path, kept for errors found after parsing
+/// (a symbol the library lacks, a tensor name that fits no input).
+struct ManifestLocation: Sendable {
+    let value: String
+    let field: String
+}
+
+/// One C function call: which symbol, with which arguments, returning what.
+struct CallSpec: Sendable {
+    let symbol: String
+    let arguments: [ArgumentTerm]
+    /// Whether the function returns an `i32` status (0 is success); else `void`.
+    let returnsStatus: Bool
+    /// Where it was declared, such as `ops[0].forward.float32`.
+    let field: String
+}
+
+/// An `ops` entry: a new differentiable op.
+struct OpSpec: Sendable {
+    let name: String
+    let inputs: [String]
+    let attributes: [AttributeSpec]
+    let isElementwise: Bool
+    let output: OutputShapeSpec
+    let forward: [DType: CallSpec]
+    /// Per input name, one kernel per dtype computing that input's gradient.
+    let backward: [String: [DType: CallSpec]]
+    let reference: String?
+    let field: String
+}
+
+/// How an op's output shape follows from its inputs.
+enum OutputShapeSpec: Sendable {
+    /// The inputs broadcast together (elementwise ops).
+    case broadcast
+    /// The shape of the input at this index.
+    case sameAsInput(Int)
+    /// One size term per dim (`dim(a,0)`, `numel(x)`, `attr.n`, `3`).
+    case dims([TermValue])
+}
+
+/// A `kernels` entry: a faster kernel for an existing op.
+struct KernelSpec: Sendable {
+    let op: String
+    let dtype: DType
+    let condition: KernelCondition
+    let call: CallSpec
+    let field: String
+}
+
+/// When a `kernels` entry runs instead of the op's own kernel.
+enum KernelCondition: String, Sendable, CaseIterable {
+    case always
+    /// Every input is 2-D, with any strides (terms `ld` and `cblas_trans` describe them).
+    case twoD = "2d"
+    /// Every input is 2-D and contiguous.
+    case twoDContiguous = "2d-contiguous"
+
+    func holds(for inputs: [Tensor]) -> Bool {
+        switch self {
+        case .always: true
+        case .twoD: inputs.allSatisfy { $0.rank == 2 }
+        case .twoDContiguous: inputs.allSatisfy { $0.rank == 2 && $0.isContiguous }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+#ifndef AUTOGRAD_PLUGIN_H
+#define AUTOGRAD_PLUGIN_H
+
+/// The ABI a plugin speaks: the manifest's "abi" field. The host refuses a
+/// manifest whose version it does not speak, naming both versions.
+#define AUTOGRAD_PLUGIN_ABI_VERSION 1
+
+/// Marks a function the host looks up with dlsym.
+#if defined(__GNUC__)
+#define AUTOGRAD_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define AUTOGRAD_PLUGIN_EXPORT
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// What a kernel declared with `"returns": "i32"` returns. Any non-zero value
+/// becomes a thrown error carrying the op's name and autograd_plugin_last_error().
+enum autograd_plugin_status {
+    AUTOGRAD_PLUGIN_OK = 0,
+    AUTOGRAD_PLUGIN_ERROR = 1,
+    AUTOGRAD_PLUGIN_INVALID_ARGUMENT = 2,
+    AUTOGRAD_PLUGIN_OUT_OF_MEMORY = 3,
+    AUTOGRAD_PLUGIN_UNSUPPORTED = 4,
+};
+
+/// The plugin's manifest: a NUL-terminated JSON document that lives as long
+/// as the library stays loaded. Required unless a sidecar .json is shipped.
+AUTOGRAD_PLUGIN_EXPORT const char *autograd_plugin_manifest(void);
+
+/// Optional: a message about the last failing call on the calling thread, or
+/// NULL. The host reads it right after a kernel returns a non-zero status.
+AUTOGRAD_PLUGIN_EXPORT const char *autograd_plugin_last_error(void);
+
+/// The name of a status code ("AUTOGRAD_PLUGIN_INVALID_ARGUMENT"), or
+/// "unknown status" for a value not listed above.
+const char *autograd_plugin_status_name(int status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

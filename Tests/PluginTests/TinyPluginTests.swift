@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import Autograd
+
+@Suite("A plugin compiled at test time")
+struct TinyPluginTests {
+    static let registry: OpRegistry = {
+        let registry = OpRegistry.withBuiltins()
+        do { try registry.loadPlugin(at: TinyPlugin.library) } catch { fatalError("\(error)") }
+        return registry
+    }()
+
+    @Test("a model trains through the plugin op, with broadcast parameters")
+    func trains() throws {
+        let x = Tensor.arange(-2, 2, step: 0.25, dtype: .float64)
+        let target = 3 * x - 1
+        let w = Tensor([0.1], dtype: .float64, requiresGrad: true)
+        let b = Tensor([0.0], dtype: .float64, requiresGrad: true)
+        func loss() throws -> Tensor { ((try Self.registry.call("tiny.axpb", [x, w, b]) - target) ** 2).mean() }
+        let initial = try loss().item()
+        for _ in 0..<150 {
+            w.grad = nil
+            b.grad = nil
+            try loss().backward()
+            withNoGrad {
+                w -= 0.1 * w.grad!
+                b -= 0.1 * b.grad!
+            }
+        }
+        let final = try loss().item()
+        #expect(initial > 1)
+        #expect(final < 1e-6, "loss went from \(initial) to \(final)")
+        #expect(abs(w.item() - 3) < 1e-3 && abs(b.item() + 1) < 1e-3)
+    }
+
+    @Test("gradients of a broadcasting op match finite differences for every input")
+    func broadcastGradients() throws {
+        let x = Tensor(shape: [2, 3], scalars: [0.5, -1, 2, 3, -0.25, 1.5], dtype: .float64, requiresGrad: true)
+        let w = Tensor(shape: [3], scalars: [2.0, -1, 0.5], dtype: .float64, requiresGrad: true)
+        let b = Tensor(shape: [2, 1], scalars: [0.1, -0.3], dtype: .float64, requiresGrad: true)
+        let weights = Tensor(shape: [2, 3], scalars: [1.0, 2, 3, 4, 5, 6], dtype: .float64)
+        func f(_ x: Tensor, _ w: Tensor, _ b: Tensor) throws -> Tensor {
+            (try Self.registry.call("tiny.axpb", [x, w, b]) * weights).sum()
+        }
+        try f(x, w, b).backward()
+        expectClose(try #require(x.grad), try numericGradient(of: { try f($0, w.detach(), b.detach()).item() }, at: x.detach()), tolerance: 1e-7)
+        expectClose(try #require(w.grad), try numericGradient(of: { try f(x.detach(), $0, b.detach()).item() }, at: w.detach()), tolerance: 1e-7)
+        expectClose(try #require(b.grad), try numericGradient(of: { try f(x.detach(), w.detach(), $0).item() }, at: b.detach()), tolerance: 1e-7)
+    }
+
+    @Test("a non-elementwise op takes its output shape from dims; a backward may read the output")
+    func shapesAndSavedOutput() throws {
+        let x = Tensor(shape: [3, 4], scalars: (0..<12).map { Double($0) * 0.3 - 1 }, dtype: .float64, requiresGrad: true)
+        let weights = Tensor([1.0, -2.0, 3.0], dtype: .float64)
+        let rowsum = try Self.registry.call("tiny.rowsum", [x.transposed(0, 1).contiguous().transposed(0, 1)])
+        expectClose(rowsum, x.detach().sum(dims: [1]), tolerance: 1e-15)
+        try (try Self.registry.call("tiny.rowsum", [x]) * weights).sum().backward()
+        expectClose(try #require(x.grad), try numericGradient(of: {
+            (try Self.registry.call("tiny.rowsum", [$0]) * weights).sum().item()
+        }, at: x.detach()), tolerance: 1e-7)
+
+        let y = Tensor([-1.0, 0.5, 3.0], dtype: .float64, requiresGrad: true)
+        let out = try Self.registry.call("tiny.exp2", [y])
+        expectClose(out, try ReferenceExpression.evaluate("2 ** x", inputs: ["x": y.detach()], attributes: [:]), tolerance: 1e-15)
+        try out.sum().backward()
+        expectClose(try #require(y.grad), try numericGradient(of: {
+            try Self.registry.call("tiny.exp2", [$0]).sum().item()
+        }, at: y.detach()), tolerance: 1e-7)
+    }
+
+    @Test("a status from a kernel carries the plugin's message; a dtype without a kernel is refused")
+    func errors() throws {
+        let status = try #require(throws: AutogradError.self) {
+            try Self.registry.call("tiny.rowsum", [Tensor.zeros([2, 0], dtype: .float64)])
+        }
+        #expect(status.message.contains("tiny.rowsum") && status.message.contains("no columns to sum"))
+        let dtype = try #require(throws: AutogradError.self) {
+            try Self.registry.call("tiny.exp2", [Tensor([1.0], dtype: .float32)])
+        }
+        #expect(dtype.message.contains("no float32 kernel"))
+    }
+}
+
+@Suite("Built-in and plugin ops in one graph")
+struct MixedGraphTests {
+    @Test("a small network with a plugin activation learns", arguments: ["act.gelu", "act.silu", "act.mish", "act.softplus"])
+    func trains(activation: String) throws {
+        var generator = RandomGenerator(seed: 42)
+        let x = Tensor.arange(-2, 2, step: 0.125, dtype: .float64).reshaped([-1, 1])
+        let target = sin(1.5 * x)
+        let w1 = Tensor.randn([1, 16], dtype: .float64, requiresGrad: true, generator: &generator)
+        let b1 = Tensor.zeros([16], dtype: .float64, requiresGrad: true)
+        let w2 = (Tensor.randn([16, 1], dtype: .float64, generator: &generator) * 0.25).detach()
+        w2.requiresGrad = true
+        let parameters = [w1, b1, w2]
+        func loss() throws -> Tensor {
+            let hidden = try activationsRegistry.call(activation, [x.matmul(w1) + b1])
+            return mseLoss(hidden.matmul(w2), target)
+        }
+        let initial = try loss().item()
+        for _ in 0..<300 {
+            for p in parameters { p.grad = nil }
+            try loss().backward()
+            withNoGrad { for p in parameters { p -= 0.1 * p.grad! } }
+        }
+        let final = try loss().item()
+        #expect(final < 0.25 * initial, "loss went from \(initial) to \(final)")
+    }
+}
