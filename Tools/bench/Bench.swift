@@ -20,7 +20,7 @@ struct Bench: ParsableCommand {
         let workloads = Workloads(quick: quick)
         let all: [(String, () -> [String: Double])] = [
             ("W1", workloads.w1), ("W3", workloads.w3), ("W4", workloads.w4),
-            ("W6", workloads.w6), ("W5", workloads.w5),
+            ("W6", workloads.w6), ("W8", { (try? PluginOverhead.run(quick: quick)) ?? [:] }), ("W5", workloads.w5),
         ]
         var figures: [String: Double] = [:]
         for (id, body) in all where only.isEmpty || only.contains(id) {
