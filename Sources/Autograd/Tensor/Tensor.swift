@@ -44,7 +44,7 @@ public final class Tensor {
 
     /// An uninitialised contiguous tensor: kernels fill it.
     init(uninitializedShape shape: [Int], dtype: DType) {
-        self.storage = TensorStorage(byteCount: Shape.count(shape) &* dtype.byteCount)
+        self.storage = TensorStorage.allocate(byteCount: Shape.count(shape) &* dtype.byteCount)
         self.shape = shape
         self.strides = Shape.contiguousStrides(shape)
         self.offset = 0

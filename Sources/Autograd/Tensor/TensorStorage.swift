@@ -1,22 +1,46 @@
 /// One contiguous, 64-byte-aligned allocation shared by a tensor and its views.
 ///
-/// The version counter is bumped by every in-place write, so the engine can tell
-/// when a tensor saved for backward was modified after it was saved.
-final class TensorStorage {
-    static let alignment = 64
+/// Small buffers live in the same heap block as this object (tail allocation):
+/// a scalar or a tiny tensor costs one allocation, not two, which matters when
+/// ops run on shape-[1] tensors a million times. Large buffers get their own
+/// aligned allocation. The version counter is bumped by every in-place write,
+/// so the engine can tell when a tensor saved for backward was modified later.
+final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
+    struct Header {
+        let data: UnsafeMutableRawPointer
+        let byteCount: Int
+        var version: Int
+        let isInline: Bool
+    }
 
-    let data: UnsafeMutableRawPointer
-    let byteCount: Int
-    var version = 0
+    static let alignment = 64
+    /// The largest buffer kept inline with the object.
+    static let inlineLimit = 256
 
     /// Allocates uninitialised memory for `byteCount` bytes.
-    init(byteCount: Int) {
-        self.byteCount = byteCount
-        // Never allocate zero bytes: a zero-length tensor still gets a valid pointer.
-        data = .allocate(byteCount: Swift.max(byteCount, Self.alignment), alignment: Self.alignment)
+    static func allocate(byteCount: Int) -> TensorStorage {
+        let inline = byteCount <= inlineLimit
+        let buffer = create(minimumCapacity: inline ? byteCount + alignment : 0) { buffer in
+            let data = inline
+                ? buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }.alignedUp(toMultipleOf: alignment)
+                : UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: alignment)
+            return Header(data: data, byteCount: byteCount, version: 0, isInline: inline)
+        }
+        return unsafeDowncast(buffer, to: TensorStorage.self)
     }
 
     deinit {
-        data.deallocate()
+        if !header.isInline { header.data.deallocate() }
+    }
+
+    /// The first byte, aligned to 64 bytes; valid while the storage lives.
+    @inline(__always) var data: UnsafeMutableRawPointer { header.data }
+
+    var byteCount: Int { header.byteCount }
+
+    /// Bumped by each in-place write.
+    @inline(__always) var version: Int {
+        get { header.version }
+        set { header.version = newValue }
     }
 }
