@@ -67,7 +67,8 @@ let package = Package(
         ),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Autograd", "DigitsExample"]
+            dependencies: ["Autograd", "DigitsExample"],
+            exclude: ["Reference"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -20,6 +20,7 @@ struct LinearRegressionTests {
         }
         #expect(Swift.abs(w.item() - 2) < 1e-3, "w = \(w.item())")
         #expect(Swift.abs(b.item()) < 1e-3, "b = \(b.item())")
-        #expect(w.grad == nil, "zeroGrad() clears gradients to nil by default")
+        optimizer.zeroGrad()
+        #expect(w.grad == nil && b.grad == nil, "zeroGrad() clears gradients to nil by default")
     }
 }
