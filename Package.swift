@@ -68,7 +68,8 @@ let package = Package(
         .testTarget(
             name: "TrainingTests",
             dependencies: ["Autograd", "DigitsExample"],
-            exclude: ["Reference"]
+            exclude: ["Reference"],
+            resources: [.copy("Fixtures")]
         ),
     ],
     swiftLanguageModes: [.v6]

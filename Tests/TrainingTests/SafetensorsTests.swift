@@ -33,6 +33,22 @@ struct SafetensorsTests {
         #expect(file["c"] == nil)
     }
 
+    @Test("a file written by the reference safetensors library (Python) loads into a model")
+    func writtenByPython() throws {
+        // Made by Reference/make_safetensors_fixture.py with safetensors.numpy.save_file.
+        let url = try #require(Bundle.module.url(forResource: "written-by-python", withExtension: "safetensors",
+                                                 subdirectory: "Fixtures"))
+        let file = try Safetensors(contentsOf: url)
+        #expect(file.metadata == ["format": "np", "writer": "safetensors"])
+        #expect(file["layers.2.weight"]?.dtype == .float64)
+
+        var generator = RandomGenerator(seed: 0)
+        let model = Sequential(Linear(3, 2, generator: &generator), ReLU(), Linear(2, 1, generator: &generator))
+        try model.loadParameters(from: url)
+        let values = model.namedParameters().map(\.tensor.scalars)
+        #expect(values == [[-0.625, -0.375, -0.125, 0.125, 0.375, 0.625], [0.5, -0.25], [1, -1], [0.125]])
+    }
+
     @Test("what we write has the specified layout, byte for byte")
     func writtenLayout() throws {
         let bytes = try Safetensors([("w", Tensor([[1.5], [-2.0]]))], metadata: ["format": "pt"]).encoded()

@@ -64,7 +64,8 @@ struct TrainingChart {
 
         func svg(top: Double, width: Double, height: Double) -> String {
             let (left, right, plotTop, bottom) = (x + 62, x + width - 16, top + 28, top + height - 48)
-            let xTicks = niceTicks(from: 1, to: max(epochs.last ?? 1, 2), count: 6).filter { $0 >= 1 }
+            // Epochs count from 1, so the first tick is 1 rather than the round 0.
+            let xTicks = [1] + niceTicks(from: 1, to: max(epochs.last ?? 1, 2), count: 6).filter { $0 > 1 }
             let xMax = max(epochs.last ?? 1, 2)
             let yTicks = niceTicks(from: yRange.0, to: yRange.1, count: 6)
             let yMin = yTicks.first ?? yRange.0, yMax = max(yTicks.last ?? yRange.1, yRange.1)
