@@ -167,3 +167,31 @@ struct ModuleTests {
         #expect(Flatten(startDim: 1, endDim: 2)(Tensor.zeros([2, 3, 4, 5])).shape == [2, 12, 5])
     }
 }
+
+/// The layer README-training.md shows.
+struct Classifier: Module {
+    let hidden = Linear(64, 128)
+    let dropout = Dropout(p: 0.2)
+    let output = Linear(128, 10)
+    let temperature = Tensor([1.0], requiresGrad: true)
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        output(dropout(relu(hidden(x)))) / temperature
+    }
+}
+
+@Suite("The README's example layer")
+struct ReadmeLayerTests {
+    @Test("own parameters first, then each sub-module's, as PyTorch orders them")
+    func classifier() throws {
+        let net = Classifier()
+        #expect(net.namedParameters().map(\.name)
+                == ["temperature", "hidden.weight", "hidden.bias", "output.weight", "output.bias"])
+        try net(Tensor.ones([2, 64])).sum().backward()
+        #expect(net.parameters().allSatisfy { $0.grad != nil })
+        net.eval()
+        #expect(!net.dropout.isTraining && !net.isTraining)
+        net.zeroGrad()
+        #expect(net.parameters().allSatisfy { $0.grad == nil })
+    }
+}

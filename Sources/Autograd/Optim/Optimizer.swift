@@ -39,8 +39,9 @@ extension Optimizer {
 func validateOptimizerParameters(_ parameters: [Tensor], optimizer: String) {
     var seen = Set<ObjectIdentifier>()
     for (i, p) in parameters.enumerated() {
-        precondition(p.isLeaf && p.requiresGrad, """
-            \(optimizer): parameter \(i) (shape \(Shape.describe(p.shape))) must be a leaf tensor that requires grad
+        precondition(p.isLeaf, """
+            \(optimizer): parameter \(i) (shape \(Shape.describe(p.shape))) was computed by \(p.gradFn!.name); \
+            only leaf tensors can be optimized (use detach() and set requiresGrad)
             """)
         precondition(p.isContiguous, """
             \(optimizer): parameter \(i) (shape \(Shape.describe(p.shape))) is not contiguous; \
