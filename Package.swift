@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CAutogradPlugin", targets: ["CAutogradPlugin"]),
         /// Activation kernels in C, loaded at run time with `OpRegistry.loadPlugin(at:)`.
         .library(name: "AutogradActivations", type: .dynamic, targets: ["AutogradActivations"]),
+        .executable(name: "train-digits", targets: ["train-digits"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -48,6 +49,22 @@ let package = Package(
         // MARK: - Kernel plugins
 
         .target(name: "AutogradActivations", dependencies: ["CAutogradPlugin"], path: "Plugins/Activations"),
+        /// The system zlib, which the digits example reads its gzip-compressed data set with.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Tools/train-digits/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        /// The digits data set and training loop shared by `train-digits` and its tests.
+        .target(
+            name: "DigitsExample",
+            dependencies: ["Autograd", "CZlib"],
+            path: "Tools/train-digits/DigitsExample",
+            exclude: ["Resources/README.md"],
+            resources: [.copy("Resources/digits.csv.gz")]
+        ),
 
         // MARK: - Tools
 
@@ -58,6 +75,15 @@ let package = Package(
             path: "Tools/bench",
             exclude: ["pytorch_bench.py", "compare.py"]
         ),
+        .executableTarget(
+            name: "train-digits",
+            dependencies: [
+                "Autograd",
+                "DigitsExample",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/train-digits/Command"
+        ),
 
         // MARK: - Unit test bundles
 
@@ -67,6 +93,12 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "PluginTests", dependencies: ["Autograd"]),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Autograd", "DigitsExample"],
+            exclude: ["Reference"],
+            resources: [.copy("Fixtures")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

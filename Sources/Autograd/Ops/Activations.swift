@@ -6,12 +6,12 @@ extension BuiltinOps {
             [ctx.gradOutput * greater(ctx.output, ctx.output.scalar(0))]
         },
         OpDefinition(name: "sigmoid", inputs: ["x"], elementwise: true,
-                     forward: ElementwiseKernels.unary(Sigmoid.self), saves: .output) { ctx in
+                     forward: ElementwiseKernels.unary(SigmoidFunction.self), saves: .output) { ctx in
             let y = ctx.output
             return [ctx.gradOutput * y * (1 - y)]
         },
         OpDefinition(name: "tanh", inputs: ["x"], elementwise: true,
-                     forward: ElementwiseKernels.unary(Tanh.self), saves: .output) { ctx in
+                     forward: ElementwiseKernels.unary(TanhFunction.self), saves: .output) { ctx in
             let y = ctx.output
             return [ctx.gradOutput * (1 - y * y)]
         },
@@ -74,10 +74,10 @@ extension BuiltinOps {
 enum Relu: UnaryFunction {
     static func apply<T: TensorScalar>(_ x: T) -> T { x > 0 || x.isNaN ? x : 0 }
 }
-enum Sigmoid: UnaryFunction {
+enum SigmoidFunction: UnaryFunction {
     static func apply<T: TensorScalar>(_ x: T) -> T { 1 / (1 + .exp(-x)) }
 }
-enum Tanh: UnaryFunction { static func apply<T: TensorScalar>(_ x: T) -> T { .tanh(x) } }
+enum TanhFunction: UnaryFunction { static func apply<T: TensorScalar>(_ x: T) -> T { .tanh(x) } }
 
 /// `max(x, 0)` elementwise.
 public func relu(_ x: Tensor) -> Tensor { dispatch("relu", [x]) }

@@ -1,0 +1,69 @@
+/// A fully connected layer: `y = x · weightᵀ + bias`, as `torch.nn.Linear`.
+///
+/// `weight` has shape `[outFeatures, inFeatures]` and `bias` `[outFeatures]`. Both
+/// start as PyTorch initialises them: uniform in `[-k, k)` with `k = 1 / sqrt(inFeatures)`
+/// (the bound that `kaiming_uniform_(a: sqrt(5))` gives for the weight). The draws
+/// come from the generator you pass, or from the default one (see `manualSeed(_:)`),
+/// so initialisation is repeatable; the numbers differ from PyTorch's, whose
+/// generator is another.
+///
+/// ```swift
+/// var generator = RandomGenerator(seed: 42)
+/// let layer = Linear(64, 128, generator: &generator)
+/// let y = layer(Tensor.zeros([32, 64]))   // shape [32, 128]
+/// ```
+public final class Linear: Module, TrainingModeStoring {
+    /// The weight, `[outFeatures, inFeatures]`.
+    public let weight: Tensor
+    /// The bias, `[outFeatures]`; nil for a layer made with `bias: false`.
+    public let bias: Tensor?
+    public var isTraining = true
+
+    /// The size of each input sample.
+    public var inFeatures: Int { weight.shape[1] }
+    /// The size of each output sample.
+    public var outFeatures: Int { weight.shape[0] }
+
+    /// A layer initialised from `generator`.
+    public init(
+        _ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, dtype: DType = .float32,
+        generator: inout RandomGenerator
+    ) {
+        precondition(inFeatures >= 0 && outFeatures >= 0,
+                     "Linear: feature counts must be non-negative, got \(inFeatures) and \(outFeatures)")
+        let bound = inFeatures > 0 ? 1 / Double(inFeatures).squareRoot() : 0
+        weight = Self.uniform([outFeatures, inFeatures], bound: bound, dtype: dtype, generator: &generator)
+        self.bias = bias ? Self.uniform([outFeatures], bound: bound, dtype: dtype, generator: &generator) : nil
+    }
+
+    /// A layer initialised from the default generator.
+    public convenience init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, dtype: DType = .float32) {
+        var generator = RandomGenerator.withDefault { g in RandomGenerator(seed: g.next()) }
+        self.init(inFeatures, outFeatures, bias: bias, dtype: dtype, generator: &generator)
+    }
+
+    /// A layer with the given parameters (which should require grad to be trained).
+    public init(weight: Tensor, bias: Tensor?) {
+        precondition(weight.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)")
+        precondition(bias.map { $0.shape == [weight.shape[0]] } ?? true,
+                     "Linear: bias must be [\(weight.shape[0])] for a weight of shape \(weight.shape), got \(bias!.shape)")
+        self.weight = weight
+        self.bias = bias
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        if let bias { return linear(input, weight: weight, bias: bias) }
+        return matmul(input, weight.transposed(0, 1))
+    }
+
+    private static func uniform(_ shape: [Int], bound: Double, dtype: DType, generator: inout RandomGenerator) -> Tensor {
+        let values = (0..<Shape.count(shape)).map { _ in (2 * generator.nextUniform() - 1) * bound }
+        return Tensor(shape: shape, scalars: values, dtype: dtype, requiresGrad: true)
+    }
+}
+
+extension Linear: CustomStringConvertible {
+    public var description: String {
+        "Linear(inFeatures: \(inFeatures), outFeatures: \(outFeatures), bias: \(bias != nil))"
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+extension Module {
+    /// Saves the parameters, named as `namedParameters()` names them, to a safetensors file.
+    ///
+    /// The file loads in Python with `safetensors.torch.load_file(path)` and then
+    /// `model.load_state_dict(...)` when the names match the PyTorch model's.
+    public func saveParameters(to url: URL, metadata: [String: String] = [:]) throws {
+        try Safetensors(namedParameters(), metadata: metadata).write(to: url)
+    }
+
+    /// Loads parameters saved by `saveParameters(to:)` (or by PyTorch's safetensors) into this module.
+    ///
+    /// Values are copied into the existing parameters, converting between float32 and
+    /// float64 when the file's dtype differs. Nothing is changed unless every parameter
+    /// can be loaded.
+    ///
+    /// - Parameter strict: also reject a file holding tensors this module has no parameter for.
+    /// - Throws: `SafetensorsError` naming each missing tensor with the shape expected, each
+    ///   shape mismatch with both shapes, and (when strict) each unexpected tensor.
+    public func loadParameters(from url: URL, strict: Bool = true) throws {
+        try loadParameters(from: Safetensors(contentsOf: url), strict: strict)
+    }
+
+    /// Loads parameters from decoded safetensors contents; see `loadParameters(from:strict:)`.
+    public func loadParameters(from file: Safetensors, strict: Bool = true) throws {
+        let parameters = namedParameters()
+        var stored: [String: Tensor] = [:]
+        for (name, tensor) in file.tensors { stored[name] = tensor }
+
+        var missing: [String] = [], mismatched: [String] = []
+        for (name, parameter) in parameters {
+            guard let source = stored[name] else {
+                missing.append("'\(name)' (expected shape \(Shape.describe(parameter.shape)))")
+                continue
+            }
+            if source.shape != parameter.shape {
+                mismatched.append("""
+                    '\(name)': the file holds shape \(Shape.describe(source.shape)), \
+                    the parameter has shape \(Shape.describe(parameter.shape))
+                    """)
+            }
+        }
+        let known = Set(parameters.map(\.name))
+        let unexpected = strict ? file.names.filter { !known.contains($0) }.map { "'\($0)'" } : []
+
+        var problems: [String] = []
+        var kind: SafetensorsError.Kind?
+        if !missing.isEmpty {
+            kind = kind ?? .missingTensor
+            problems.append("missing tensor\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
+        }
+        if !mismatched.isEmpty {
+            kind = kind ?? .shapeMismatch
+            problems.append("shape mismatch for \(mismatched.joined(separator: "; "))")
+        }
+        if !unexpected.isEmpty {
+            kind = kind ?? .unexpectedTensor
+            problems.append("unexpected tensor\(unexpected.count == 1 ? "" : "s") \(unexpected.joined(separator: ", ")) (pass strict: false to ignore)")
+        }
+        if let kind {
+            throw SafetensorsError(kind, "cannot load parameters into \(type(of: self)): " + problems.joined(separator: "; "))
+        }
+        for (name, parameter) in parameters {
+            parameter.assignConverting(from: stored[name]!)
+        }
+    }
+}
+
+extension Tensor {
+    /// Overwrites this contiguous tensor's elements with `source`'s (same shape), converting the dtype.
+    /// A direct buffer write: recorded in the version counter, not in the graph.
+    func assignConverting(from source: Tensor) {
+        let values = source.contiguousData()
+        switch (dtype, values.dtype) {
+        case (.float32, .float32): Self.convert(values, into: self, Float.self, Float.self)
+        case (.float32, .float64): Self.convert(values, into: self, Double.self, Float.self)
+        case (.float64, .float32): Self.convert(values, into: self, Float.self, Double.self)
+        case (.float64, .float64): Self.convert(values, into: self, Double.self, Double.self)
+        }
+    }
+
+    private static func convert<S: TensorScalar, D: TensorScalar>(_ source: Tensor, into destination: Tensor, _: S.Type, _: D.Type) {
+        source.withUnsafeBufferPointer(as: S.self) { from in
+            destination.withUnsafeMutableBufferPointer(as: D.self) { to in
+                for i in to.indices { to[i] = D(from[i]) }
+            }
+        }
+    }
+}

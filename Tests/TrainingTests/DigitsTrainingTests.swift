@@ -1,0 +1,43 @@
+import Autograd
+import DigitsExample
+import Testing
+
+@Suite("The digits example")
+struct DigitsTrainingTests {
+    @Test("the bundled data set: 1,797 images of 64 scaled pixels, every digit present")
+    func dataSet() throws {
+        let data = try DigitsDataset.bundled()
+        #expect(data.count == 1797)
+        #expect(data.pixels.count == 1797 * 64)
+        #expect(data.pixels.allSatisfy { (0...1).contains($0) })
+        #expect(Set(data.labels) == Set(0..<10))
+        let (train, test) = data.split(trainCount: 1437, seed: 0)
+        #expect(train.count == 1437 && test.count == 360)
+        let again = data.split(trainCount: 1437, seed: 0)
+        #expect(again.train.labels == train.labels, "the split is fixed by the seed")
+    }
+
+    @Test("a short run on a subset beats 80% test accuracy")
+    func shortRun() throws {
+        var configuration = TrainingConfiguration()
+        configuration.trainCount = 600
+        configuration.epochs = 4
+        configuration.learningRate = 3e-3
+        let data = try DigitsDataset.bundled()
+        let trainer = DigitsTrainer(configuration: configuration, data: data)
+        let before = trainer.evaluate(trainer.testSet)
+        var losses: [Double] = []
+        for _ in 0..<configuration.epochs {
+            losses.append(try trainer.trainEpoch().loss)
+        }
+        let after = trainer.evaluate(trainer.testSet)
+        #expect(before.accuracy < 0.3, "an untrained model guesses")
+        #expect(losses.last! < losses.first!, "the training loss falls: \(losses)")
+        #expect(after.accuracy > 0.8, "test accuracy \(after.accuracy) on \(trainer.testSet.count) held-out images")
+    }
+
+    @Test("gunzip rejects corrupt data")
+    func corruptGzip() {
+        #expect(throws: GzipError.self) { try gunzip([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3, 0xFF, 0xFF]) }
+    }
+}

@@ -1,0 +1,160 @@
+import ArgumentParser
+import Autograd
+import DigitsExample
+import Foundation
+
+/// `swift run train-digits`: trains an MLP on the UCI handwritten digits and draws what happened.
+@main
+struct TrainDigits: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-digits",
+        abstract: "Train an MLP classifier on the UCI handwritten digits with swift-autograd.",
+        discussion: """
+            Splits the 1,797 bundled 8x8 images into a training and a test set with a seeded \
+            shuffle, trains an MLP 64-128-10 (ReLU) with cross-entropy, and prints the loss and \
+            accuracy per epoch. Writes the loss and accuracy curves as an SVG chart and the graph \
+            of one training step as Graphviz DOT (rendered to SVG too when `dot` is installed).
+            """)
+
+    @Option(help: "Passes over the training set (0 evaluates a loaded model only).")
+    var epochs = 30
+
+    @Option(help: "Learning rate (default: 0.001 for adam, 0.05 for sgd with momentum 0.9).")
+    var lr: Double?
+
+    @Option(help: "Images per training step.")
+    var batchSize = 32
+
+    @Option(help: "Seeds the train/test split, the initial weights and the shuffles.")
+    var seed: UInt64 = 0
+
+    @Option(help: "The optimizer: adam or sgd (with momentum 0.9).")
+    var optimizer: OptimizerOption = .adam
+
+    @Option(help: "Save the trained parameters to this safetensors file.")
+    var save: String?
+
+    @Option(help: "Start from the parameters in this safetensors file.")
+    var load: String?
+
+    @Option(help: "Where to write the chart and the graph.")
+    var outputDir = "train-digits-output"
+
+    func validate() throws {
+        guard epochs >= 0 else { throw ValidationError("--epochs must be 0 or more, got \(epochs)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+    }
+
+    func run() throws {
+        var configuration = TrainingConfiguration()
+        configuration.epochs = epochs
+        configuration.learningRate = lr
+        configuration.batchSize = batchSize
+        configuration.seed = seed
+        configuration.optimizer = optimizer.choice
+        let trainer = DigitsTrainer(configuration: configuration, data: try DigitsDataset.bundled())
+        let learningRate = lr ?? optimizer.choice.defaultLearningRate
+        let console = Console()
+
+        if let load {
+            try trainer.model.loadParameters(from: URL(fileURLWithPath: load))
+            console.line("Loaded parameters from \(load)")
+        }
+        console.line("""
+            MLP 64-\(configuration.hiddenUnits)-10 (ReLU), \(optimizer.rawValue) lr \(learningRate), \
+            batch \(batchSize), \(epochs) epochs, seed \(seed): \
+            \(trainer.trainingSet.count) training / \(trainer.testSet.count) test images
+            """)
+
+        var history: [EpochRecord] = []
+        let clock = ContinuousClock()
+        let start = clock.now
+        for epoch in 1...max(epochs, 1) where epochs > 0 {
+            let bar = console.isTerminal ? ProgressBar(epoch: epoch, epochs: epochs, steps: trainer.batchesPerEpoch) : nil
+            let epochStart = clock.now
+            let train = try trainer.trainEpoch { step, meanLoss in
+                bar.map { console.overwrite($0.render(step: step, loss: meanLoss)) }
+            }
+            let test = trainer.evaluate(trainer.testSet)
+            let record = EpochRecord(epoch: epoch, train: train, test: test, seconds: (clock.now - epochStart).seconds)
+            history.append(record)
+            console.line(record.summary(epochs: epochs))
+        }
+        let elapsed = (clock.now - start).seconds
+        let final = trainer.evaluate(trainer.testSet)
+        console.line(String(format: "Test accuracy %.2f%% (loss %.4f)", final.accuracy * 100, final.loss)
+            + (epochs > 0 ? String(format: " after %d epochs in %.2f s", epochs, elapsed) : ""))
+
+        try writeOutputs(trainer: trainer, history: history, learningRate: learningRate, seconds: elapsed, console: console)
+        if let save {
+            try trainer.model.saveParameters(to: URL(fileURLWithPath: save), metadata: [
+                "format": "pt", "model": "Sequential(Linear(64, 128), ReLU(), Linear(128, 10))",
+                "test_accuracy": String(format: "%.4f", final.accuracy),
+            ])
+            console.line("Saved the parameters to \(save)")
+        }
+    }
+
+    private func writeOutputs(
+        trainer: DigitsTrainer, history: [EpochRecord], learningRate: Double, seconds: Double, console: Console
+    ) throws {
+        let directory = URL(fileURLWithPath: outputDir)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if !history.isEmpty {
+            let chart = TrainingChart(
+                title: "Handwritten digits: MLP 64-128-10, \(optimizer.rawValue) lr \(learningRate), batch \(batchSize)",
+                subtitle: String(format: "%d training / %d test images, seed %llu; test accuracy %.1f%% after %d epochs (%.2f s)",
+                                 trainer.trainingSet.count, trainer.testSet.count, seed,
+                                 history.last!.test.accuracy * 100, history.count, seconds),
+                history: history)
+            let chartURL = directory.appendingPathComponent("digits-training.svg")
+            try chart.svg().write(to: chartURL, atomically: true, encoding: .utf8)
+            console.line("Wrote the loss and accuracy chart to \(chartURL.path)")
+        }
+        let loss = trainer.lossOfOneStep()
+        let dot = GraphExport.dot(for: loss, parameters: trainer.model.namedParameters())
+        let dotURL = directory.appendingPathComponent("digits-step-graph.dot")
+        try dot.write(to: dotURL, atomically: true, encoding: .utf8)
+        console.line("Wrote the graph of one training step to \(dotURL.path)")
+        if let svgURL = GraphvizRenderer.render(dotURL) {
+            console.line("Rendered it with Graphviz to \(svgURL.path)")
+        } else {
+            console.line("(Install Graphviz to render it: dot -Tsvg \(dotURL.path) -o digits-step-graph.svg)")
+        }
+    }
+}
+
+/// The `--optimizer` values.
+enum OptimizerOption: String, CaseIterable, ExpressibleByArgument {
+    case adam, sgd
+
+    var choice: OptimizerChoice {
+        switch self {
+        case .adam: .adam
+        case .sgd: .sgd
+        }
+    }
+}
+
+/// One epoch's numbers.
+struct EpochRecord {
+    var epoch: Int
+    var train: Evaluation
+    var test: Evaluation
+    var seconds: Double
+
+    func summary(epochs: Int) -> String {
+        let width = String(epochs).count
+        let number = String(repeating: " ", count: max(0, width - String(epoch).count)) + String(epoch)
+        return String(format: "epoch %@/%d  loss %.4f  train acc %5.1f%%  test loss %.4f  test acc %5.1f%%  (%.2f s)",
+                      number, epochs, train.loss, train.accuracy * 100, test.loss, test.accuracy * 100, seconds)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,141 @@
+import Autograd
+
+/// The optimizers the digits example can train with.
+public enum OptimizerChoice: String, CaseIterable, Sendable {
+    case sgd, adam
+
+    /// The learning rate used when none is given: Adam's PyTorch default, and a rate
+    /// that suits SGD with momentum 0.9 on this data.
+    public var defaultLearningRate: Double {
+        switch self {
+        case .sgd: 0.05
+        case .adam: 1e-3
+        }
+    }
+}
+
+/// What to train: the defaults are the example's (an MLP 64-128-10, Adam at 1e-3,
+/// batch 32, 30 epochs, 1,437 training images).
+public struct TrainingConfiguration: Sendable {
+    public var epochs = 30
+    /// The learning rate; nil for the optimizer's default.
+    public var learningRate: Double?
+    public var batchSize = 32
+    /// Seeds the split (`seed`), the initial weights (`seed + 1`) and the epoch shuffles (`seed + 2`).
+    public var seed: UInt64 = 0
+    public var optimizer = OptimizerChoice.adam
+    public var hiddenUnits = 128
+    /// The number of images to train on; the rest of the data set is the test set.
+    public var trainCount = 1437
+
+    public init() {}
+}
+
+/// The loss and accuracy of a model on a set of images.
+public struct Evaluation: Sendable {
+    public var loss: Double
+    /// The fraction classified correctly, 0...1.
+    public var accuracy: Double
+}
+
+/// The example's training loop: an MLP classifier trained with cross-entropy on the digits.
+///
+/// It is the loop of the PyTorch tutorial, spelled in Swift:
+///
+/// ```swift
+/// optimizer.zeroGrad()
+/// let loss = criterion(model(inputs), labels)
+/// try loss.backward()
+/// optimizer.step()
+/// ```
+public final class DigitsTrainer {
+    public let configuration: TrainingConfiguration
+    public let model: Sequential
+    public let optimizer: any Optimizer
+    public let criterion = CrossEntropyLoss()
+    public let trainingSet: DigitsDataset
+    public let testSet: DigitsDataset
+    private var shuffler: RandomGenerator
+
+    /// Splits `data` and builds the model and optimizer the configuration describes.
+    public init(configuration: TrainingConfiguration, data: DigitsDataset) {
+        self.configuration = configuration
+        (trainingSet, testSet) = data.split(trainCount: configuration.trainCount, seed: configuration.seed)
+        var initializer = RandomGenerator(seed: configuration.seed &+ 1)
+        model = Sequential(
+            Linear(DigitsDataset.featureCount, configuration.hiddenUnits, generator: &initializer),
+            ReLU(),
+            Linear(configuration.hiddenUnits, DigitsDataset.classCount, generator: &initializer)
+        )
+        let learningRate = configuration.learningRate ?? configuration.optimizer.defaultLearningRate
+        switch configuration.optimizer {
+        case .sgd: optimizer = SGD(model.parameters(), learningRate: learningRate, momentum: 0.9)
+        case .adam: optimizer = Adam(model.parameters(), learningRate: learningRate)
+        }
+        shuffler = RandomGenerator(seed: configuration.seed &+ 2)
+    }
+
+    /// The number of batches in one epoch.
+    public var batchesPerEpoch: Int {
+        (trainingSet.count + configuration.batchSize - 1) / configuration.batchSize
+    }
+
+    /// One pass over the shuffled training set; returns the mean loss and the accuracy
+    /// on the batches as they were trained on.
+    ///
+    /// - Parameter progress: called after each batch with its number (from 1) and the mean loss so far.
+    public func trainEpoch(progress: (_ batch: Int, _ meanLoss: Double) -> Void = { _, _ in }) throws -> Evaluation {
+        model.train()
+        var order = Array(0..<trainingSet.count)
+        order.shuffle(using: &shuffler)
+        var totalLoss = 0.0, correct = 0, seen = 0
+        for (number, start) in stride(from: 0, to: order.count, by: configuration.batchSize).enumerated() {
+            let indices = order[start..<min(start + configuration.batchSize, order.count)]
+            let (inputs, labels) = trainingSet.batch(indices)
+            optimizer.zeroGrad()
+            let logits = model(inputs)
+            let loss = criterion(logits, labels)
+            try loss.backward()
+            optimizer.step()
+            totalLoss += loss.item() * Double(indices.count)
+            correct += Self.countCorrect(logits, labels)
+            seen += indices.count
+            progress(number + 1, totalLoss / Double(seen))
+        }
+        return Evaluation(loss: totalLoss / Double(max(seen, 1)), accuracy: Double(correct) / Double(max(seen, 1)))
+    }
+
+    /// The loss and accuracy on `set`, in evaluation mode and without recording a graph.
+    public func evaluate(_ set: DigitsDataset) -> Evaluation {
+        model.eval()
+        defer { model.train() }
+        let (inputs, labels) = set.tensors()
+        return withNoGrad {
+            let logits = model(inputs)
+            let loss = criterion(logits, labels).item()
+            return Evaluation(loss: loss, accuracy: Double(Self.countCorrect(logits, labels)) / Double(max(set.count, 1)))
+        }
+    }
+
+    /// The loss of the model on the first training batch, with its graph recorded:
+    /// what one training step differentiates.
+    public func lossOfOneStep() -> Tensor {
+        let (inputs, labels) = trainingSet.batch(0..<min(configuration.batchSize, trainingSet.count))
+        return criterion(model(inputs), labels)
+    }
+
+    /// How many rows of `logits` have their largest value at the label's index.
+    static func countCorrect(_ logits: Tensor, _ labels: Tensor) -> Int {
+        let classes = logits.shape[1]
+        let scores = logits.detach().contiguous(), truth = labels.scalars
+        return scores.withUnsafeBufferPointer(as: Float.self) { values in
+            var correct = 0
+            for row in truth.indices {
+                var best = 0
+                for c in 1..<classes where values[row * classes + c] > values[row * classes + best] { best = c }
+                if best == Int(truth[row]) { correct += 1 }
+            }
+            return correct
+        }
+    }
+}
