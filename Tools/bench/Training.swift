@@ -1,0 +1,33 @@
+import Autograd
+import DigitsExample
+import Foundation
+
+extension Workloads {
+    /// W2: one SGD training step of an MLP 784-256-10 (ReLU, cross-entropy) on a batch of 128, float32.
+    func w2() -> [String: Double] {
+        var g = RandomGenerator(seed: 0)
+        let model = Sequential(Linear(784, 256, generator: &g), ReLU(), Linear(256, 10, generator: &g))
+        let optimizer = SGD(model.parameters(), learningRate: 0.01)
+        let criterion = CrossEntropyLoss()
+        let x = Tensor.randn([128, 784], generator: &g)
+        let labels = Tensor(shape: [128], scalars: (0..<128).map { _ in Double(g.next() % 10) })
+        let seconds = Measure.median(runs: runs * 4, warmup: 3) {
+            optimizer.zeroGrad()
+            try! criterion(model(x), labels).backward()
+            optimizer.step()
+        }
+        return ["W2_ms_per_step": seconds * 1e3]
+    }
+
+    /// W7: train-digits with its defaults, timed to the end of training, with the test accuracy reached.
+    func w7() -> [String: Double] {
+        guard let data = try? DigitsDataset.bundled() else { return [:] }
+        var configuration = TrainingConfiguration()
+        if quick { configuration.epochs = 3 }
+        let trainer = DigitsTrainer(configuration: configuration, data: data)
+        let seconds = Measure.seconds {
+            for _ in 0..<configuration.epochs { _ = try! trainer.trainEpoch() }
+        }
+        return ["W7_train_s": seconds, "W7_test_acc": trainer.evaluate(trainer.testSet).accuracy]
+    }
+}
