@@ -5,6 +5,7 @@ let package = Package(
     name: "swift-autograd",
     products: [
         .library(name: "Autograd", targets: ["Autograd"]),
+        .library(name: "Conformance", targets: ["Conformance"]),
         .executable(name: "tour", targets: ["tour"]),
     ],
     dependencies: [
@@ -21,6 +22,9 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+
+        /// The kernel conformance checks, for kernel-check and for plugin authors' own tests.
+        .target(name: "Conformance", dependencies: ["Autograd"]),
 
         // MARK: - Implementation details
 
