@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "Autograd", targets: ["Autograd"]),
         .library(name: "Conformance", targets: ["Conformance"]),
         .executable(name: "tour", targets: ["tour"]),
+        .executable(name: "kernel-check", targets: ["kernel-check"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -34,6 +35,11 @@ let package = Package(
         // MARK: - Tools
 
         .executableTarget(name: "tour", dependencies: ["Autograd"], path: "Tools/tour"),
+        .executableTarget(
+            name: "kernel-check",
+            dependencies: ["Autograd", "Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/kernel-check"
+        ),
 
         // MARK: - Unit test bundles
 

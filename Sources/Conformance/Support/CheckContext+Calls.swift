@@ -52,11 +52,17 @@ extension CheckContext {
 
     /// Compares two outcomes element by element: output, then each gradient.
     /// Returns the comparison and, when shapes differ or it fails, what differs.
-    func compare(_ got: Outcome, _ want: Outcome, tolerance: Tolerance, flattenShapes: Bool = false) -> (Comparison, String?) {
+    ///
+    /// - Parameters:
+    ///   - only: compare the output and the gradients of these inputs (all by default).
+    ///   - gradientsOnly: compare just the gradients of these inputs.
+    func compare(_ got: Outcome, _ want: Outcome, tolerance: Tolerance, flattenShapes: Bool = false,
+                 only: Set<Int>? = nil, gradientsOnly: Set<Int>? = nil) -> (Comparison, String?) {
         var comparison = Comparison()
-        let parts = [("output", got.output, want.output)]
+        let selected = gradientsOnly ?? only ?? Set(got.grads.indices)
+        let parts = (gradientsOnly == nil ? [("output", got.output, want.output)] : [])
             + zip(got.grads, want.grads).enumerated().compactMap { i, pair -> (String, TensorValues, TensorValues)? in
-                guard let g = pair.0, let w = pair.1 else { return nil }
+                guard selected.contains(i), let g = pair.0, let w = pair.1 else { return nil }
                 return ("grad of \(definition.inputs[i])", g, w)
             }
         for (i, pair) in zip(got.grads, want.grads).enumerated() where (pair.0 == nil) != (pair.1 == nil) {
