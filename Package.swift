@@ -44,6 +44,15 @@ let package = Package(
         // MARK: - Unit test bundles
 
         .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["Autograd", "Conformance", "ConformanceTestSupport"]
+        ),
+        /// Deliberately broken ops, each failing one conformance check.
+        .target(name: "ConformanceTestSupport", dependencies: ["Autograd", "Conformance"], path: "Tests/ConformanceTestSupport"),
+        /// The child process that checks a broken op in isolation, for crash tests.
+        .executableTarget(name: "broken-ops-host", dependencies: ["Conformance", "ConformanceTestSupport"],
+                          path: "Tests/BrokenOpsHost"),
+        .testTarget(
             name: "AutogradTests",
             dependencies: ["Autograd"],
             resources: [.copy("Fixtures")]
