@@ -41,7 +41,11 @@ struct KernelCheckCommand: ParsableCommand {
                 loadRows.append(CheckResult(op: path, check: .declaration, dtype: nil, status: .fail, message: "\(error)"))
             }
         }
-        let configuration = try selection.configuration()
+        var configuration = try selection.configuration()
+        if selection.noIsolate && childOp == nil {
+            // A row per op that says crash isolation was not checked.
+            configuration.checks.insert(.crashIsolation)
+        }
         if let childOp {
             let status = IsolatedCheck.runChild(KernelCheck(op: childOp, registry: registry, configuration: configuration))
             throw ExitCode(status)

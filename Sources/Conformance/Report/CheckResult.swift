@@ -37,8 +37,10 @@ public struct CheckResult: Sendable, Codable, Equatable {
     /// A row that passed, with the worst error of a comparison.
     static func pass(_ op: String, _ check: ConformanceCheck, _ dtype: DType?, _ message: String,
                      comparison: Comparison? = nil) -> CheckResult {
-        CheckResult(op: op, check: check, dtype: dtype, status: .pass, worstError: comparison?.worstError,
-                    tolerance: comparison?.tolerance, message: message)
+        // An empty comparison (a zero-length output) has no worst error to show.
+        let measured = comparison.flatMap { $0.compared > 0 ? $0 : nil }
+        return CheckResult(op: op, check: check, dtype: dtype, status: .pass, worstError: measured?.worstError,
+                           tolerance: measured?.tolerance, message: message)
     }
 
     static func skip(_ op: String, _ check: ConformanceCheck, _ dtype: DType?, _ reason: String) -> CheckResult {
