@@ -5,6 +5,7 @@ let package = Package(
     name: "swift-autograd",
     products: [
         .library(name: "Autograd", targets: ["Autograd"]),
+        .library(name: "Conformance", targets: ["Conformance"]),
         .executable(name: "tour", targets: ["tour"]),
         .executable(name: "bench", targets: ["bench"]),
         /// The header C plugin authors include.
@@ -12,6 +13,7 @@ let package = Package(
         /// Activation kernels in C, loaded at run time with `OpRegistry.loadPlugin(at:)`.
         .library(name: "AutogradActivations", type: .dynamic, targets: ["AutogradActivations"]),
         .executable(name: "train-digits", targets: ["train-digits"]),
+        .executable(name: "kernel-check", targets: ["kernel-check"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -30,6 +32,9 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+
+        /// The kernel conformance checks, for kernel-check and for plugin authors' own tests.
+        .target(name: "Conformance", dependencies: ["Autograd"]),
 
         // MARK: - Implementation details
 
@@ -84,9 +89,23 @@ let package = Package(
             ],
             path: "Tools/train-digits/Command"
         ),
+        .executableTarget(
+            name: "kernel-check",
+            dependencies: ["Autograd", "Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/kernel-check"
+        ),
 
         // MARK: - Unit test bundles
 
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["Autograd", "Conformance", "ConformanceTestSupport"]
+        ),
+        /// Deliberately broken ops, each failing one conformance check.
+        .target(name: "ConformanceTestSupport", dependencies: ["Autograd", "Conformance"], path: "Tests/ConformanceTestSupport"),
+        /// The child process that checks a broken op in isolation, for crash tests.
+        .executableTarget(name: "broken-ops-host", dependencies: ["Conformance", "ConformanceTestSupport"],
+                          path: "Tests/BrokenOpsHost"),
         .testTarget(
             name: "AutogradTests",
             dependencies: ["Autograd"],

@@ -1,4 +1,4 @@
-/// exp, log, sqrt, abs, sin, cos: elementwise functions of one tensor.
+/// exp, log, sqrt, abs, sin, cos, erf: elementwise functions of one tensor.
 extension BuiltinOps {
     static let unaryMath: [OpDefinition] = [
         OpDefinition(name: "exp", inputs: ["x"], elementwise: true,
@@ -25,6 +25,12 @@ extension BuiltinOps {
                      forward: ElementwiseKernels.unary(Cos.self)) { ctx in
             [-ctx.gradOutput * sin(ctx.inputs[0])]
         },
+        OpDefinition(name: "erf", inputs: ["x"], elementwise: true,
+                     forward: ElementwiseKernels.unary(Erf.self)) { ctx in
+            // d/dx erf(x) = 2/sqrt(pi) · exp(-x²)
+            let x = ctx.inputs[0]
+            return [ctx.gradOutput * (2 / Double.pi.squareRoot()) * exp(-(x * x))]
+        },
     ]
 }
 
@@ -34,6 +40,7 @@ enum Sqrt: UnaryFunction { static func apply<T: TensorScalar>(_ x: T) -> T { x.s
 enum Abs: UnaryFunction { static func apply<T: TensorScalar>(_ x: T) -> T { Swift.abs(x) } }
 enum Sin: UnaryFunction { static func apply<T: TensorScalar>(_ x: T) -> T { .sin(x) } }
 enum Cos: UnaryFunction { static func apply<T: TensorScalar>(_ x: T) -> T { .cos(x) } }
+enum Erf: UnaryFunction { static func apply<T: TensorScalar>(_ x: T) -> T { T.cErf(x) } }
 
 /// e raised to each element.
 public func exp(_ x: Tensor) -> Tensor { dispatch("exp", [x]) }
@@ -47,3 +54,5 @@ public func abs(_ x: Tensor) -> Tensor { dispatch("abs", [x]) }
 public func sin(_ x: Tensor) -> Tensor { dispatch("sin", [x]) }
 /// The cosine of each element.
 public func cos(_ x: Tensor) -> Tensor { dispatch("cos", [x]) }
+/// The error function of each element, `2/sqrt(pi) · ∫₀ˣ exp(-t²) dt`.
+public func erf(_ x: Tensor) -> Tensor { dispatch("erf", [x]) }

@@ -40,14 +40,18 @@ public protocol TensorScalar: BinaryFloatingPoint, Real, Sendable {
     static var dtype: DType { get }
     /// C's `pow`, which PyTorch follows: negative bases with integral exponents, `0 ** 0 == 1`.
     static func cPow(_ x: Self, _ y: Self) -> Self
+    /// C's `erf`, the error function.
+    static func cErf(_ x: Self) -> Self
 }
 
 extension Float: TensorScalar {
     public static var dtype: DType { .float32 }
     @inline(__always) public static func cPow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+    @inline(__always) public static func cErf(_ x: Float) -> Float { erff(x) }
 }
 
 extension Double: TensorScalar {
     public static var dtype: DType { .float64 }
     @inline(__always) public static func cPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+    @inline(__always) public static func cErf(_ x: Double) -> Double { erf(x) }
 }

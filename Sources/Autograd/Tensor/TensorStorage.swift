@@ -3,14 +3,18 @@
 /// Small buffers live in the same heap block as this object (tail allocation):
 /// a scalar or a tiny tensor costs one allocation, not two, which matters when
 /// ops run on shape-[1] tensors a million times. Large buffers get their own
-/// aligned allocation. The version counter is bumped by every in-place write,
-/// so the engine can tell when a tensor saved for backward was modified later.
+/// aligned allocation, and so does every buffer allocated inside
+/// `GuardedAllocation.checkingWrites`, which surrounds it with guard bytes.
+/// The version counter is bumped by every in-place write, so the engine can
+/// tell when a tensor saved for backward was modified later.
 final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
     struct Header {
         let data: UnsafeMutableRawPointer
         let byteCount: Int
         var version: Int
         let isInline: Bool
+        /// Bytes of guard pattern on each side of `data` (0 outside a guarded scope).
+        let guardByteCount: Int
     }
 
     static let alignment = 64
@@ -19,24 +23,39 @@ final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
 
     /// Allocates uninitialised memory for `byteCount` bytes.
     static func allocate(byteCount: Int) -> TensorStorage {
-        let inline = byteCount <= inlineLimit
+        let recorder = GuardedAllocation.activeRecorder
+        let guardBytes = recorder == nil ? 0 : GuardedAllocation.guardByteCount
+        let inline = guardBytes == 0 && byteCount <= inlineLimit
         let buffer = create(minimumCapacity: inline ? byteCount + alignment : 0) { buffer in
-            let data = inline
-                ? buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }.alignedUp(toMultipleOf: alignment)
-                : UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: alignment)
-            return Header(data: data, byteCount: byteCount, version: 0, isInline: inline)
+            let data: UnsafeMutableRawPointer
+            if inline {
+                data = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
+                    .alignedUp(toMultipleOf: alignment)
+            } else {
+                // Never allocate zero bytes: a zero-length tensor still gets a valid pointer.
+                let capacity = Swift.max(byteCount, alignment) + 2 * guardBytes
+                data = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: alignment) + guardBytes
+            }
+            return Header(data: data, byteCount: byteCount, version: 0, isInline: inline, guardByteCount: guardBytes)
         }
-        return unsafeDowncast(buffer, to: TensorStorage.self)
+        let storage = unsafeDowncast(buffer, to: TensorStorage.self)
+        if let recorder {
+            GuardedAllocation.fillGuards(of: storage)
+            recorder.record(storage)
+        }
+        return storage
     }
 
     deinit {
-        if !header.isInline { header.data.deallocate() }
+        if !header.isInline { (header.data - header.guardByteCount).deallocate() }
     }
 
     /// The first byte, aligned to 64 bytes; valid while the storage lives.
     @inline(__always) var data: UnsafeMutableRawPointer { header.data }
 
     var byteCount: Int { header.byteCount }
+
+    var guardByteCount: Int { header.guardByteCount }
 
     /// Bumped by each in-place write.
     @inline(__always) var version: Int {

@@ -1,0 +1,107 @@
+import Autograd
+
+extension OpSample {
+    /// Samples for the built-in ops, by registry name.
+    ///
+    /// References are independent formulations over other built-in ops (`sub` as
+    /// `a + -b`, `sigmoid` as `1 / (1 + exp(-x))`), so the forward check compares
+    /// an op with other kernels rather than with itself. Ops with no such
+    /// formulation (`log`, `sum`, `matmul`, ...) are compared with `--cases`.
+    public static let builtins: [String: OpSample] = {
+        var table: [String: OpSample] = [:]
+        let elementwise: [(String, Int, ValueDomain, String?, Bool)] = [
+            ("add", 2, .real, "a - -b", true),
+            ("sub", 2, .real, "a + -b", true),
+            ("mul", 2, .real, "a / (1 / b)", true),
+            ("div", 2, .real, "a * b ** -1", true),
+            ("maximum", 2, .real, "(a + b + abs(a - b)) / 2", false),
+            ("gt", 2, .real, "relu(sign(a - b))", false),
+            ("ge", 2, .real, "1 - relu(sign(b - a))", false),
+            ("eq", 2, .real, "1 - abs(sign(a - b))", false),
+            ("neg", 1, .real, "0 - x", true),
+            ("exp", 1, .real, "2.718281828459045 ** x", true),
+            ("log", 1, .positive, nil, true),
+            ("sqrt", 1, .positive, "x ** 0.5", true),
+            ("abs", 1, .real, "maximum(x, -x)", true),
+            ("sin", 1, .real, "cos(x - 1.5707963267948966)", true),
+            ("cos", 1, .real, "sin(x + 1.5707963267948966)", true),
+            ("relu", 1, .real, "maximum(x, 0)", true),
+            ("sigmoid", 1, .real, "1 / (1 + exp(-x))", true),
+            ("tanh", 1, .real, "2 * sigmoid(2 * x) - 1", true),
+            ("sign", 1, .real, "x / abs(x)", false),
+        ]
+        for (name, arity, domain, reference, covers) in elementwise {
+            table[name] = .elementwise(arity: arity, domain: domain, reference: reference,
+                                       referenceCoversSpecialValues: covers)
+        }
+        table["clamp"] = .elementwise(arity: 1, attributes: ["min": -0.5, "max": 0.5],
+                                      reference: "-maximum(-maximum(x, min), -max)")
+        table["pow_scalar"] = .elementwise(arity: 1, domain: .positive, attributes: ["exponent": 2.5],
+                                           reference: "exp(exponent * log(x))")
+        var pow = OpSample.elementwise(arity: 2, reference: "exp(exponent * log(base))")
+        pow.inputs[0].domain = .positive
+        table["pow"] = pow
+
+        for name in ["softmax", "log_softmax"] {
+            table[name] = OpSample(
+                inputs: [InputSpec([3, 4])], attributes: ["dim": 1],
+                reference: name == "softmax"
+                    ? "exp(x) / sum(exp(x), dims=[dim], keepdim=true)"
+                    : "x - log(sum(exp(x), dims=[dim], keepdim=true))",
+                referenceCoversSpecialValues: false,
+                zeroDim: ShapeVariant([[]], attributes: ["dim": 0]), emptyDim: ShapeVariant([[0, 4]]),
+                large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[4]])
+        }
+        table["sum"] = OpSample(
+            inputs: [InputSpec([3, 4])], attributes: ["dims": [1]],
+            zeroDim: ShapeVariant([[]], attributes: [:]), emptyDim: ShapeVariant([[0, 4]], attributes: ["dims": [0]]),
+            large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
+        table["mean"] = OpSample(
+            inputs: [InputSpec([3, 4])], attributes: ["dims": [0], "keepdim": true],
+            zeroDim: ShapeVariant([[]], attributes: [:]), emptyDim: ShapeVariant([[0, 4]], attributes: ["dims": [1]]),
+            large: LargeVariant([[-1, 4]], split: [0], attributes: ["dims": [1]]))
+        table["max_reduce"] = OpSample(
+            inputs: [InputSpec([3, 4])], attributes: ["dim": 1],
+            zeroDim: ShapeVariant([[]], attributes: ["dim": 0]), emptyDim: ShapeVariant([[0, 4]]),
+            large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
+        table["max_mask"] = table["max_reduce"]
+        table["transpose"] = OpSample(
+            inputs: [InputSpec([3, 4])], attributes: ["dim0": 0, "dim1": 1],
+            zeroDim: ShapeVariant([[]], attributes: ["dim0": 0, "dim1": 0]), emptyDim: ShapeVariant([[0, 4]]),
+            large: LargeVariant([[-1, 4]], split: [0], combination: .concatenate(dim: 1)), invalidShapes: [[3]])
+        table["reshape"] = OpSample(
+            inputs: [InputSpec([3, 4])], attributes: ["shape": [4, 3]],
+            zeroDim: ShapeVariant([[]], attributes: ["shape": []]), emptyDim: ShapeVariant([[0, 4]], attributes: ["shape": [-1]]),
+            large: LargeVariant([[-1, 4]], split: [0], attributes: ["shape": [-1]]), invalidShapes: [[5]])
+        table["expand"] = OpSample(
+            inputs: [InputSpec([3, 1])], attributes: ["shape": [2, 3, 4]],
+            zeroDim: ShapeVariant([[]], attributes: ["shape": [2, 3]]), emptyDim: ShapeVariant([[0, 1]], attributes: ["shape": [0, 4]]),
+            large: LargeVariant([[-1, 1]], split: [0], attributes: ["shape": [-1, 4]]), invalidShapes: [[3, 2]])
+        table["contiguous"] = OpSample(
+            inputs: [InputSpec([3, 4])], reference: "x",
+            zeroDim: ShapeVariant([[]]), emptyDim: ShapeVariant([[0, 4]]), large: LargeVariant([[-1]], split: [0]))
+        table["matmul"] = OpSample(
+            inputs: [InputSpec([2, 3]), InputSpec([3, 4])],
+            emptyDim: ShapeVariant([[2, 0], [0, 4]]),
+            large: LargeVariant([[-1, 3], [3, 4]], split: [0]), invalidShapes: [[2, 3], [4, 5]])
+        table["linear"] = OpSample(
+            inputs: [InputSpec([2, 3]), InputSpec([4, 3]), InputSpec([4])],
+            reference: "matmul(x, transpose(weight, dim0=0, dim1=1)) + bias",
+            emptyDim: ShapeVariant([[0, 3], [4, 3], [4]]),
+            large: LargeVariant([[-1, 3], [4, 3], [4]], split: [0]), invalidShapes: [[2, 3], [4, 2], [4]])
+        table["mse_loss"] = OpSample(
+            inputs: [InputSpec([3, 4]), InputSpec([3, 4])], reference: "mean((prediction - target) ** 2)",
+            zeroDim: ShapeVariant([[], []]), emptyDim: ShapeVariant([[0, 4], [0, 4]]),
+            large: LargeVariant([[-1], [-1]], split: [0, 1], combination: .mean), invalidShapes: [[3], [4]])
+        table["cross_entropy"] = OpSample(
+            inputs: [InputSpec([3, 4]), InputSpec([3], .classIndices(count: 4))],
+            reference: "-mean(sum(log_softmax(logits, dim=1) * one_hot(target, num_classes=4), dims=[1]))",
+            referenceCoversSpecialValues: false,
+            emptyDim: ShapeVariant([[0, 4], [0]]),
+            large: LargeVariant([[-1, 4], [-1]], split: [0, 1], combination: .mean), invalidShapes: [[3, 4], [2]])
+        table["one_hot"] = OpSample(
+            inputs: [InputSpec([5], .classIndices(count: 4))], attributes: ["num_classes": 4],
+            zeroDim: ShapeVariant([[]]), emptyDim: ShapeVariant([[0]]), large: LargeVariant([[-1]], split: [0]))
+        return table
+    }()
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Autograd
+
+/// `|got - want| <= absolute + relative * |want|`, element by element.
+public struct Tolerance: Sendable, Equatable {
+    public var absolute: Double
+    public var relative: Double
+
+    public init(absolute: Double, relative: Double) {
+        self.absolute = absolute
+        self.relative = relative
+    }
+
+    func allowed(for want: Double) -> Double { absolute + relative * Swift.abs(want) }
+
+    /// A kernel against a float64 evaluation of the same thing written another way
+    /// (a reference expression, another layout, the float64 kernel).
+    public static func forward(_ dtype: DType) -> Tolerance {
+        switch dtype {
+        case .float32: Tolerance(absolute: 1e-5, relative: 1e-4)
+        case .float64: Tolerance(absolute: 1e-10, relative: 1e-8)
+        }
+    }
+
+    /// The cases file's own tolerances (see its README).
+    public static func cases(_ dtype: DType) -> Tolerance {
+        switch dtype {
+        case .float32: Tolerance(absolute: 1e-5, relative: 1e-4)
+        case .float64: Tolerance(absolute: 1e-12, relative: 1e-10)
+        }
+    }
+
+    /// Analytical derivatives against central differences with step 1e-6, as
+    /// PyTorch's gradcheck and gradgradcheck.
+    public static let finiteDifference = Tolerance(absolute: 1e-5, relative: 1e-3)
+}
+
+/// The worst element of one or more elementwise comparisons.
+struct Comparison: Sendable {
+    /// The error at the worst element: the one with the largest error relative to its tolerance.
+    var worstError = 0.0
+    var tolerance = 0.0
+    /// Where the worst element is, when it fails: a description built by the caller.
+    var worstIndex: Int?
+    var worstGot = 0.0
+    var worstWant = 0.0
+    var mismatches = 0
+    var compared = 0
+    private var worstRatio = -1.0
+
+    var passed: Bool { mismatches == 0 }
+
+    /// Compares `got` to `want`; NaN matches NaN and an infinity only itself.
+    mutating func add(got: [Double], want: [Double], tolerance: Tolerance) {
+        precondition(got.count == want.count)
+        for i in got.indices {
+            let (g, w) = (got[i], want[i])
+            let allowed = tolerance.allowed(for: w.isFinite ? w : 0)
+            let error: Double
+            if g.isNaN || w.isNaN {
+                error = g.isNaN && w.isNaN ? 0 : .infinity
+            } else if !g.isFinite || !w.isFinite {
+                error = g == w ? 0 : .infinity
+            } else {
+                error = Swift.abs(g - w)
+            }
+            compared += 1
+            if error > allowed { mismatches += 1 }
+            let ratio = error.isInfinite ? .infinity : error / allowed
+            if ratio > worstRatio {
+                worstRatio = ratio
+                worstError = error
+                self.tolerance = allowed
+                worstIndex = i
+                worstGot = g
+                worstWant = w
+            }
+        }
+    }
+
+    static func of(got: [Double], want: [Double], tolerance: Tolerance) -> Comparison {
+        var c = Comparison()
+        c.add(got: got, want: want, tolerance: tolerance)
+        return c
+    }
+
+    /// Folds another comparison in, keeping the worse element.
+    mutating func merge(_ other: Comparison) {
+        mismatches += other.mismatches
+        compared += other.compared
+        if other.worstRatio > worstRatio {
+            worstRatio = other.worstRatio
+            worstError = other.worstError
+            tolerance = other.tolerance
+            worstIndex = other.worstIndex
+            worstGot = other.worstGot
+            worstWant = other.worstWant
+        }
+    }
+}
+
+/// Formats a number for messages: short, but exact enough to tell values apart.
+func show(_ value: Double) -> String {
+    String(format: "%.9g", value)
+}

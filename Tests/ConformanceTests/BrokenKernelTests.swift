@@ -1,0 +1,65 @@
+import Autograd
+import Conformance
+import ConformanceTestSupport
+import Foundation
+import Testing
+
+/// Each deliberately broken kernel fails exactly the check meant to catch it.
+@Suite struct BrokenKernelTests {
+    static let registry = BrokenOps.registry()
+
+    @Test(arguments: ["broken.wrong_grad", "broken.out_of_bounds", "broken.mutates_input", "broken.nondeterministic"])
+    func brokenKernelFailsOnlyItsCheck(op: String) throws {
+        let report = try KernelCheck(op: op, registry: Self.registry, configuration: BrokenOps.configuration(for: op)).run()
+        let failing = Set(report.failures.map(\.check))
+        #expect(failing == [BrokenOps.expectedFailures[op]!], "\(report.text())")
+    }
+
+    @Test func wrongGradientShowsBothJacobians() throws {
+        let op = "broken.wrong_grad"
+        var configuration = BrokenOps.configuration(for: op)
+        configuration.checks = [.gradient]
+        let row = try #require(try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run().results.first)
+        #expect(row.status == .fail)
+        #expect(row.message.contains("numerical") && row.message.contains("analytical") && row.message.contains("x["))
+        #expect(row.details.first?.contains("numerical | analytical") == true)
+        #expect(row.worstError! > row.tolerance!)
+    }
+
+    @Test func outOfBoundsWriteNamesTheByte() throws {
+        let op = "broken.out_of_bounds"
+        var configuration = BrokenOps.configuration(for: op)
+        configuration.checks = [.guardBytes]
+        configuration.dtypes = [.float64]
+        let row = try #require(try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run().results.first)
+        #expect(row.status == .fail)
+        #expect(row.message.contains("after a 40-byte buffer, first at byte offset 40"), "\(row.message)")
+    }
+
+    @Test func segfaultingKernelIsReportedAndTheRunGoesOn() throws {
+        let host = BuildProducts.path("broken-ops-host")
+        let crashed = IsolatedCheck.run(op: "broken.segfault", executable: host,
+                                        arguments: ["--child-op", "broken.segfault"], timeout: 60)
+        let isolation = try #require(crashed.first { $0.check == .crashIsolation })
+        #expect(isolation.status == .fail)
+        #expect(isolation.message.contains("SIGSEGV"), "\(isolation.message)")
+        #expect(isolation.message.contains("during"), "names the check that was running: \(isolation.message)")
+        #expect(Set(crashed.filter { $0.status == .fail }.map(\.check)) == [.crashIsolation])
+        #expect(crashed.contains { $0.status == .skip && $0.message.hasPrefix("not run") })
+
+        let next = IsolatedCheck.run(op: "broken.wrong_grad", executable: host,
+                                     arguments: ["--child-op", "broken.wrong_grad"], timeout: 60)
+        #expect(next.last?.check == .crashIsolation && next.last?.status == .pass)
+        #expect(Set(next.filter { $0.status == .fail }.map(\.check)) == [.gradient])
+    }
+
+    @Test func hangingKernelTimesOut() throws {
+        let started = Date()
+        let rows = IsolatedCheck.run(op: "broken.hang", executable: BuildProducts.path("broken-ops-host"),
+                                     arguments: ["--child-op", "broken.hang"], timeout: 3)
+        let isolation = try #require(rows.last)
+        #expect(isolation.check == .crashIsolation && isolation.status == .fail)
+        #expect(isolation.message.contains("timed out after 3 s"), "\(isolation.message)")
+        #expect(Date().timeIntervalSince(started) < 30)
+    }
+}

@@ -1,0 +1,77 @@
+import Conformance
+import Foundation
+import Testing
+
+/// The kernel-check executable: exit status, summary line, reports a real consumer reads.
+@Suite(.serialized) struct KernelCheckToolTests {
+    let tool = BuildProducts.path("kernel-check")
+
+    @Test func textReportEndsWithTheSummary() throws {
+        let run = try ToolRun.run(tool, ["--op", "neg", "--dtype", "float64"])
+        #expect(run.status == 0, "\(run.standardOutput)\(run.standardError)")
+        let last = try #require(run.standardOutput.split(separator: "\n").last)
+        #expect(last.wholeMatch(of: /\d+ passed, 0 failed, \d+ skipped/) != nil, "\(last)")
+        #expect(run.standardOutput.contains("PASS  neg  crash-isolation"))
+        #expect(run.standardError.isEmpty, "no progress indicator off a terminal")
+    }
+
+    @Test func jsonReportParses() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kernel-check-\(UUID()).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try ToolRun.run(tool, ["--op", "sigmoid", "--op", "sum", "--format", "json", "--output", file.path])
+        #expect(run.status == 0, "\(run.standardOutput)\(run.standardError)")
+        let data = try Data(contentsOf: file)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let summary = try #require(object["summary"] as? [String: Int])
+        let results = try #require(object["results"] as? [[String: Any]])
+        #expect(summary["failed"] == 0 && summary["passed"]! + summary["skipped"]! == results.count)
+        let report = try ConformanceReport(json: data)
+        #expect(report.results.count == results.count)
+        #expect(Set(report.results.map(\.op)) == ["sigmoid", "sum"])
+    }
+
+    @Test func junitReportOpensInPython() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kernel-check-\(UUID()).xml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try ToolRun.run(tool, ["--op", "exp", "--op", "matmul", "--format", "junit", "--output", file.path])
+        #expect(run.status == 0, "\(run.standardOutput)\(run.standardError)")
+        let script = """
+            import sys, xml.etree.ElementTree as ET
+            root = ET.parse(sys.argv[1]).getroot()
+            assert root.tag == "testsuites", root.tag
+            suites = root.findall("testsuite")
+            cases = root.iter("testcase")
+            total = sum(1 for _ in cases)
+            assert total == int(root.get("tests")), (total, root.get("tests"))
+            skipped = sum(1 for _ in root.iter("skipped"))
+            assert skipped == int(root.get("skipped"))
+            print(len(suites), total, skipped, sum(1 for _ in root.iter("failure")))
+            """
+        let python = try ToolRun.run("/usr/bin/env", ["python3", "-c", script, file.path])
+        #expect(python.status == 0, "\(python.standardError)")
+        let numbers = python.standardOutput.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        #expect(numbers.count == 4 && numbers[0] == 2 && numbers[3] == 0, "\(python.standardOutput)")
+    }
+
+    @Test func failingCheckGivesFailureStatusAndJUnitFailure() throws {
+        let report = ConformanceReport(results: [
+            CheckResult(op: "x", check: .gradient, dtype: nil, status: .fail, worstError: 1, tolerance: 1e-3,
+                        message: "d out[0] / d x[0]: numerical 2 <> analytical 1 & more", details: ["row"]),
+        ])
+        #expect(report.summary == "0 passed, 1 failed, 0 skipped")
+        #expect(report.junitXML().contains("<failure message=\"d out[0] / d x[0]: numerical 2 &lt;&gt; analytical 1 &amp; more\""))
+    }
+
+    @Test func aMissingPluginFailsItsDeclarationRow() throws {
+        let run = try ToolRun.run(tool, ["/nonexistent/libNothing.so", "--no-isolate"])
+        #expect(run.status != 0)
+        #expect(run.standardOutput.contains("declaration"), "\(run.standardOutput)")
+        #expect(run.standardOutput.contains("/nonexistent/libNothing.so"), "\(run.standardOutput)")
+    }
+
+    @Test func unknownOpIsRejected() throws {
+        let run = try ToolRun.run(tool, ["--op", "no_such_op"])
+        #expect(run.status != 0)
+        #expect(run.standardError.contains("no_such_op"))
+    }
+}

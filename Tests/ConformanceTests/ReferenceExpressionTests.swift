@@ -1,0 +1,42 @@
+import Autograd
+import Conformance
+import Testing
+
+@Suite struct ReferenceExpressionTests {
+    let registry = OpRegistry.withBuiltins()
+
+    func evaluate(_ text: String, x: [Double], attributes: [String: AttributeValue] = [:]) throws -> [Double] {
+        let input = Tensor(shape: [x.count], scalars: x, dtype: .float64)
+        return try ReferenceExpression(text).evaluate(inputs: ["x": input], attributes: attributes, registry: registry).scalars
+    }
+
+    @Test func precedenceFollowsPython() throws {
+        #expect(try evaluate("-x ** 2", x: [3]) == [-9])
+        #expect(try evaluate("2 ** -1 * x", x: [3]) == [1.5])
+        #expect(try evaluate("2 ** 3 ** 2 + 0 * x", x: [0]) == [512])
+        #expect(try evaluate("1 - x - 1", x: [5]) == [-5])
+        #expect(try evaluate("(1 + x) / 2 * 4", x: [1]) == [4])
+    }
+
+    @Test func callsOpsWithAttributes() throws {
+        let softplus = try evaluate("log(1 + exp(beta * x)) / beta", x: [0], attributes: ["beta": 2.0])
+        #expect(Swift.abs(softplus[0] - Double.log(2) / 2) < 1e-15)
+        #expect(try evaluate("sum(x, dims=[0], keepdim=true)", x: [1, 2, 3]) == [6])
+        let gelu = try evaluate("0.5 * x * (1 + tanh(0.7978845608 * (x + 0.044715 * x ** 3)))", x: [1])
+        #expect(Swift.abs(gelu[0] - 0.8411919906) < 1e-9)
+    }
+
+    @Test func rejectsMalformedText() {
+        #expect(throws: ReferenceExpression.Error.self) { try ReferenceExpression("exp(x") }
+        #expect(throws: ReferenceExpression.Error.self) { try ReferenceExpression("x $ 2") }
+        #expect(throws: ReferenceExpression.Error.self) { try ReferenceExpression("x 2") }
+        #expect(throws: ReferenceExpression.Error.self) { try evaluate("y + 1", x: [1]) }
+        #expect(throws: ReferenceExpression.Error.self) { try evaluate("nosuchop(x)", x: [1]) }
+    }
+
+    @Test func reportsNamesItUses() throws {
+        let expression = try ReferenceExpression("log(1 + exp(beta * x)) / beta")
+        #expect(expression.identifiers == ["beta", "x"])
+        #expect(expression.functions == ["log", "exp"])
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Autograd
+import Conformance
+import Foundation
+
+/// `kernel-check [PLUGIN.so | MANIFEST.json]...`: the conformance battery over
+/// built-in ops or the ops of the given plugins, one row per op and check.
+@main
+struct KernelCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernel-check",
+        abstract: "Check that kernels are right: forward, gradients, layouts, special values, threads, crashes.",
+        discussion: """
+            With no argument, checks every built-in op and every plugin shipped in \
+            Plugins/. With plugin files (a shared object or a sidecar manifest), checks \
+            the ops they declare. Each op runs in \
+            a child process unless --no-isolate is given. Exits with status 0 only when \
+            no check failed.
+            """)
+
+    @Argument(help: "Plugins to load and check: shared objects or sidecar JSON manifests.")
+    var plugins: [String] = []
+
+    @OptionGroup var selection: SelectionOptions
+    @OptionGroup var report: ReportOptions
+
+    /// Set when the tool re-executes itself to check one op in a child process.
+    @Option(help: .hidden)
+    var childOp: String?
+
+    func run() throws {
+        let registry = OpRegistry.shared
+        var loadRows: [CheckResult] = []
+        var pluginOps: [String] = []
+        let paths = plugins.isEmpty && childOp == nil ? try ShippedPlugins.paths() : plugins
+        for path in paths {
+            do {
+                pluginOps += try PluginLoading.load(path, into: registry)
+            } catch {
+                // A manifest that is malformed or names a missing symbol is the plugin's declaration failing.
+                loadRows.append(CheckResult(op: path, check: .declaration, dtype: nil, status: .fail, message: "\(error)"))
+            }
+        }
+        var configuration = try selection.configuration()
+        if selection.noIsolate && childOp == nil {
+            // A row per op that says crash isolation was not checked.
+            configuration.checks.insert(.crashIsolation)
+        }
+        if let childOp {
+            let status = IsolatedCheck.runChild(KernelCheck(op: childOp, registry: registry, configuration: configuration))
+            throw ExitCode(status)
+        }
+
+        let ops = try selection.ops(available: plugins.isEmpty ? registry.opNames : pluginOps, registry: registry)
+        var result = ConformanceReport(results: loadRows)
+        let progress = ProgressIndicator(total: ops.count)
+        for (index, op) in ops.enumerated() {
+            progress.show(op: op, index: index, detail: "starting")
+            let onEvent: (KernelCheck.Event) -> Void = { event in
+                if case .started(let check, let dtype) = event {
+                    progress.show(op: op, index: index, detail: check.rawValue + (dtype.map { " (\($0))" } ?? ""))
+                }
+            }
+            if selection.noIsolate {
+                result.append(try KernelCheck(op: op, registry: registry, configuration: configuration).run(onEvent: onEvent))
+            } else {
+                let arguments = paths + ["--child-op", op] + selection.childArguments
+                result.results += IsolatedCheck.run(op: op, executable: "/proc/self/exe", arguments: arguments,
+                                                    timeout: selection.timeout, onEvent: onEvent)
+            }
+        }
+        progress.finish()
+        try report.write(result)
+        if !result.failures.isEmpty { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Autograd
+import Conformance
+import Foundation
+
+/// Which ops and dtypes to check, and how.
+struct SelectionOptions: ParsableArguments {
+    @Option(name: .customLong("op"), help: "Check only this op (repeatable).")
+    var ops: [String] = []
+
+    @Option(help: "Run the per-dtype checks in this dtype only (float32 or float64).")
+    var dtype: DTypeArgument?
+
+    @Option(help: "Seed of the sample values, upstream gradients and directions.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Extra cases to compare forward and gradients with, in the reference cases format.")
+    var cases: String?
+
+    @Flag(help: "Check in this process: faster, but a crashing kernel ends the run.")
+    var noIsolate = false
+
+    @Option(help: "Seconds each op's checks may take in their child process.")
+    var timeout: Double = 300
+
+    func validate() throws {
+        if let cases, !FileManager.default.fileExists(atPath: cases) {
+            throw ValidationError("--cases: no file at \(cases)")
+        }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive, got \(timeout)") }
+    }
+
+    /// The library configuration these options describe.
+    func configuration() throws -> KernelCheck.Configuration {
+        var configuration = KernelCheck.Configuration()
+        configuration.seed = seed
+        if let dtype { configuration.dtypes = [dtype.dtype] }
+        if let cases { configuration.cases = try ReferenceCases(contentsOf: URL(fileURLWithPath: cases)) }
+        return configuration
+    }
+
+    /// The ops to check: those asked for with --op, else every available one.
+    func ops(available: [String], registry: OpRegistry) throws -> [String] {
+        guard !ops.isEmpty else { return available }
+        for op in ops where !registry.contains(op) {
+            throw ValidationError("--op \(op): no such op; registered ops: \(registry.opNames.joined(separator: ", "))")
+        }
+        return ops
+    }
+
+    /// The options a child process needs to run the same checks.
+    var childArguments: [String] {
+        var arguments = ["--seed", String(seed)]
+        if let dtype { arguments += ["--dtype", dtype.rawValue] }
+        if let cases { arguments += ["--cases", cases] }
+        return arguments
+    }
+}
+
+/// `float32` or `float64` on the command line.
+enum DTypeArgument: String, ExpressibleByArgument, CaseIterable {
+    case float32, float64
+
+    var dtype: DType { DType(rawValue: rawValue)! }
+}
