@@ -57,6 +57,7 @@ struct TensorTests {
         #expect((x + 1).scalars == [2, 3] && (1 - x).scalars == [0, -1])
         #expect((x / 2).scalars == [0.5, 1] && (2 / x).scalars == [2, 1])
         #expect((-x).scalars == [-1, -2] && (x ** 2).scalars == [1, 4])
+        #expect((2 ** x).scalars == [2, 4] && (x ** x).scalars == [1, 4])
         #expect((Tensor([0.1]) * 3).dtype == .float32)
     }
 

@@ -111,6 +111,8 @@ extension Tensor {
     }
 
     public static func ** (base: Tensor, exponent: Tensor) -> Tensor { dispatch("pow", [base, exponent]) }
+
+    public static func ** (base: Double, exponent: Tensor) -> Tensor { exponent.scalar(base) ** exponent }
 }
 
 /// The elementwise maximum of two tensors, broadcasting.
