@@ -6,7 +6,7 @@
 //                                         double *grad_x, int64_t n)
 // (and _f32 twins). Every op is elementwise over one input, returns 0 for success,
 // and has a correct reference expression over built-in ops, given in the comment.
-// The manifest that declares them comes with the plugin loader.
+// manifest.c declares them; README.md lists which check catches which fault.
 
 #include <stdint.h>
 
@@ -31,13 +31,34 @@ int broken_wrong_grad_backward_f32(const float *x, const float *grad_out, float 
     return 0;
 }
 
-// broken.out_of_bounds: y = 2 * x (reference "2 * x"); the loop runs one store too far.
-// Caught by: guard-bytes.
+// broken.out_of_bounds: y = 2 * x (reference "2 * x"); on short inputs the loop
+// runs one store too far. Caught by: guard-bytes (kernel-check's sample for an
+// elementwise op has 12 elements, so it takes the short path).
+//
+// Why only short inputs: outside the guard-bytes check nothing sits between the
+// output and the rest of the heap, and one store past a large buffer overwrites
+// malloc's bookkeeping, so glibc aborts the process later (SIGABRT during the
+// large check) and crash-isolation fails too. The host keeps buffers of up to
+// 256 bytes inside their tensor's own allocation, 64-byte aligned in a block
+// 64 bytes longer than the buffer, which leaves at least 8 bytes after it: under
+// BROKEN_SHORT elements (128 bytes of float64) the stray store lands there.
+// Kernels with a separate path for short inputs (the tail of a vector loop, a
+// scalar fallback) get exactly this wrong in practice.
+#define BROKEN_SHORT 16
+
 int broken_out_of_bounds_f64(const double *x, double *out, int64_t n) {
+    if (n >= BROKEN_SHORT) {
+        FOR_EACH(i, n) out[i] = 2 * x[i];
+        return 0;
+    }
     for (int64_t i = 0; i <= n; i++) out[i] = i < n ? 2 * x[i] : 0;
     return 0;
 }
 int broken_out_of_bounds_f32(const float *x, float *out, int64_t n) {
+    if (n >= BROKEN_SHORT) {
+        FOR_EACH(i, n) out[i] = 2 * x[i];
+        return 0;
+    }
     for (int64_t i = 0; i <= n; i++) out[i] = i < n ? 2 * x[i] : 0;
     return 0;
 }

@@ -1,0 +1,32 @@
+// The manifest the host reads through autograd_plugin_manifest(): one op per
+// broken kernel in broken.c, each with float32 and float64 kernels for forward
+// and backward, and a reference expression for what the op is meant to compute.
+// Only tests build this plugin; it is no product of the package.
+
+#include "autograd_plugin.h"
+
+#define KERNEL(symbol, args) \
+    "{\"symbol\": \"" symbol "\", \"returns\": \"i32\", \"args\": [" args "]}"
+#define FORWARD_ARGS "\"ptr:x\", \"ptr:out\", \"i64:numel(x)\""
+#define BACKWARD_ARGS "\"ptr:x\", \"ptr:grad_out\", \"ptr:grad_x\", \"i64:numel(x)\""
+
+// An elementwise op of one input x: forward kernels broken_<base>_{f32,f64},
+// backward kernels broken_<backward>_backward_{f32,f64}.
+#define UNARY_OP(base, backward, reference)                                                          \
+    "{\"name\": \"broken." base "\", \"inputs\": [\"x\"], \"elementwise\": true,"                    \
+    " \"forward\": {\"float32\": " KERNEL("broken_" base "_f32", FORWARD_ARGS) ","                    \
+    " \"float64\": " KERNEL("broken_" base "_f64", FORWARD_ARGS) "},"                                 \
+    " \"backward\": {\"x\": {\"float32\": " KERNEL("broken_" backward "_backward_f32", BACKWARD_ARGS) "," \
+    " \"float64\": " KERNEL("broken_" backward "_backward_f64", BACKWARD_ARGS) "}},"                  \
+    " \"reference\": \"" reference "\"}"
+
+static const char manifest[] =
+    "{\"abi\": 1, \"name\": \"broken\", \"ops\": ["
+    UNARY_OP("wrong_grad", "wrong_grad", "x * x") ", "
+    UNARY_OP("out_of_bounds", "scale2", "2 * x") ", "
+    UNARY_OP("segfault", "identity", "x") ", "
+    UNARY_OP("mutates_input", "scale2", "2 * x") ", "
+    UNARY_OP("nondeterministic", "scale3", "3 * x")
+    "]}";
+
+AUTOGRAD_PLUGIN_EXPORT const char *autograd_plugin_manifest(void) { return manifest; }

@@ -1,0 +1,80 @@
+import Conformance
+import Foundation
+import Testing
+
+/// kernel-check over the deliberately broken C plugin in `Plugins/Broken`: each broken
+/// kernel fails exactly the check meant to catch it, every other row passes or skips
+/// for a stated reason, and a segfaulting kernel is reported without ending the run.
+@Suite struct BrokenPluginTests {
+    /// The shared run; a test fails (rather than crashes) when it could not be made.
+    func run() throws -> BrokenPluginRun { try BrokenPluginRun.shared.get() }
+
+    @Test(arguments: BrokenPluginRun.ops)
+    func brokenKernelFailsExactlyItsCheck(op: String) throws {
+        let run = try run()
+        let expected = try #require(BrokenPluginRun.expectedFailures.first { $0.key == op }?.value)
+        let rows = run.report.results.filter { $0.op == op }
+        let failures = rows.filter { $0.status == .fail }
+        #expect(failures.count == 1 && failures.first?.check == expected,
+                "\(op) should fail \(expected) alone:\n\(ConformanceReport(results: rows).text())")
+        // Exactly one row per check: a check that reported twice could hide a failure.
+        #expect(Set(rows.map(\.check)).count == rows.count, "\(rows.map(\.check))")
+    }
+
+    /// The kernels that are right (forward or backward, depending on the op) pass, and the
+    /// only rows skipped are those with nothing to check: one input has nothing to
+    /// broadcast against. So no check passed these ops by not running.
+    @Test(arguments: BrokenPluginRun.ops.filter { $0 != "broken.segfault" })
+    func everyOtherCheckPasses(op: String) throws {
+        let rows = try run().report.results.filter { $0.op == op }
+        let skipped = rows.filter { $0.status == .skip }
+        #expect(skipped.map(\.check) == [.broadcast], "\(ConformanceReport(results: skipped).text())")
+        let expected = try #require(BrokenPluginRun.expectedFailures.first { $0.key == op }?.value)
+        for check in [ConformanceCheck.declaration, .forward, .gradient, .guardBytes, .crashIsolation] where check != expected {
+            #expect(rows.first { $0.check == check }?.status == .pass, "\(op) \(check)")
+        }
+    }
+
+    @Test func wrongGradientShowsBothJacobians() throws {
+        let row = try #require(try run().report.result(op: "broken.wrong_grad", check: .gradient))
+        #expect(row.message.contains("numerical") && row.message.contains("analytical"), "\(row.message)")
+        let tolerance = try #require(row.tolerance)
+        #expect(try #require(row.worstError) > tolerance)
+    }
+
+    @Test func outOfBoundsStoreIsTheByteAfterTheOutput() throws {
+        let row = try #require(try run().report.result(op: "broken.out_of_bounds", check: .guardBytes))
+        // 12 float64 elements: 96 bytes, and the stray store is the 8 bytes after them.
+        #expect(row.message.contains("8 byte(s) written after a 96-byte buffer, first at byte offset 96"), "\(row.message)")
+    }
+
+    @Test func mutatedInputIsNamed() throws {
+        let row = try #require(try run().report.result(op: "broken.mutates_input", check: .inputsUnmodified))
+        #expect(row.message.contains("x[0, 0] changed"), "\(row.message)")
+    }
+
+    @Test func segfaultIsReportedWithItsSignalAndTheRunGoesOn() throws {
+        let report = try run().report
+        let isolation = try #require(report.result(op: "broken.segfault", check: .crashIsolation))
+        #expect(isolation.status == .fail)
+        #expect(isolation.message.contains("SIGSEGV"), "\(isolation.message)")
+        #expect(isolation.message.contains("during forward (float64)"), "names the check that crashed: \(isolation.message)")
+        // The checks after the crash are reported as not run, not silently dropped.
+        let segfaultRows = report.results.filter { $0.op == "broken.segfault" }
+        #expect(segfaultRows.contains { $0.status == .skip && $0.message.hasPrefix("not run") })
+
+        // The ops checked after the crash have every row, their child processes finishing normally.
+        for op in BrokenPluginRun.ops.drop(while: { $0 != "broken.segfault" }).dropFirst() {
+            let rows = report.results.filter { $0.op == op }
+            #expect(rows.count == segfaultRows.count, "\(op): \(rows.count) rows")
+            #expect(report.result(op: op, check: .crashIsolation)?.status == .pass, "\(op)")
+        }
+        #expect(Set(report.results.map(\.op)) == Set(BrokenPluginRun.ops))
+    }
+
+    @Test func failuresGiveAFailingExitStatus() throws {
+        let run = try run()
+        #expect(run.tool.status == 1, "\(run.tool.standardError)")
+        #expect(run.report.failures.count == BrokenPluginRun.ops.count, "\(run.report.text())")
+    }
+}
