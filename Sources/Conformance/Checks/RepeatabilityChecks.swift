@@ -13,7 +13,7 @@ extension CheckContext {
                 let bitsB = TensorValues(shape: [b.count], scalars: b).bitPatterns(dtype)
                 if let i = zip(bitsA, bitsB).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
                     return .fail(name, .determinism, dtype, """
-                        run \(run) differs from run 1 at value \(i) of output and gradients: \(show(b[i])) vs \(show(a[i]))
+                        run \(run) differs from run 1 at value \(i) of output and gradients: \(showExactly(b[i])) vs \(showExactly(a[i]))
                         """)
                 }
             }

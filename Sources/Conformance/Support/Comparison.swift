@@ -103,3 +103,8 @@ struct Comparison: Sendable {
 func show(_ value: Double) -> String {
     String(format: "%.9g", value)
 }
+
+/// Formats a number with every digit it has: for values that may differ in the last bit.
+func showExactly(_ value: Double) -> String {
+    "\(value)"
+}
