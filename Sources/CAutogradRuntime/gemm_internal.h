@@ -24,7 +24,8 @@
 typedef void (*sgemm_micro_kernel)(long kc, const float *a, const float *b, float *c, long ldc, bool accumulate);
 typedef void (*dgemm_micro_kernel)(long kc, const double *a, const double *b, double *c, long ldc, bool accumulate);
 
-#if defined(__x86_64__) || defined(__i386__)
+// AUTOGRAD_GEMM_PORTABLE_ONLY builds without them, to check the portable path compiles alone.
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(AUTOGRAD_GEMM_PORTABLE_ONLY)
 #define AUTOGRAD_GEMM_HAVE_AVX2_KERNELS 1
 void autograd_sgemm_micro_avx2(long kc, const float *a, const float *b, float *c, long ldc, bool accumulate);
 void autograd_dgemm_micro_avx2(long kc, const double *a, const double *b, double *c, long ldc, bool accumulate);
