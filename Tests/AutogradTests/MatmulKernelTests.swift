@@ -55,11 +55,10 @@ struct MatmulKernelTests {
         #endif
     }
 
-    @Test("large products split across threads by rows, by columns and through a batch")
+    @Test("products split across threads by rows, by columns and through a batch")
     func threaded() {
         var generator = RandomGenerator(seed: 13)
-        for (m, n, k, count) in [(300, 129, 65, 1), (33, 700, 129, 1), (17, 129, 300, 5), (65, 64, 300, 3)] {
-            #expect(2 * m * n * k * count >= MatmulKernel.parallelFlops, "[\(m), \(k)]·[\(k), \(n)] must take the threaded path")
+        for (m, n, k, count) in [(129, 65, 33, 1), (7, 300, 65, 1), (17, 33, 65, 5), (5, 16, 31, 7), (1, 1, 1, 1)] {
             checkBatched(Float.self, m: m, n: n, k: k, count: count, transA: false, transB: false, generator: &generator)
             checkBatched(Double.self, m: m, n: n, k: k, count: count, transA: true, transB: true, generator: &generator)
         }
@@ -89,9 +88,11 @@ struct MatmulKernelTests {
             ("vector · matrix, vector strided", view([k], [m]), view([k, n], [1, k], offset: 5000)),
             ("matrix · vector, vector strided", view([m, k], [1, m]), view([k], [n], offset: 5000)),
             ("vector · vector", view([k], [2]), view([k], [1], offset: 5000)),
+            ("large enough to split across threads", view([3, 100, 129], [129, 387, 1]), view([129, 120], [1, 129], offset: 3000)),
             ("k = 0", view([m, 0], [1, m]), view([0, n], [n, 1])),
             ("m = 0", view([0, k], [k, 1]), view([k, n], [n, 1])),
         ]
+        #expect(2 * 3 * 100 * 129 * 120 >= MatmulKernel.parallelFlops, "one case must take the threaded path")
         for (name, a, b) in cases {
             let got = try OpRegistry.withBuiltins().call("matmul", [a, b])
             let (shape, want) = referenceMatmul(a, b)
@@ -197,8 +198,8 @@ private func portableGemm<T: TensorScalar>(
     }
 }
 
-/// A batch of `count` products through `MatmulKernel.batched` split for 1, 2
-/// and 3 threads, each A and B a separate matrix of one buffer, against a float64 loop.
+/// A batch of `count` products through `MatmulKernel.batched`, split into 1, 2
+/// and 3 parts, each A and B a separate matrix of one buffer, against a float64 loop.
 private func checkBatched<T: TensorScalar>(
     _: T.Type, m: Int, n: Int, k: Int, count: Int, transA: Bool, transB: Bool, generator: inout RandomGenerator
 ) {

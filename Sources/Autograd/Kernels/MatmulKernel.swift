@@ -12,7 +12,8 @@ struct MatrixOperand<T: TensorScalar> {
     let ld: Int
     let transposed: Bool
 
-    /// The offset of row `i` of this operand as the left factor, or of column `i` as the right one.
+    /// Where row `i` of op(A) starts, this operand being A (`asLeftFactor`), or column
+    /// `i` of op(B): `i · ld` for a row of a row-major A or a column of a transposed B, else `i`.
     func offset(ofOuterIndex i: Int, asLeftFactor left: Bool) -> Int {
         left == transposed ? i : i &* ld
     }
@@ -23,9 +24,11 @@ struct MatrixOperand<T: TensorScalar> {
 /// how a batch of products is split across cores.
 enum MatmulKernel {
     /// Products of fewer floating-point operations (2·m·n·k over the batch) run on
-    /// the calling thread. Handing half of the work to a second thread costs a few
-    /// microseconds; 4 MFLOP is about 30 µs of work at 120 GFLOP/s.
-    static let parallelFlops = 4_000_000
+    /// the calling thread. `DispatchQueue.concurrentPerform` over two threads costs
+    /// about 11 µs even with no work (measured here, with the other core busy), so
+    /// splitting pays only well above that: 8 MFLOP is about 70 µs of float32 work
+    /// on one core (a 160 × 160 product).
+    static let parallelFlops = 8_000_000
 
     /// Threads a large product is split into: one per core.
     static let threadCount = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -51,10 +54,11 @@ enum MatmulKernel {
     /// `C[i] = op(A[i]) · op(B[i])` for each matrix of a batch; the results are
     /// [m, n] row-major, `m * n` elements apart from `c`.
     ///
-    /// Large batches are split across `threadCount` threads (or `threads`, for
-    /// tests) into equal runs of output rows, counted through the whole batch, so
-    /// a batch of many small products and one large product both spread evenly.
-    /// A single product with fewer rows than columns is split by columns instead.
+    /// Batches of at least `parallelFlops` are split across `threadCount` threads
+    /// into equal runs of output rows, counted through the whole batch, so that a
+    /// batch of many small products and one large product both spread evenly. A
+    /// single product with fewer rows than columns is split by columns instead.
+    /// Tests pass `threads` to force a split of any size into that many parts.
     static func batched<T: TensorScalar>(
         m: Int, n: Int, k: Int, a: MatrixOperand<T>, b: MatrixOperand<T>, c: UnsafeMutablePointer<T>,
         threads: Int? = nil
@@ -63,7 +67,7 @@ enum MatmulKernel {
         precondition(b.offsets.count == count, "matmul: \(count) left factors but \(b.offsets.count) right ones")
         if count == 0 || m == 0 || n == 0 { return }
         let job = BatchedProduct(m: m, n: n, k: k, a: a, b: b, c: c)
-        let parts = 2 &* m &* n &* k &* count < parallelFlops ? 1 : Swift.max(1, threads ?? threadCount)
+        let parts = threads.map { Swift.max(1, $0) } ?? (2 &* m &* n &* k &* count < parallelFlops ? 1 : threadCount)
         if parts == 1 {
             for i in 0..<count { job.compute(i, rows: 0, m, cols: 0, n) }
             return
