@@ -125,24 +125,24 @@ static dgemm_micro_kernel best_dgemm_kernel(void) {
     return dgemm_micro_portable;
 }
 
-void autograd_sgemm(bool trans_a, bool trans_b, long m, long n, long k,
-                    const float *a, long lda, const float *b, long ldb, float *c, long ldc) {
+void autograd_sgemm(bool trans_a, bool trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                    const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc) {
     sgemm_gemm(best_sgemm_kernel(), trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc);
 }
 
-void autograd_dgemm(bool trans_a, bool trans_b, long m, long n, long k,
-                    const double *a, long lda, const double *b, long ldb, double *c, long ldc) {
+void autograd_dgemm(bool trans_a, bool trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                    const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double *c, ptrdiff_t ldc) {
     dgemm_gemm(best_dgemm_kernel(), trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc);
 }
 
-void autograd_sgemm_portable(bool trans_a, bool trans_b, long m, long n, long k,
-                             const float *a, long lda, const float *b, long ldb, float *c, long ldc) {
+void autograd_sgemm_portable(bool trans_a, bool trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                             const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc) {
     pthread_once(&gemm_once, gemm_init);
     sgemm_gemm(sgemm_micro_portable, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc);
 }
 
-void autograd_dgemm_portable(bool trans_a, bool trans_b, long m, long n, long k,
-                             const double *a, long lda, const double *b, long ldb, double *c, long ldc) {
+void autograd_dgemm_portable(bool trans_a, bool trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                             const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double *c, ptrdiff_t ldc) {
     pthread_once(&gemm_once, gemm_init);
     dgemm_gemm(dgemm_micro_portable, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc);
 }

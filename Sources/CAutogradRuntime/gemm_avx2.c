@@ -14,14 +14,15 @@
 // The tile's rows are unrolled by hand into 12 named accumulators, which the
 // compiler keeps in registers for the whole k loop.
 AVX2_FMA
-void autograd_sgemm_micro_avx2(long kc, const float *a, const float *b, float *c, long ldc, bool accumulate) {
+void autograd_sgemm_micro_avx2(ptrdiff_t kc, const float *a, const float *b, float *c, ptrdiff_t ldc,
+                               bool accumulate) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
     __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
     __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-    for (long p = 0; p < kc; p++) {
+    for (ptrdiff_t p = 0; p < kc; p++) {
         __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
         __m256 x;
         x = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
@@ -53,14 +54,15 @@ void autograd_sgemm_micro_avx2(long kc, const float *a, const float *b, float *c
 }
 
 AVX2_FMA
-void autograd_dgemm_micro_avx2(long kc, const double *a, const double *b, double *c, long ldc, bool accumulate) {
+void autograd_dgemm_micro_avx2(ptrdiff_t kc, const double *a, const double *b, double *c, ptrdiff_t ldc,
+                               bool accumulate) {
     __m256d c00 = _mm256_setzero_pd(), c01 = _mm256_setzero_pd();
     __m256d c10 = _mm256_setzero_pd(), c11 = _mm256_setzero_pd();
     __m256d c20 = _mm256_setzero_pd(), c21 = _mm256_setzero_pd();
     __m256d c30 = _mm256_setzero_pd(), c31 = _mm256_setzero_pd();
     __m256d c40 = _mm256_setzero_pd(), c41 = _mm256_setzero_pd();
     __m256d c50 = _mm256_setzero_pd(), c51 = _mm256_setzero_pd();
-    for (long p = 0; p < kc; p++) {
+    for (ptrdiff_t p = 0; p < kc; p++) {
         __m256d b0 = _mm256_load_pd(b), b1 = _mm256_load_pd(b + 4);
         __m256d x;
         x = _mm256_broadcast_sd(a + 0); c00 = _mm256_fmadd_pd(x, b0, c00); c01 = _mm256_fmadd_pd(x, b1, c01);

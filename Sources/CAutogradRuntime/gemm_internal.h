@@ -4,6 +4,7 @@
 // Shared by gemm.c (blocking, packing, dispatch) and gemm_avx2.c (micro-kernels).
 
 #include <stdbool.h>
+#include <stddef.h>
 
 // Micro-tile sizes: each micro-kernel call computes an MR × NR block of C,
 // held in registers across the whole k loop. With AVX2 (16 ymm registers) a
@@ -21,14 +22,17 @@
 /// c[0..<MR][0..<NR] (row stride ldc) = (accumulate ? c : 0) + Σ_p a[p][·] ⊗ b[p][·],
 /// where a is a packed MR-row panel (MR values per step of k) and b a packed
 /// NR-column panel (NR values per step of k, 32-byte aligned).
-typedef void (*sgemm_micro_kernel)(long kc, const float *a, const float *b, float *c, long ldc, bool accumulate);
-typedef void (*dgemm_micro_kernel)(long kc, const double *a, const double *b, double *c, long ldc, bool accumulate);
+typedef void (*sgemm_micro_kernel)(ptrdiff_t kc, const float *a, const float *b, float *c, ptrdiff_t ldc,
+                                   bool accumulate);
+typedef void (*dgemm_micro_kernel)(ptrdiff_t kc, const double *a, const double *b, double *c, ptrdiff_t ldc,
+                                   bool accumulate);
 
 // AUTOGRAD_GEMM_PORTABLE_ONLY builds without them, to check the portable path compiles alone.
 #if (defined(__x86_64__) || defined(__i386__)) && !defined(AUTOGRAD_GEMM_PORTABLE_ONLY)
 #define AUTOGRAD_GEMM_HAVE_AVX2_KERNELS 1
-void autograd_sgemm_micro_avx2(long kc, const float *a, const float *b, float *c, long ldc, bool accumulate);
-void autograd_dgemm_micro_avx2(long kc, const double *a, const double *b, double *c, long ldc, bool accumulate);
+void autograd_sgemm_micro_avx2(ptrdiff_t kc, const float *a, const float *b, float *c, ptrdiff_t ldc, bool accumulate);
+void autograd_dgemm_micro_avx2(ptrdiff_t kc, const double *a, const double *b, double *c, ptrdiff_t ldc,
+                               bool accumulate);
 #endif
 
 #endif
