@@ -45,26 +45,29 @@ extension BuiltinOps {
     ]
 
     private static func batchedMatmul<T: TensorScalar>(_ ctx: KernelContext, _: T.Type) -> Tensor {
-        let a = ctx.inputs[0].contiguousData(), b = ctx.inputs[1].contiguousData()
         let out = ctx.makeOutput()
-        let aShape = a.rank == 1 ? [1] + a.shape : a.shape
-        let bShape = b.rank == 1 ? b.shape + [1] : b.shape
-        let (m, k, n) = (aShape[aShape.count - 2], aShape[aShape.count - 1], bShape[bShape.count - 1])
-        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
+        // 1-D operands gain a dim of size 1: a row for the left factor, a column for the right one.
+        let a = matmulOperand(ctx.inputs[0], liftingVectorTo: .row)
+        let b = matmulOperand(ctx.inputs[1], liftingVectorTo: .column)
+        let (m, k, n) = (a.shape[a.shape.count - 2], a.shape[a.shape.count - 1], b.shape[b.shape.count - 1])
+        let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
         let batch = Shape.broadcast(aBatch, bBatch)!
-        // Element offsets of each matrix: batch strides of the contiguous inputs, 0 where broadcast.
-        let aStrides = Shape.broadcastStrides(shape: aBatch, strides: Shape.contiguousStrides(aBatch).map { $0 * m * k }, to: batch)
-        let bStrides = Shape.broadcastStrides(shape: bBatch, strides: Shape.contiguousStrides(bBatch).map { $0 * k * n }, to: batch)
-        let pa = a.pointer(T.self), pb = b.pointer(T.self), pc = out.pointer(T.self)
+        // Element offsets of each matrix, from the operands' own batch strides (0 where broadcast).
+        let aStrides = Shape.broadcastStrides(shape: aBatch, strides: Array(a.strides.dropLast(2)), to: batch)
+        let bStrides = Shape.broadcastStrides(shape: bBatch, strides: Array(b.strides.dropLast(2)), to: batch)
+        let count = Shape.count(batch)
+        var aOffsets = [Int](), bOffsets = [Int]()
+        aOffsets.reserveCapacity(count)
+        bOffsets.reserveCapacity(count)
         var index = [Int](repeating: 0, count: batch.count)
-        for matrix in 0..<Shape.count(batch) {
+        for _ in 0..<count {
             var offsetA = 0, offsetB = 0
             for d in index.indices {
                 offsetA += index[d] * aStrides[d]
                 offsetB += index[d] * bStrides[d]
             }
-            MatmulKernel.gemm(m: m, n: n, k: k, a: pa + offsetA, lda: k, b: pb + offsetB, ldb: n,
-                              c: pc + matrix * m * n, ldc: n)
+            aOffsets.append(offsetA)
+            bOffsets.append(offsetB)
             var d = index.count - 1
             while d >= 0 {
                 index[d] += 1
@@ -73,7 +76,48 @@ extension BuiltinOps {
                 d -= 1
             }
         }
+        MatmulKernel.batched(
+            m: m, n: n, k: k,
+            a: MatrixOperand(base: a.tensor.pointer(T.self), offsets: aOffsets, ld: a.ld, transposed: a.transposed),
+            b: MatrixOperand(base: b.tensor.pointer(T.self), offsets: bOffsets, ld: b.ld, transposed: b.transposed),
+            c: out.pointer(T.self))
         return out
+    }
+
+    private enum VectorLift { case row, column }
+
+    /// A matmul input as a batch of matrices the kernel reads in place: shape and
+    /// strides with a 1-D input lifted to 2-D, and the layout of the last two dims.
+    /// Those are either row-major with any row stride, or the transpose of that
+    /// (a `transposed(-1, -2)` view, as the backward pass makes); any other layout
+    /// is copied to contiguous first. Batch dims may have any strides.
+    private struct MatmulOperand {
+        var tensor: Tensor
+        var shape: [Int]
+        var strides: [Int]
+        var ld: Int
+        var transposed: Bool
+    }
+
+    private static func matmulOperand(_ input: Tensor, liftingVectorTo lift: VectorLift) -> MatmulOperand {
+        func lifted(_ t: Tensor) -> (shape: [Int], strides: [Int]) {
+            guard t.rank == 1 else { return (t.shape, t.strides) }
+            // The added dim has size 1, so its stride is never used.
+            return lift == .row ? ([1] + t.shape, [0] + t.strides) : (t.shape + [1], t.strides + [0])
+        }
+        var (shape, strides) = lifted(input)
+        let (rows, cols) = (shape[shape.count - 2], shape[shape.count - 1])
+        let (rowStride, colStride) = (strides[strides.count - 2], strides[strides.count - 1])
+        if cols == 1 || colStride == 1 {
+            return MatmulOperand(tensor: input, shape: shape, strides: strides,
+                                 ld: rows == 1 ? Swift.max(cols, 1) : rowStride, transposed: false)
+        }
+        if rows == 1 || rowStride == 1 {
+            return MatmulOperand(tensor: input, shape: shape, strides: strides, ld: colStride, transposed: true)
+        }
+        let copy = input.contiguousData()
+        (shape, strides) = lifted(copy)
+        return MatmulOperand(tensor: copy, shape: shape, strides: strides, ld: cols, transposed: false)
     }
 
     /// grad_a = g · bᵀ and grad_b = aᵀ · g, with 1-D operands lifted to matrices and
