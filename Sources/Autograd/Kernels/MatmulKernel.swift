@@ -1,5 +1,4 @@
 import CAutogradRuntime
-import Dispatch
 import Foundation
 
 /// One operand of a batch of matrix products: where each matrix starts and how
@@ -30,8 +29,8 @@ enum MatmulKernel {
     /// on one core (a 160 × 160 product).
     static let parallelFlops = 8_000_000
 
-    /// Threads a large product is split into: one per core.
-    static let threadCount = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Threads a large product is split into: `Parallel.cores` (one per core, or `AUTOGRAD_NUM_THREADS`).
+    static var threadCount: Int { Parallel.cores }
 
     /// `C = op(A) · op(B)` for one matrix, on the calling thread. `c` is [m, n] with row stride `ldc`.
     static func gemm<T: TensorScalar>(
@@ -75,7 +74,7 @@ enum MatmulKernel {
         if count == 1 && n > m {
             // Column split, at multiples of 16 so that only the last part has a partial micro-tile.
             let cuts = [0] + (1..<parts).map { Swift.min(n, ($0 * n / parts + 8) / 16 * 16) } + [n]
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            Parallel.forEach(parts) { part in
                 if cuts[part] < cuts[part + 1] { job.compute(0, rows: 0, m, cols: cuts[part], cuts[part + 1]) }
             }
             return
@@ -89,7 +88,7 @@ enum MatmulKernel {
         }
         rowCuts.append(totalRows)
         let cuts = rowCuts
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        Parallel.forEach(parts) { part in
             var row = cuts[part]
             let end = cuts[part + 1]
             while row < end {
