@@ -33,9 +33,7 @@ enum ElementwiseKernels {
     static func map<T: TensorScalar>(_ x: Tensor, into out: Tensor, _ f: (T) -> T) -> Tensor {
         let source = x.contiguousData()
         let p = source.pointer(T.self), o = out.pointer(T.self)
-        Parallel.forEachChunk(out.scalarCount) { range in
-            for i in range { o[i] = f(p[i]) }
-        }
+        for i in 0..<out.scalarCount { o[i] = f(p[i]) }
         return out
     }
 
@@ -46,19 +44,13 @@ enum ElementwiseKernels {
         let pa = a.pointer(T.self), pb = b.pointer(T.self), o = out.pointer(T.self)
         let aContiguous = a.isContiguous, bContiguous = b.isContiguous
         if aContiguous && bContiguous {
-            Parallel.forEachChunk(n) { range in
-                for i in range { o[i] = f(pa[i], pb[i]) }
-            }
+            for i in 0..<n { o[i] = f(pa[i], pb[i]) }
         } else if aContiguous && b.isBroadcastScalar {
             let s = pb.pointee
-            Parallel.forEachChunk(n) { range in
-                for i in range { o[i] = f(pa[i], s) }
-            }
+            for i in 0..<n { o[i] = f(pa[i], s) }
         } else if bContiguous && a.isBroadcastScalar {
             let s = pa.pointee
-            Parallel.forEachChunk(n) { range in
-                for i in range { o[i] = f(s, pb[i]) }
-            }
+            for i in 0..<n { o[i] = f(s, pb[i]) }
         } else {
             let sa = a.strides.last ?? 0, sb = b.strides.last ?? 0, so = out.strides.last ?? 0
             StridedLoops.forEachRow(shape: out.shape, strides: [a.strides, b.strides, out.strides]) { offsets, count in

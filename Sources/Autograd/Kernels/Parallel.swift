@@ -5,6 +5,11 @@ import Glibc
 
 /// Splits large loops across the machine's cores. Small loops run inline: a
 /// thread hand-off costs microseconds, worth it only past about a million elements.
+///
+/// Used by matmul and full sums, whose per-chunk work is a specialised function.
+/// Elementwise loops stay on one thread: their scalar function is a closure, which
+/// a chunk body running on another thread would call per element, and a single
+/// core already streams them near memory speed (W4 in the benchmarks).
 enum Parallel {
     static let minimumChunk = 1 << 19
 

@@ -3,8 +3,8 @@
 /// Small buffers live in the same heap block as this object (tail allocation):
 /// a scalar or a tiny tensor costs one allocation, not two, which matters when
 /// ops run on shape-[1] tensors a million times. Large buffers get their own
-/// aligned allocation, and so does every buffer allocated inside
-/// `GuardedAllocation.checkingWrites`, which surrounds it with guard bytes.
+/// aligned allocation, recycled through `BufferPool`; every buffer allocated
+/// inside `GuardedAllocation.checkingWrites` gets its own, surrounded by guard bytes.
 /// The version counter is bumped by every in-place write, so the engine can
 /// tell when a tensor saved for backward was modified later.
 final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
@@ -31,10 +31,11 @@ final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
             if inline {
                 data = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
                     .alignedUp(toMultipleOf: alignment)
-            } else {
-                // Never allocate zero bytes: a zero-length tensor still gets a valid pointer.
+            } else if guardBytes > 0 {
                 let capacity = Swift.max(byteCount, alignment) + 2 * guardBytes
                 data = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: alignment) + guardBytes
+            } else {
+                data = BufferPool.take(byteCount: byteCount, alignment: alignment)
             }
             return Header(data: data, byteCount: byteCount, version: 0, isInline: inline, guardByteCount: guardBytes)
         }
@@ -47,7 +48,11 @@ final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
     }
 
     deinit {
-        if !header.isInline { (header.data - header.guardByteCount).deallocate() }
+        if header.guardByteCount > 0 {
+            (header.data - header.guardByteCount).deallocate()
+        } else if !header.isInline {
+            BufferPool.give(header.data, byteCount: header.byteCount)
+        }
     }
 
     /// The first byte, aligned to 64 bytes; valid while the storage lives.
