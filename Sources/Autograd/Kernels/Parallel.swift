@@ -41,18 +41,6 @@ enum Parallel {
             DispatchQueue.concurrentPerform(iterations: count) { work.value($0) }
         }
     }
-
-    /// Calls `body(range)` over disjoint ranges covering `0..<count`, concurrently when large.
-    @inline(__always)
-    static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let pieces = chunks(for: count)
-        if pieces == 1 {
-            body(0..<count)
-            return
-        }
-        let step = (count + pieces - 1) / pieces
-        forEach(pieces) { i in body((i * step)..<Swift.min(count, (i + 1) * step)) }
-    }
 }
 
 private struct UncheckedSendable<Value>: @unchecked Sendable {
