@@ -16,37 +16,39 @@ struct Bench: ParsableCommand {
     @Option(help: "Run only these workloads (W1, W3, ...).")
     var only: [String] = []
 
-    /// W2 again in a child process limited to one thread (the kernels' and OpenBLAS's).
-    func singleThreadW2() throws -> Double? {
+    @Flag(help: .hidden)
+    var child = false
+
+    /// Runs this tool again on one workload in a child process: for a clean memory
+    /// reading (W5) or a thread limit that must be set before the libraries load (W2).
+    func child(_ workload: String, environment extra: [String: String] = [:]) throws -> [String: Double] {
         let child = Process()
-        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        child.arguments = ["--only", "W2", "--json"] + (quick ? ["--quick"] : [])
-        var environment = ProcessInfo.processInfo.environment
-        environment["AUTOGRAD_NUM_THREADS"] = "1"
-        environment["OPENBLAS_NUM_THREADS"] = "1"
-        child.environment = environment
+        child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        child.arguments = ["--only", workload, "--json", "--child"] + (quick ? ["--quick"] : [])
+        child.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         let pipe = Pipe()
         child.standardOutput = pipe
         try child.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         child.waitUntilExit()
-        let figures = try JSONSerialization.jsonObject(with: output) as? [String: Double]
-        return figures?["W2_ms_per_step"]
+        return try JSONSerialization.jsonObject(with: output) as? [String: Double] ?? [:]
     }
 
     func run() throws {
         let workloads = Workloads(quick: quick)
         let all: [(String, () -> [String: Double])] = [
             ("W1", workloads.w1), ("W2", workloads.w2), ("W3", workloads.w3), ("W4", workloads.w4),
-            ("W6", workloads.w6), ("W7", workloads.w7), ("W8", { (try? PluginOverhead.run(quick: quick)) ?? [:] }), ("W5", workloads.w5),
+            ("W6", workloads.w6), ("W7", workloads.w7), ("W8", { (try? PluginOverhead.run(quick: quick)) ?? [:] }),
+            ("W5", { child ? workloads.w5() : ((try? self.child("W5")) ?? [:]) }),
         ]
         var figures: [String: Double] = [:]
         for (id, body) in all where only.isEmpty || only.contains(id) {
-            if !json { FileHandle.standardError.write(Data("running \(id)...\n".utf8)) }
+            if !json && !child { FileHandle.standardError.write(Data("running \(id)...\n".utf8)) }
             figures.merge(body()) { $1 }
         }
-        if (only.isEmpty || only.contains("W2")) && ProcessInfo.processInfo.environment["AUTOGRAD_NUM_THREADS"] == nil {
-            figures["W2_ms_per_step_1_thread"] = try singleThreadW2()
+        if (only.isEmpty || only.contains("W2")) && !child {
+            let single = try self.child("W2", environment: ["AUTOGRAD_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"])
+            figures["W2_ms_per_step_1_thread"] = single["W2_ms_per_step"]
         }
         if json {
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys, .prettyPrinted])

@@ -47,9 +47,13 @@ struct Workloads {
             a.grad = nil
             b.grad = nil
         }
+        // The machine's copy bandwidth, bytes read plus bytes written, as W4's figure counts them.
+        let big = Tensor.randn([16 << 20], generator: &g), destination = Tensor.zeros([16 << 20])
+        let copy = Measure.median(runs: runs) { try! destination.copy(from: big) }
         return ["W4_fwd_ms": forward * 1e3, "W4_fwd_bwd_ms": both * 1e3,
                 // x, a, b read; t = x·a written and read; y written and read by sum: 7 passes of 4 bytes.
-                "W4_fwd_GBps": Double(7 * 4 * n) / forward / 1e9]
+                "W4_fwd_GBps": Double(7 * 4 * n) / forward / 1e9,
+                "copy_GBps": Double(2 * 4 * big.scalarCount) / copy / 1e9]
     }
 
     /// W5: a chain of 1,000,000 ops on a shape-[1] tensor, then backward: time and memory per node.

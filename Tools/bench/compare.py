@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DIGITS = os.path.join(ROOT, "Tools", "train-digits", "Resources", "digits.csv.gz")
+DIGITS = os.path.join(ROOT, "Tools", "train-digits", "DigitsExample", "Resources", "digits.csv.gz")
 
 # Figures where a bigger number is better; for the others (times, bytes) smaller is better.
 HIGHER_IS_BETTER = ("gflops", "GBps", "acc", "ratio")

@@ -59,7 +59,12 @@ def w2(runs):
         loss.backward()
         opt.step()
 
-    return {"W2_ms_per_step": median_time(step, runs * 4, warmup=3) * 1e3}
+    figures = {"W2_ms_per_step": median_time(step, runs * 4, warmup=3) * 1e3}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    figures["W2_ms_per_step_1_thread"] = median_time(step, runs * 4, warmup=3) * 1e3
+    torch.set_num_threads(threads)
+    return figures
 
 
 def w3(runs):
@@ -88,7 +93,11 @@ def w4(runs):
         b.grad = None
 
     f = median_time(fwd, runs)
-    return {"W4_fwd_ms": f * 1e3, "W4_fwd_bwd_ms": median_time(both, runs) * 1e3, "W4_fwd_GBps": 7 * 4 * n / f / 1e9}
+    big = torch.randn(16 << 20)
+    dst = torch.empty_like(big)
+    copy = median_time(lambda: dst.copy_(big), runs)
+    return {"W4_fwd_ms": f * 1e3, "W4_fwd_bwd_ms": median_time(both, runs) * 1e3, "W4_fwd_GBps": 7 * 4 * n / f / 1e9,
+            "copy_GBps": 2 * 4 * big.numel() / copy / 1e9}
 
 
 def w5(quick):
