@@ -253,9 +253,9 @@ enum Engine {
             }
         }
         let context = BackwardContext(
-            op: def.name, attributes: node.attributes, gradOutput: gradOutput, inputShapes: node.inputs.map(\.shape),
+            op: def.name, attributes: node.attributes, gradOutput: gradOutput,
             needsInputGrad: node.inputs.map { if case .none = $0.edge { false } else { true } },
-            savedInputs: savedInputs, savedOutput: output)
+            node: node, savedInputs: savedInputs, savedOutput: output)
         var grads = try rule(context)
         guard grads.count == node.inputs.count else {
             throw AutogradError(.backward, """

@@ -46,14 +46,14 @@ public final class Node {
         self.op = op
         self.attributes = attributes
         let def = op.definition
-        let needsGrad = tensors.indices.map { def.isDifferentiable(input: $0) && tensors[$0].requiresGrad }
-        let gradients = needsGrad.lazy.filter { $0 }.count
+        var gradients = 0
+        for i in tensors.indices where def.isDifferentiable(input: i) && tensors[i].requiresGrad { gradients += 1 }
+        let savesAll = def.saves.contains(.inputs), savesOthers = def.saves.contains(.otherInputs)
         inputs = tensors.indices.map { i in
             let tensor = tensors[i]
-            let edge: GradientEdge = !needsGrad[i] ? .none
-                : tensor.gradFn.map { .node($0) } ?? .accumulateGrad(tensor)
-            let saved = def.saves.contains(.inputs)
-                || (def.saves.contains(.otherInputs) && gradients > (needsGrad[i] ? 1 : 0))
+            let needsGrad = def.isDifferentiable(input: i) && tensor.requiresGrad
+            let edge: GradientEdge = !needsGrad ? .none : tensor.gradFn.map { .node($0) } ?? .accumulateGrad(tensor)
+            let saved = savesAll || (savesOthers && gradients > (needsGrad ? 1 : 0))
             return Input(edge: edge, shape: tensor.shape, saved: saved ? tensor : nil, version: tensor.storage.version)
         }
         if def.saves.contains(.output) {

@@ -137,16 +137,17 @@ public struct BackwardContext {
     /// The gradient of the final result with respect to this op's output.
     public let gradOutput: Tensor
     /// The shapes of the op's inputs.
-    public let inputShapes: [[Int]]
+    public var inputShapes: [[Int]] { node.inputs.map(\.shape) }
     /// Which inputs need a gradient; a rule may return nil for the others.
     public let needsInputGrad: [Bool]
+    let node: Node
     let savedInputs: [Tensor]
     let savedOutput: Tensor?
 
     /// The inputs as the op received them (the op must save `.inputs`, or
     /// `.otherInputs` for the inputs other than those that need a gradient).
     public var inputs: [Tensor] {
-        precondition(!savedInputs.isEmpty || inputShapes.isEmpty, "\(op): the backward rule reads inputs, but the op does not save them")
+        precondition(!savedInputs.isEmpty || node.inputs.isEmpty, "\(op): the backward rule reads inputs, but the op does not save them")
         return savedInputs
     }
 

@@ -25,6 +25,7 @@ enum Shape {
     /// NumPy broadcasting: shapes align from the right; a 1 or a missing dim stretches.
     /// Returns nil when two dims differ and neither is 1.
     private static let unitStride = [1]
+    private static let zeroStrides: [[Int]] = (0..<8).map { [Int](repeating: 0, count: $0) }
 
     static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
         if a == b || b.isEmpty { return a }
@@ -48,6 +49,8 @@ enum Shape {
     /// Strides that read a tensor of `shape`/`strides` as if it had `target` shape:
     /// stretched dims get stride 0. The caller has checked that `shape` broadcasts to `target`.
     static func broadcastStrides(shape: [Int], strides: [Int], to target: [Int]) -> [Int] {
+        // A scalar read everywhere (`x * 2`): shared all-zero strides, no allocation.
+        if shape.allSatisfy({ $0 == 1 }) && target.count < zeroStrides.count { return zeroStrides[target.count] }
         let lead = target.count - shape.count
         var result = [Int](repeating: 0, count: target.count)
         for i in 0..<shape.count where !(shape[i] == 1 && target[lead + i] != 1) {
