@@ -146,4 +146,16 @@ struct RegistryTests {
         #expect(first.scalars == [12])
         expectError(["test.cube", "first-order only", "CubeBackward0"]) { _ = try grad(of: [first], wrt: [x]) }
     }
+
+    @Test("the operators see an op replaced in the shared registry")
+    func sugarFollowsReplacement() throws {
+        let original = try OpRegistry.shared.op(named: "erf").definition
+        var renamed = original
+        renamed.gradFnName = "ErfBackwardReplaced"
+        let x = Tensor([0.5], requiresGrad: true)
+        #expect(erf(x).gradFn?.name == "ErfBackward0")
+        try OpRegistry.shared.register(renamed, replaceExisting: true)
+        defer { try? OpRegistry.shared.register(original, replaceExisting: true) }
+        #expect(erf(x).gradFn?.name == "ErfBackwardReplaced")
+    }
 }

@@ -80,19 +80,19 @@ enum SigmoidFunction: UnaryFunction {
 enum TanhFunction: UnaryFunction { static func apply<T: TensorScalar>(_ x: T) -> T { .tanh(x) } }
 
 /// `max(x, 0)` elementwise.
-public func relu(_ x: Tensor) -> Tensor { dispatch("relu", [x]) }
+public func relu(_ x: Tensor) -> Tensor { dispatch(.relu, [x]) }
 /// `1 / (1 + exp(-x))` elementwise.
-public func sigmoid(_ x: Tensor) -> Tensor { dispatch("sigmoid", [x]) }
+public func sigmoid(_ x: Tensor) -> Tensor { dispatch(.sigmoid, [x]) }
 /// The hyperbolic tangent of each element.
-public func tanh(_ x: Tensor) -> Tensor { dispatch("tanh", [x]) }
+public func tanh(_ x: Tensor) -> Tensor { dispatch(.tanh, [x]) }
 
 /// Each element limited to `[min, max]`; either bound may be omitted.
 public func clamp(_ x: Tensor, min: Double? = nil, max: Double? = nil) -> Tensor {
-    dispatch("clamp", [x], ["min": min.map(AttributeValue.double) ?? .none, "max": max.map(AttributeValue.double) ?? .none])
+    dispatch(.clamp, [x], ["min": min.map(AttributeValue.double) ?? .none, "max": max.map(AttributeValue.double) ?? .none])
 }
 
 /// `exp(x) / sum(exp(x))` along `dim`.
-public func softmax(_ x: Tensor, dim: Int) -> Tensor { dispatch("softmax", [x], ["dim": .int(dim)]) }
+public func softmax(_ x: Tensor, dim: Int) -> Tensor { dispatch(.softmax, [x], ["dim": .int(dim)]) }
 
 /// `x - log(sum(exp(x)))` along `dim`, computed stably.
-public func logSoftmax(_ x: Tensor, dim: Int) -> Tensor { dispatch("log_softmax", [x], ["dim": .int(dim)]) }
+public func logSoftmax(_ x: Tensor, dim: Int) -> Tensor { dispatch(.logSoftmax, [x], ["dim": .int(dim)]) }

@@ -88,32 +88,32 @@ precedencegroup ExponentiationPrecedence {
 infix operator **: ExponentiationPrecedence
 
 extension Tensor {
-    public static func + (a: Tensor, b: Tensor) -> Tensor { dispatch("add", [a, b]) }
+    public static func + (a: Tensor, b: Tensor) -> Tensor { dispatch(.add, [a, b]) }
     public static func + (a: Tensor, b: Double) -> Tensor { a + a.scalar(b) }
     public static func + (a: Double, b: Tensor) -> Tensor { b.scalar(a) + b }
 
-    public static func - (a: Tensor, b: Tensor) -> Tensor { dispatch("sub", [a, b]) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { dispatch(.sub, [a, b]) }
     public static func - (a: Tensor, b: Double) -> Tensor { a - a.scalar(b) }
     public static func - (a: Double, b: Tensor) -> Tensor { b.scalar(a) - b }
 
-    public static func * (a: Tensor, b: Tensor) -> Tensor { dispatch("mul", [a, b]) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { dispatch(.mul, [a, b]) }
     public static func * (a: Tensor, b: Double) -> Tensor { a * a.scalar(b) }
     public static func * (a: Double, b: Tensor) -> Tensor { b.scalar(a) * b }
 
-    public static func / (a: Tensor, b: Tensor) -> Tensor { dispatch("div", [a, b]) }
+    public static func / (a: Tensor, b: Tensor) -> Tensor { dispatch(.div, [a, b]) }
     public static func / (a: Tensor, b: Double) -> Tensor { a / a.scalar(b) }
     public static func / (a: Double, b: Tensor) -> Tensor { b.scalar(a) / b }
 
-    public static prefix func - (x: Tensor) -> Tensor { dispatch("neg", [x]) }
+    public static prefix func - (x: Tensor) -> Tensor { dispatch(.neg, [x]) }
 
     public static func ** (x: Tensor, exponent: Double) -> Tensor {
-        dispatch("pow_scalar", [x], ["exponent": .double(exponent)])
+        dispatch(.powScalar, [x], ["exponent": .double(exponent)])
     }
 
-    public static func ** (base: Tensor, exponent: Tensor) -> Tensor { dispatch("pow", [base, exponent]) }
+    public static func ** (base: Tensor, exponent: Tensor) -> Tensor { dispatch(.pow, [base, exponent]) }
 
     public static func ** (base: Double, exponent: Tensor) -> Tensor { exponent.scalar(base) ** exponent }
 }
 
 /// The elementwise maximum of two tensors, broadcasting.
-public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch("maximum", [a, b]) }
+public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch(.maximum, [a, b]) }

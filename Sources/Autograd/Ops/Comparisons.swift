@@ -60,14 +60,14 @@ enum Sign: UnaryFunction {
 }
 
 /// 1 where `a > b`, else 0 (broadcasting).
-public func greater(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch("gt", [a, b]) }
+public func greater(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch(.gt, [a, b]) }
 /// 1 where `a >= b`, else 0 (broadcasting).
-public func greaterOrEqual(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch("ge", [a, b]) }
+public func greaterOrEqual(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch(.ge, [a, b]) }
 /// 1 where `a == b`, else 0 (broadcasting).
-public func equal(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch("eq", [a, b]) }
+public func equal(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch(.eq, [a, b]) }
 /// -1, 0 or 1 by the sign of each element.
-public func sign(_ x: Tensor) -> Tensor { dispatch("sign", [x]) }
+public func sign(_ x: Tensor) -> Tensor { dispatch(.sign, [x]) }
 /// Class indices (stored as floats) as one-hot rows of `numClasses`.
 public func oneHot(_ indices: Tensor, numClasses: Int) -> Tensor {
-    dispatch("one_hot", [indices], ["num_classes": .int(numClasses)])
+    dispatch(.oneHot, [indices], ["num_classes": .int(numClasses)])
 }

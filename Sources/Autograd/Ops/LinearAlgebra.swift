@@ -157,10 +157,10 @@ extension BuiltinOps {
 }
 
 /// The matrix product of two tensors, with `torch.matmul`'s rules for 1-D and batched operands.
-public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch("matmul", [a, b]) }
+public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch(.matmul, [a, b]) }
 
 /// `x · weightᵀ + bias`, as `torch.nn.functional.linear`.
-public func linear(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor { dispatch("linear", [x, weight, bias]) }
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor { dispatch(.linear, [x, weight, bias]) }
 
 extension Tensor {
     /// The matrix product `self · other` (see `matmul(_:_:)`).

@@ -77,7 +77,7 @@ extension BuiltinOps {
 }
 
 /// The mean squared error between `prediction` and `target`.
-public func mseLoss(_ prediction: Tensor, _ target: Tensor) -> Tensor { dispatch("mse_loss", [prediction, target]) }
+public func mseLoss(_ prediction: Tensor, _ target: Tensor) -> Tensor { dispatch(.mseLoss, [prediction, target]) }
 
 /// The mean cross-entropy of `logits` [N, C] against class indices `target` [N] (stored as floats).
-public func crossEntropy(_ logits: Tensor, _ target: Tensor) -> Tensor { dispatch("cross_entropy", [logits, target]) }
+public func crossEntropy(_ logits: Tensor, _ target: Tensor) -> Tensor { dispatch(.crossEntropy, [logits, target]) }

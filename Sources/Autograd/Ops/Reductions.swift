@@ -18,7 +18,7 @@ extension BuiltinOps {
                      outputShape: maxShape, forward: maxKernels, gradFnName: "MaxBackward0") { ctx in
             // The gradient goes to the first maximum's position only.
             let x = ctx.inputs[0], dim = ctx.attributes.int("dim")
-            let mask = dispatch("max_mask", [x], ["dim": .int(dim)])
+            let mask = dispatch(.maxMask, [x], ["dim": .int(dim)])
             let attrs = Attributes(["dims": .ints([dim]), "keepdim": ctx.attributes["keepdim"]])
             return [ctx.gradOutput.expandedBack(toShape: x.shape, attributes: attrs) * mask]
         },
@@ -103,24 +103,24 @@ extension Tensor {
     }
 
     /// The sum of all elements: a 0-d tensor.
-    public func sum() -> Tensor { dispatch("sum", [self]) }
+    public func sum() -> Tensor { dispatch(.sum, [self]) }
 
     /// The sum over `dims` (negative dims count from the end); `keepdim` keeps them with size 1.
     public func sum(dims: [Int], keepdim: Bool = false) -> Tensor {
-        dispatch("sum", [self], ["dims": .ints(dims), "keepdim": .bool(keepdim)])
+        dispatch(.sum, [self], ["dims": .ints(dims), "keepdim": .bool(keepdim)])
     }
 
     /// The mean of all elements: a 0-d tensor.
-    public func mean() -> Tensor { dispatch("mean", [self]) }
+    public func mean() -> Tensor { dispatch(.mean, [self]) }
 
     /// The mean over `dims`; `keepdim` keeps them with size 1.
     public func mean(dims: [Int], keepdim: Bool = false) -> Tensor {
-        dispatch("mean", [self], ["dims": .ints(dims), "keepdim": .bool(keepdim)])
+        dispatch(.mean, [self], ["dims": .ints(dims), "keepdim": .bool(keepdim)])
     }
 
     /// The maximum along `dim` (the values of `torch.max(x, dim)`).
     public func max(dim: Int, keepdim: Bool = false) -> Tensor {
-        dispatch("max_reduce", [self], ["dim": .int(dim), "keepdim": .bool(keepdim)])
+        dispatch(.maxReduce, [self], ["dim": .int(dim), "keepdim": .bool(keepdim)])
     }
 
     /// Sums a broadcast gradient back to `shape`, recording the ops (so it differentiates).

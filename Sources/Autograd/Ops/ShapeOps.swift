@@ -88,16 +88,16 @@ extension BuiltinOps {
 extension Tensor {
     /// The same elements in row-major order with a new shape (one size may be -1).
     /// A view when this tensor is contiguous, a copy otherwise.
-    public func reshaped(_ shape: [Int]) -> Tensor { dispatch("reshape", [self], ["shape": .ints(shape)]) }
+    public func reshaped(_ shape: [Int]) -> Tensor { dispatch(.reshape, [self], ["shape": .ints(shape)]) }
 
     /// A view with dims `dim0` and `dim1` swapped.
     public func transposed(_ dim0: Int, _ dim1: Int) -> Tensor {
-        dispatch("transpose", [self], ["dim0": .int(dim0), "dim1": .int(dim1)])
+        dispatch(.transpose, [self], ["dim0": .int(dim0), "dim1": .int(dim1)])
     }
 
     /// A view of this tensor broadcast to `shape` (size-1 dims stretch; -1 keeps a dim).
-    public func expanded(to shape: [Int]) -> Tensor { dispatch("expand", [self], ["shape": .ints(shape)]) }
+    public func expanded(to shape: [Int]) -> Tensor { dispatch(.expand, [self], ["shape": .ints(shape)]) }
 
     /// This tensor if its elements are in row-major order, else a contiguous copy.
-    public func contiguous() -> Tensor { isContiguous ? self : dispatch("contiguous", [self]) }
+    public func contiguous() -> Tensor { isContiguous ? self : dispatch(.contiguous, [self]) }
 }

@@ -43,16 +43,16 @@ enum Cos: UnaryFunction { static func apply<T: TensorScalar>(_ x: T) -> T { .cos
 enum Erf: UnaryFunction { static func apply<T: TensorScalar>(_ x: T) -> T { T.cErf(x) } }
 
 /// e raised to each element.
-public func exp(_ x: Tensor) -> Tensor { dispatch("exp", [x]) }
+public func exp(_ x: Tensor) -> Tensor { dispatch(.exp, [x]) }
 /// The natural logarithm of each element.
-public func log(_ x: Tensor) -> Tensor { dispatch("log", [x]) }
+public func log(_ x: Tensor) -> Tensor { dispatch(.log, [x]) }
 /// The square root of each element.
-public func sqrt(_ x: Tensor) -> Tensor { dispatch("sqrt", [x]) }
+public func sqrt(_ x: Tensor) -> Tensor { dispatch(.sqrt, [x]) }
 /// The absolute value of each element.
-public func abs(_ x: Tensor) -> Tensor { dispatch("abs", [x]) }
+public func abs(_ x: Tensor) -> Tensor { dispatch(.abs, [x]) }
 /// The sine of each element.
-public func sin(_ x: Tensor) -> Tensor { dispatch("sin", [x]) }
+public func sin(_ x: Tensor) -> Tensor { dispatch(.sin, [x]) }
 /// The cosine of each element.
-public func cos(_ x: Tensor) -> Tensor { dispatch("cos", [x]) }
+public func cos(_ x: Tensor) -> Tensor { dispatch(.cos, [x]) }
 /// The error function of each element, `2/sqrt(pi) · ∫₀ˣ exp(-t²) dt`.
-public func erf(_ x: Tensor) -> Tensor { dispatch("erf", [x]) }
+public func erf(_ x: Tensor) -> Tensor { dispatch(.erf, [x]) }

@@ -10,6 +10,8 @@ import Synchronization
 /// ```
 public final class OpRegistry: Sendable {
     private let ops = Mutex<[String: Op]>([:])
+    /// Bumped by every registration, so cached lookups (`OpHandle`) know to look again.
+    let generation = Atomic<Int>(0)
     /// The plugins loaded so far, by resolved file: a second load of one returns the first's result.
     let loadedPlugins = Mutex<[String: LoadedPlugin]>([:])
 
@@ -65,6 +67,7 @@ public final class OpRegistry: Sendable {
             }
             for op in newOps { table[op.name] = op }
             for (name, kernel) in kernels { table[name]!.addOverrides([kernel]) }
+            generation.add(1, ordering: .releasing)
         }
     }
 
