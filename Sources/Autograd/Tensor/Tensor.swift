@@ -6,6 +6,11 @@
 /// `backward()` calls. Its shape, strides and dtype never change; views
 /// (`reshaped`, `transposed`, `expanded`) share the storage of their base.
 ///
+/// A tensor is not `Sendable`: its data, `grad` and history are mutable and
+/// unsynchronised, as in PyTorch. Threads each build their own tensors (ops and
+/// the registry are safe to use from several threads at once) and exchange
+/// values as `scalars`.
+///
 /// ```swift
 /// let x = Tensor([3.0], requiresGrad: true)
 /// let y = x ** 2
