@@ -30,10 +30,39 @@ final class OpHandle: Sendable {
 extension Tensor {
     /// A 0-d tensor holding `value` in this tensor's dtype: how scalars mix with tensors.
     func scalar(_ value: Double) -> Tensor {
+        ScalarConstants.tensor(value, dtype: dtype)
+    }
+}
+
+/// The 0-d tensors behind scalars in expressions (`x * 2`, `y + 1`), one per value
+/// and dtype, shared by every use. A graph saves the scalar of each `mul`, so a
+/// long chain of `y * 1.0001` would otherwise keep a tensor per node. They are
+/// never handed to users, only to kernels and backward rules, which read them.
+enum ScalarConstants {
+    private struct Key: Hashable {
+        let bits: UInt64
+        let dtype: DType
+    }
+
+    /// Lets the cache hand out a tensor it keeps: shared constants are only read.
+    private struct Shared: @unchecked Sendable {
+        let tensor: Tensor
+    }
+
+    /// Distinct constants kept at most; past that, new values get tensors of their own.
+    static let limit = 1024
+    private static let cache = Mutex<[Key: Shared]>([:])
+
+    static func tensor(_ value: Double, dtype: DType) -> Tensor {
+        let key = Key(bits: dtype == .float32 ? UInt64(Float(value).bitPattern) : value.bitPattern, dtype: dtype)
+        if let shared = cache.withLock({ $0[key] }) { return shared.tensor }
         let t = Tensor(uninitializedShape: [], dtype: dtype)
         switch dtype {
         case .float32: t.pointer(Float.self).pointee = Float(value)
         case .float64: t.pointer(Double.self).pointee = value
+        }
+        cache.withLock { table in
+            if table.count < limit { table[key] = Shared(tensor: t) }
         }
         return t
     }
