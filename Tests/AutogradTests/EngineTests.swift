@@ -132,5 +132,20 @@ struct EngineTests {
             y.requiresGrad = false
         }
     }
-}
 
+    @Test("a scalar in an expression is one shared 0-d tensor per value and dtype, never written")
+    func sharedScalars() throws {
+        let x = Tensor([1.0, 2.0], requiresGrad: true)
+        let a = x * 2, b = x * 2
+        let savedA = try #require(a.gradFn?.inputs[1].saved), savedB = try #require(b.gradFn?.inputs[1].saved)
+        #expect(savedA === savedB)
+        #expect(a.gradFn?.inputs[0].saved == nil, "x is not saved: no other input needs a gradient")
+        let t = Tensor([1.0, 1.0])
+        t += 2
+        t *= 2
+        #expect(t.scalars == [6, 6])
+        #expect((x * 2).scalars == [2, 4] && (Tensor([1.0], dtype: .float64) * 2).dtype == .float64)
+        try (a + b).sum().backward()
+        #expect(x.grad!.scalars == [4, 4])
+    }
+}
