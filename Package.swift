@@ -111,7 +111,7 @@ let package = Package(
             dependencies: ["Autograd"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "PluginTests", dependencies: ["Autograd"]),
+        .testTarget(name: "PluginTests", dependencies: ["Autograd", "Conformance"]),
         .testTarget(
             name: "TrainingTests",
             dependencies: ["Autograd", "DigitsExample"],

@@ -1,3 +1,4 @@
+import Conformance
 import Testing
 @testable import Autograd
 
@@ -58,7 +59,8 @@ struct ActivationsPluginTests {
         for spec in try activationsRegistry.op(named: c.op).definition.attributes where attributes[spec.name] == nil {
             if case .double(let v) = spec.defaultValue { attributes[spec.name] = v }
         }
-        let expected = try ReferenceExpression.evaluate(reference, inputs: ["x": x], attributes: attributes)
+        let expected = try ReferenceExpression(reference).evaluate(
+            inputs: ["x": x], attributes: attributes.mapValues(AttributeValue.double), registry: activationsRegistry)
         let tolerance = dtype == .float32 ? Swift.max(c.referenceTolerance, 2e-6) : c.referenceTolerance
         expectClose(try c.call(x), expected, tolerance: tolerance)
     }
