@@ -77,14 +77,6 @@ static void *gemm_workspace(size_t bytes) {
 #define GEMM_NAME(x) sgemm_##x
 #define GEMM_KERNEL sgemm_micro_kernel
 #include "gemm_driver.h"
-#undef GEMM_T
-#undef GEMM_MR
-#undef GEMM_NR
-#undef GEMM_MC
-#undef GEMM_KC
-#undef GEMM_NC
-#undef GEMM_NAME
-#undef GEMM_KERNEL
 
 #define GEMM_T double
 #define GEMM_MR DGEMM_MR
@@ -95,14 +87,6 @@ static void *gemm_workspace(size_t bytes) {
 #define GEMM_NAME(x) dgemm_##x
 #define GEMM_KERNEL dgemm_micro_kernel
 #include "gemm_driver.h"
-#undef GEMM_T
-#undef GEMM_MR
-#undef GEMM_NR
-#undef GEMM_MC
-#undef GEMM_KC
-#undef GEMM_NC
-#undef GEMM_NAME
-#undef GEMM_KERNEL
 
 // MARK: - Entry points
 

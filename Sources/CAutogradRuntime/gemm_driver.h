@@ -165,3 +165,12 @@ static void GEMM_NAME(gemm)(GEMM_KERNEL kernel, bool trans_a, bool trans_b, ptrd
 }
 
 #undef GEMM_AT
+// The parameters are the includer's; clearing them here lets it include this file again.
+#undef GEMM_T
+#undef GEMM_MR
+#undef GEMM_NR
+#undef GEMM_MC
+#undef GEMM_KC
+#undef GEMM_NC
+#undef GEMM_NAME
+#undef GEMM_KERNEL
