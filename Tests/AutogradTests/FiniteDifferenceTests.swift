@@ -13,11 +13,11 @@ struct FiniteDifferenceTests {
         let base = c.inputs.map { $0.values }
         let upstream = c.upstream.values
         func objective(_ values: [[Double]]) throws -> Double {
-            let inputs = zip(c.inputs, values).map { Tensor(shape: $0.shape, scalars: $1, dtype: .float64) }
+            let inputs = values.indices.map { c.input($0, .float64, values: values[$0]) }
             let out = try OpRegistry.shared.call(c.op, inputs, attributes: c.attributes)
             return zip(out.scalars, upstream).reduce(0) { $0 + $1.0 * $1.1 }
         }
-        let inputs = zip(c.inputs, c.differentiable).map { $0.tensor(.float64, requiresGrad: $1) }
+        let inputs = c.differentiable.indices.map { c.input($0, .float64, requiresGrad: c.differentiable[$0]) }
         let output = try OpRegistry.shared.call(c.op, inputs, attributes: c.attributes)
         try output.backward(gradient: c.upstream.tensor(.float64))
         let h = 1e-6

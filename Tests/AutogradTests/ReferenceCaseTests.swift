@@ -8,7 +8,7 @@ struct ReferenceCaseTests {
     @Test("forward and vector-Jacobian product", arguments: ReferenceCase.vjp)
     func vjp(_ c: ReferenceCase) throws {
         let dtype = c.dataType
-        let inputs = zip(c.inputs, c.differentiable).map { $0.tensor(dtype, requiresGrad: $1) }
+        let inputs = c.differentiable.indices.map { c.input($0, dtype, requiresGrad: c.differentiable[$0]) }
         let output = try OpRegistry.shared.call(c.op, inputs, attributes: c.attributes)
         let (atol, rtol) = c.tolerance
         #expect(output.dtype == dtype)
@@ -30,19 +30,22 @@ struct ReferenceCaseTests {
 
     @Test("Hessian-vector product", arguments: ReferenceCase.hvpCases)
     func hvp(_ c: ReferenceCase) throws {
-        let inputs = c.inputs.map { $0.tensor(.float64, requiresGrad: true) }
+        let inputs = c.inputs.indices.map { c.input($0, .float64, requiresGrad: c.dtype(ofInput: $0, floating: .float64) == .float64) }
+        let wrt = inputs.indices.filter { inputs[$0].requiresGrad }
         let output = try OpRegistry.shared.call(c.op, inputs, attributes: c.attributes)
-        let firsts = try grad(of: [output], wrt: inputs, gradOutputs: [c.upstream.tensor(.float64)], createGraph: true)
+        let firsts = try grad(of: [output], wrt: wrt.map { inputs[$0] }, gradOutputs: [c.upstream.tensor(.float64)],
+                              createGraph: true)
         var dot: Tensor?
-        for (g, v) in zip(firsts, c.direction!) {
-            let term = (g! * v.tensor(.float64)).sum()
+        for (g, i) in zip(firsts, wrt) {
+            let term = (g! * c.direction![i].tensor(.float64)).sum()
             dot = dot.map { $0 + term } ?? term
         }
-        let seconds = try grad(of: [dot!], wrt: inputs, allowUnused: true)
+        let seconds = try grad(of: [dot!], wrt: wrt.map { inputs[$0] }, allowUnused: true)
         let (atol, rtol) = c.tolerance
-        for (i, want) in c.hvp!.enumerated() {
+        for (slot, i) in wrt.enumerated() {
+            let want = c.hvp![i]
             // An input the first gradient does not depend on has a zero Hessian block.
-            let got = seconds[i]?.scalars ?? Array(repeating: 0, count: want.values.count)
+            let got = seconds[slot]?.scalars ?? Array(repeating: 0, count: want.values.count)
             expectClose(got, want.values, atol: atol, rtol: rtol, "\(c.id) hvp \(i)")
         }
     }

@@ -73,9 +73,9 @@ struct TensorTests {
         #expect(Tensor([Double.nan, .infinity, 1]).description == "tensor([nan, inf, 1.])")
         #expect(Tensor(shape: [0, 3], scalars: [Double]()).description == "tensor([], size=(0, 3))")
         #expect(Tensor(shape: [0], scalars: [Double]()).description == "tensor([])")
-        let long = Tensor.arange(0, 2000).description
+        let long = Tensor.arange(0.0, 2000).description
         #expect(long.hasPrefix("tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 1.9970e+03, 1.9980e+03,"))
-        let wide = Tensor.arange(0, 30).description
+        let wide = Tensor.arange(0.0, 30).description
         #expect(wide == """
             tensor([ 0.,  1.,  2.,  3.,  4.,  5.,  6.,  7.,  8.,  9., 10., 11., 12., 13.,
                     14., 15., 16., 17., 18., 19., 20., 21., 22., 23., 24., 25., 26., 27.,

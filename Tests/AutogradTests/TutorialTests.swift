@@ -75,12 +75,12 @@ struct TutorialTests {
         let y = (x * 2 + 1).sum()
         let node = try #require(y.gradFn)
         #expect(node.name == "SumBackward0")
-        guard case .node(let add) = node.nextFunctions[0] else {
+        guard case .node(let add, _) = node.nextFunctions[0] else {
             Issue.record("expected AddBackward0")
             return
         }
         #expect(add.name == "AddBackward0")
-        guard case .node(let mul) = add.nextFunctions[0] else {
+        guard case .node(let mul, _) = add.nextFunctions[0] else {
             Issue.record("expected MulBackward0")
             return
         }
@@ -90,7 +90,7 @@ struct TutorialTests {
             return
         }
         #expect(leaf === x)
-        if case .none = mul.nextFunctions[1] {} else { Issue.record("the scalar 2 needs no gradient") }
+        if case .unused = mul.nextFunctions[1] {} else { Issue.record("the scalar 2 needs no gradient") }
         #expect(x.gradFn == nil)
     }
 

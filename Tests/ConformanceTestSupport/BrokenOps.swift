@@ -127,16 +127,16 @@ public enum BrokenOps {
     private static func kernels(
         _ double: @escaping @Sendable (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void,
         float: @escaping @Sendable (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
-    ) -> [DType: Kernel] {
+    ) -> ForwardKernels {
         [
             .float64: { ctx in
-                let (x, out) = (ctx.inputs[0].contiguous(), ctx.makeOutput())
+                let (x, out) = (ctx.inputs[0].contiguous(), try ctx.makeOutput())
                 double(x.unsafeRawPointer.assumingMemoryBound(to: Double.self),
                        out.unsafeRawPointer.assumingMemoryBound(to: Double.self), out.scalarCount)
                 return out
             },
             .float32: { ctx in
-                let (x, out) = (ctx.inputs[0].contiguous(), ctx.makeOutput())
+                let (x, out) = (ctx.inputs[0].contiguous(), try ctx.makeOutput())
                 float(x.unsafeRawPointer.assumingMemoryBound(to: Float.self),
                       out.unsafeRawPointer.assumingMemoryBound(to: Float.self), out.scalarCount)
                 return out

@@ -22,7 +22,7 @@ enum PluginOverhead {
     static let builtin = OpDefinition(
         name: "w8.affine_swift", inputs: ["x"], elementwise: true,
         forward: [.float32: { ctx in
-            let x = ctx.inputs[0].contiguous(), out = ctx.makeOutput()
+            let x = ctx.inputs[0].contiguous(), out = try ctx.makeOutput()
             x.withUnsafeBufferPointer(as: Float.self) { src in
                 out.withUnsafeMutableBufferPointer(as: Float.self) { dst in
                     for i in 0..<src.count { dst[i] = src[i] * 2 + 1 }

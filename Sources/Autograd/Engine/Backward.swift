@@ -7,14 +7,15 @@ extension Tensor {
     /// - Parameters:
     ///   - gradient: the gradient of the final result with respect to this tensor;
     ///     may be omitted only for a tensor with one element (it is then 1).
-    ///   - retainGraph: keep the saved tensors so backward can run through this graph again.
+    ///   - retainGraph: keep the saved tensors so backward can run through this graph
+    ///     again; defaults to `createGraph`.
     ///   - createGraph: record the backward pass itself, for higher-order gradients.
     /// - Throws: `AutogradError` when this tensor does not require grad, when `gradient`
-    ///   is missing or mis-shaped, when the graph was already freed, or when a saved
-    ///   tensor was modified in place.
-    public func backward(gradient: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false) throws {
+    ///   is missing or mis-shaped, when the graph was already freed, when a saved
+    ///   tensor was modified in place, or when a backward rule fails.
+    public func backward(gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false) throws {
         _ = try Engine.run(outputs: [self], gradOutputs: [gradient], inputs: nil,
-                           retainGraph: retainGraph || createGraph, createGraph: createGraph, allowUnused: true)
+                           retainGraph: retainGraph ?? createGraph, createGraph: createGraph, allowUnused: true)
     }
 }
 
@@ -22,6 +23,7 @@ extension Tensor {
 ///
 /// Like `torch.autograd.grad`. With `createGraph: true` the result is itself
 /// differentiable, which gives Hessian-vector products and other higher-order terms.
+/// Only the part of the graph between `outputs` and `inputs` runs.
 ///
 /// - Parameters:
 ///   - gradOutputs: one upstream gradient per output; nil entries (or none at all)
@@ -39,30 +41,31 @@ public func grad(
                           retainGraph: retainGraph ?? createGraph, createGraph: createGraph, allowUnused: allowUnused)
 }
 
-/// The reverse pass: one loop over the graph in dependency order, as micrograd's, made iterative.
+/// The reverse pass: one loop over the graph in dependency order, as micrograd's,
+/// made iterative. Everything a pass tracks lives in its `Pass`, none in the nodes.
 enum Engine {
-    private static let marks = Atomic<Int>(0)
+    /// Serialises writes into `grad` fields: several threads may run backward
+    /// through one graph and reach the same leaves.
+    private static let gradLock = Mutex(())
 
     /// Runs backward from `outputs`. With `inputs`, returns their gradients and leaves
-    /// every `grad` alone; without, accumulates into the leaves' `grad`.
+    /// every `grad` alone; without, accumulates into the leaves' (and retained) `grad`.
     static func run(
         outputs: [Tensor], gradOutputs: [Tensor?], inputs: [Tensor]?,
         retainGraph: Bool, createGraph: Bool, allowUnused: Bool
     ) throws -> [Tensor?] {
         try GradMode.with(enabled: createGraph) {
-            var pass = Pass(inputs: inputs, createGraph: createGraph)
-            try pass.captureSetup()
-            var roots: [Node] = []
+            var pass = try Pass(inputs: inputs, createGraph: createGraph, retainGraph: retainGraph)
+            var roots: [(Node, Int, Tensor)] = []
             for (i, output) in outputs.enumerated() {
                 let g = try rootGradient(for: output, given: gradOutputs[i], index: i)
-                if let node = output.gradFn {
-                    node.pendingGrad = node.pendingGrad.map { $0 + g } ?? g
-                    roots.append(node)
+                if let node = try output.currentGradFn() {
+                    roots.append((node, output.outputIndex, g))
                 } else {
-                    try pass.deliver(g, toLeaf: output)
+                    try pass.deliver(g, along: try output.gradientEdge(), owned: false)
                 }
             }
-            try pass.traverse(roots: roots, retainGraph: retainGraph)
+            try pass.traverse(roots: roots)
             return try pass.results(allowUnused: allowUnused)
         }
     }
@@ -92,31 +95,41 @@ enum Engine {
         return given
     }
 
-    /// The state of one backward pass.
+    /// The state of one backward pass: which nodes it reaches, how many edges
+    /// still lead into each, and the gradients waiting at each output.
     struct Pass {
         let inputs: [Tensor]?
         let createGraph: Bool
+        let retainGraph: Bool
         /// Captured gradients for `grad(of:wrt:)`, indexed like `inputs`.
         var captured: [Tensor?] = []
-        var leafSlots: [ObjectIdentifier: Int] = [:]
-        var nodeSlots: [ObjectIdentifier: Int] = [:]
+        /// `grad(of:wrt:)` inputs that are leaves, by accumulator; and non-leaves, by node.
+        var leafTargets: [ObjectIdentifier: [Int]] = [:]
+        var nodeTargets: [ObjectIdentifier: [(output: Int, input: Int)]] = [:]
 
-        init(inputs: [Tensor]?, createGraph: Bool) {
+        var slots: [ObjectIdentifier: Int] = [:]
+        var nodes: [Node] = []
+        var dependencies: [Int] = []
+        /// Where each node's pending gradients start in `pending` (one per output).
+        var firstPending: [Int] = []
+        var pending: [Tensor?] = []
+        /// Per node, whether it leads to an input of `grad(of:wrt:)` (always, for backward()).
+        var needed: [Bool] = []
+
+        init(inputs: [Tensor]?, createGraph: Bool, retainGraph: Bool) throws {
             self.inputs = inputs
             self.createGraph = createGraph
-        }
-
-        mutating func captureSetup() throws {
+            self.retainGraph = retainGraph
             guard let inputs else { return }
             captured = Array(repeating: nil, count: inputs.count)
             for (i, input) in inputs.enumerated() {
                 guard input.requiresGrad else {
                     throw AutogradError(.graph, "grad(of:wrt:): input \(i) does not require grad")
                 }
-                if let node = input.gradFn {
-                    nodeSlots[ObjectIdentifier(node)] = i
-                } else {
-                    leafSlots[ObjectIdentifier(input)] = i
+                switch try input.gradientEdge() {
+                case .node(let node, let output): nodeTargets[ObjectIdentifier(node), default: []].append((output, i))
+                case .accumulate(let accumulator): leafTargets[ObjectIdentifier(accumulator), default: []].append(i)
+                case .unused: break
                 }
             }
         }
@@ -132,83 +145,177 @@ enum Engine {
             return captured
         }
 
-        mutating func deliver(_ g: Tensor, toLeaf leaf: Tensor) throws {
-            if inputs != nil {
-                if let slot = leafSlots[ObjectIdentifier(leaf)] {
-                    captured[slot] = captured[slot].map { $0 + g } ?? g
-                }
-            } else if createGraph {
-                leaf.grad = leaf.grad.map { $0 + g } ?? g
-            } else if let existing = leaf.grad {
-                try existing.addInPlaceUntracked(g)
-            } else {
-                // A copy: the gradient may alias another leaf's or an upstream buffer.
-                leaf.grad = g.clonedData()
+        /// Finds every node reachable from `roots`, counts the edges into each, and
+        /// (for `grad(of:wrt:)`) marks the nodes on a path to an input.
+        private mutating func discover(_ roots: [Node]) {
+            var stack: [(node: Node, slot: Int, next: Int)] = []
+            var postOrder: [Int] = []
+            func visit(_ node: Node) -> (slot: Int, isNew: Bool) {
+                let key = ObjectIdentifier(node)
+                if let slot = slots[key] { return (slot, false) }
+                let slot = nodes.count
+                slots[key] = slot
+                nodes.append(node)
+                dependencies.append(0)
+                firstPending.append(pending.count)
+                pending.append(contentsOf: repeatElement(nil, count: node.outputs.count))
+                return (slot, true)
             }
-        }
-
-        /// Counts, for every node reachable from `roots`, how many edges lead into it.
-        private func countDependencies(roots: [Node]) {
-            let mark = Engine.marks.add(1, ordering: .relaxed).newValue
-            var stack: [Node] = []
-            for root in roots where root.visitMark != mark {
-                root.visitMark = mark
-                root.dependencies = 0
-                stack.append(root)
-            }
-            while let node = stack.popLast() {
-                for input in node.inputs {
-                    guard case .node(let next) = input.edge else { continue }
-                    if next.visitMark != mark {
-                        next.visitMark = mark
-                        next.dependencies = 1
-                        stack.append(next)
-                    } else {
-                        next.dependencies += 1
+            for root in roots {
+                let (slot, isNew) = visit(root)
+                if isNew { stack.append((root, slot, 0)) }
+                while let top = stack.last {
+                    if top.next == top.node.inputs.count {
+                        postOrder.append(top.slot)
+                        stack.removeLast()
+                        continue
                     }
+                    stack[stack.count - 1].next += 1
+                    guard case .node(let child, _) = top.node.inputs[top.next].edge else { continue }
+                    let (childSlot, childIsNew) = visit(child)
+                    dependencies[childSlot] += 1
+                    if childIsNew { stack.append((child, childSlot, 0)) }
                 }
+            }
+            guard inputs != nil else {
+                needed = Array(repeating: true, count: nodes.count)
+                return
+            }
+            // Children come before parents in post-order, so one sweep decides each node.
+            needed = Array(repeating: false, count: nodes.count)
+            for slot in postOrder {
+                let node = nodes[slot]
+                needed[slot] = nodeTargets[ObjectIdentifier(node)] != nil || node.inputs.contains { leadsToTarget($0.edge) }
             }
         }
 
-        mutating func traverse(roots: [Node], retainGraph: Bool) throws {
-            countDependencies(roots: roots)
-            var ready = roots.filter { $0.dependencies == 0 }
-            var seen = Set<ObjectIdentifier>()
-            ready = ready.filter { seen.insert(ObjectIdentifier($0)).inserted }
-            while let node = ready.popLast() {
-                let gradOutput = node.pendingGrad
-                node.pendingGrad = nil
+        private func leadsToTarget(_ edge: Node.Edge) -> Bool {
+            switch edge {
+            case .node(let child, _): needed[slots[ObjectIdentifier(child)]!]
+            case .accumulate(let accumulator): leafTargets[ObjectIdentifier(accumulator)] != nil
+            case .unused: false
+            }
+        }
+
+        mutating func traverse(roots: [(Node, Int, Tensor)]) throws {
+            guard !roots.isEmpty else { return }
+            discover(roots.map(\.0))
+            for (node, output, g) in roots {
+                try add(g, toPending: firstPending[slots[ObjectIdentifier(node)]!] + output)
+            }
+            var ready: [Int] = []
+            var queued = Set<Int>()
+            for (node, _, _) in roots {
+                let slot = slots[ObjectIdentifier(node)]!
+                if dependencies[slot] == 0 && queued.insert(slot).inserted { ready.append(slot) }
+            }
+            while let slot = ready.popLast() {
+                let node = nodes[slot]
+                let start = firstPending[slot]
+                var gradOutputs: [Tensor?] = []
+                gradOutputs.reserveCapacity(node.outputs.count)
+                for k in 0..<node.outputs.count {
+                    gradOutputs.append(pending[start + k])
+                    pending[start + k] = nil
+                }
                 var grads: [Tensor?] = Array(repeating: nil, count: node.inputs.count)
-                if let gradOutput {
-                    if let slot = nodeSlots[ObjectIdentifier(node)] {
-                        captured[slot] = gradOutput
+                if needed[slot] && gradOutputs.contains(where: { $0 != nil }) {
+                    try capture(gradOutputs, at: node)
+                    let wanted = node.inputs.map { $0.needsGradient && (inputs == nil || leadsToTarget($0.edge)) }
+                    if wanted.contains(true) {
+                        grads = try Engine.apply(node, gradOutputs: gradOutputs, needs: wanted, createGraph: createGraph)
                     }
-                    if inputs == nil, let retained = node.retainedOutput, retained.gradFn === node {
-                        retained.grad = retained.grad.map { $0 + gradOutput } ?? gradOutput
-                    }
-                    grads = try Engine.apply(node, gradOutput: gradOutput, createGraph: createGraph)
                     if !retainGraph { node.release() }
                 }
-                for (i, input) in node.inputs.enumerated() {
-                    switch input.edge {
-                    case .node(let next):
-                        if let g = grads[i] {
-                            next.pendingGrad = next.pendingGrad.map { $0 + g } ?? g
-                        }
-                        next.dependencies -= 1
-                        if next.dependencies == 0 { ready.append(next) }
-                    case .accumulateGrad(let leaf):
-                        if let g = grads[i] { try deliver(g, toLeaf: leaf) }
-                    case .none:
+                for i in node.inputs.indices {
+                    let g = grads[i].take()
+                    switch node.inputs[i].edge {
+                    case .node(let next, let output):
+                        let nextSlot = slots[ObjectIdentifier(next)]!
+                        if let g { try add(g, toPending: firstPending[nextSlot] + output) }
+                        dependencies[nextSlot] -= 1
+                        if dependencies[nextSlot] == 0 { ready.append(nextSlot) }
+                    case .accumulate:
+                        if let g { try deliver(consume g, along: node.inputs[i].edge, owned: true) }
+                    case .unused:
                         break
                     }
                 }
             }
         }
+
+        private mutating func add(_ g: Tensor, toPending index: Int) throws {
+            if let existing = pending[index] {
+                pending[index] = try EngineOps.add.call([existing, g])
+            } else {
+                pending[index] = g
+            }
+        }
+
+        /// At a node whose gradients are complete: what `grad(of:wrt:)` asked for
+        /// there, and (for backward) the gradients of outputs that retain theirs.
+        private mutating func capture(_ gradOutputs: [Tensor?], at node: Node) throws {
+            if inputs != nil {
+                for (output, input) in nodeTargets[ObjectIdentifier(node)] ?? [] {
+                    captured[input] = gradOutputs[output]
+                }
+                return
+            }
+            for retained in node.retained {
+                guard let tensor = retained.tensor, let g = gradOutputs[retained.index],
+                      tensor.history === node, tensor.outputIndex == retained.index else { continue }
+                try Engine.gradLock.withLock { _ in try Engine.accumulate(g, into: tensor, createGraph: createGraph, owned: false) }
+            }
+        }
+
+        /// Sends `g` into a leaf: captured for `grad(of:wrt:)`, else accumulated into its `grad`.
+        mutating func deliver(_ g: consuming Tensor, along edge: Node.Edge, owned: Bool) throws {
+            guard case .accumulate(let accumulator) = edge else { return }
+            var handed: Tensor? = consume g
+            if inputs != nil {
+                for i in leafTargets[ObjectIdentifier(accumulator)] ?? [] {
+                    if let existing = captured[i] {
+                        captured[i] = try EngineOps.add.call([existing, handed!])
+                    } else {
+                        captured[i] = handed
+                    }
+                }
+                return
+            }
+            guard let leaf = accumulator.leaf else { return }
+            let createGraph = self.createGraph
+            try Engine.gradLock.withLock { _ in
+                try Engine.accumulate(handed.take()!, into: leaf, createGraph: createGraph, owned: owned)
+            }
+        }
+    }
+
+    /// Adds `g` into `tensor.grad`, owning what it stores: never an alias of an
+    /// upstream gradient or a stride-0 view. Under `createGraph` the sum is
+    /// recorded (and the first gradient a recorded copy); otherwise an existing
+    /// gradient is updated in place, and a uniquely owned contiguous `g` is moved in.
+    static func accumulate(_ given: consuming Tensor, into tensor: Tensor, createGraph: Bool, owned: Bool) throws {
+        var g = given
+        if createGraph {
+            tensor.grad = try tensor.grad.map { try EngineOps.add.call([$0, g]) } ?? EngineOps.clone.call([g])
+            return
+        }
+        if let existing = tensor.grad, existing.isWritableInPlace {
+            try existing.addInPlaceUntracked(g)
+            return
+        }
+        let base = tensor.grad
+        if base == nil && owned && g.isContiguous && g.offset == 0 && g.history == nil && g.viewInfo == nil
+            && isKnownUniquelyReferenced(&g) && g.ownsStorageUniquely() && g.storage.byteCount == g.scalarCount * g.dtype.byteCount {
+            tensor.grad = g
+        } else {
+            let sum = try base.map { try EngineOps.add.call([$0, g]) } ?? g
+            tensor.grad = sum === g ? g.clonedData() : sum
+        }
     }
 
     /// Calls a node's backward rule and checks what it returns.
-    static func apply(_ node: Node, gradOutput: Tensor, createGraph: Bool) throws -> [Tensor?] {
+    static func apply(_ node: Node, gradOutputs: [Tensor?], needs: [Bool], createGraph: Bool) throws -> [Tensor?] {
         let def = node.op.definition
         guard let rule = def.backward else { return node.inputs.map { _ in nil } }
         if node.isReleased {
@@ -218,44 +325,48 @@ enum Engine {
                 and grad(of:wrt:); pass retainGraph: true to backward through the graph again
                 """)
         }
-        var savedInputs: [Tensor] = []
-        if !node.isReleased && node.inputs.contains(where: { $0.saved != nil }) {
+        var savedInputs: [Tensor?] = []
+        if node.inputs.contains(where: { $0.saved != nil }) {
             savedInputs.reserveCapacity(node.inputs.count)
             for (i, input) in node.inputs.enumerated() {
                 guard let t = input.saved else {
-                    // Not saved because nothing reads it: a placeholder keeps the indices.
-                    savedInputs.append(Tensor(uninitializedShape: [0], dtype: gradOutput.dtype))
+                    savedInputs.append(nil)
                     continue
                 }
                 if t.storage.version != input.version {
                     throw AutogradError(.inPlace, """
                         one of the tensors needed for gradient computation has been modified by an in-place \
-                        operation: input \(i) (\(def.inputs[i])) of \(def.name), a \(t.dtype) tensor of shape \
-                        \(Shape.describe(t.shape)), is at version \(t.storage.version); expected version \
-                        \(input.version) (needed by \(node.name))
+                        operation: input \(i) (\(node.op.slotNames(count: node.inputs.count)[i])) of \(def.name), \
+                        a \(t.dtype) tensor of shape \(Shape.describe(t.shape)), is at version \(t.storage.version); \
+                        expected version \(input.version) (needed by \(node.name))
                         """)
                 }
                 savedInputs.append(t)
             }
+        } else {
+            savedInputs = Array(repeating: nil, count: node.inputs.count)
         }
-        var output = node.savedOutput
-        if let saved = output {
-            if saved.storage.version != node.savedOutputVersion {
+        var savedOutputs = node.savedOutputs
+        for (k, saved) in savedOutputs.enumerated() {
+            guard let saved else { continue }
+            if saved.storage.version != node.savedOutputVersions[k] {
                 throw AutogradError(.inPlace, """
-                    the output of \(def.name), needed by \(node.name), has been modified by an in-place \
-                    operation: it is at version \(saved.storage.version); expected version \(node.savedOutputVersion)
+                    one of the tensors needed for gradient computation has been modified by an in-place \
+                    operation: a \(saved.dtype) tensor of shape \(Shape.describe(saved.shape)), which is output \(k) \
+                    of \(node.name), is at version \(saved.storage.version); expected version \(node.savedOutputVersions[k])
                     """)
             }
             if createGraph {
                 // The output as a graph value again, so second derivatives flow through this node.
-                output = Tensor(storage: saved.storage, shape: saved.shape, strides: saved.strides,
-                                offset: saved.offset, dtype: saved.dtype, gradFn: node)
+                let output = saved.historyFreeAlias()
+                output.history = node
+                output.outputIndex = k
+                savedOutputs[k] = output
             }
         }
         let context = BackwardContext(
-            op: def.name, attributes: node.attributes, gradOutput: gradOutput,
-            needsInputGrad: node.inputs.map { if case .none = $0.edge { false } else { true } },
-            node: node, savedInputs: savedInputs, savedOutput: output)
+            op: def.name, attributes: node.attributes, gradOutputs: gradOutputs, needsInputGrad: needs,
+            node: node, savedInputs: savedInputs, savedOutputs: savedOutputs)
         var grads = try rule(context)
         guard grads.count == node.inputs.count else {
             throw AutogradError(.backward, """
@@ -264,7 +375,7 @@ enum Engine {
                 """)
         }
         for i in grads.indices {
-            guard let g = grads[i], context.needsInputGrad[i] else {
+            guard let g = grads[i], needs[i], let dtype = node.inputs[i].dtype else {
                 grads[i] = nil
                 continue
             }
@@ -273,11 +384,11 @@ enum Engine {
             if g.shape != shape, def.isElementwise, Shape.broadcast(shape, g.shape) == g.shape {
                 fitted = try g.summed(toShape: shape)
             }
-            guard fitted.shape == shape, fitted.dtype == gradOutput.dtype else {
+            guard fitted.shape == shape, fitted.dtype == dtype else {
                 throw AutogradError(.backward, """
-                    \(node.name) (op \(def.name)): the gradient for input \(i) (\(def.inputs[i])) has \
-                    shape \(Shape.describe(g.shape)) and dtype \(g.dtype); expected the input's shape \
-                    \(Shape.describe(shape)) and dtype \(gradOutput.dtype)
+                    \(node.name) (op \(def.name)): the gradient for input \(i) \
+                    (\(node.op.slotNames(count: node.inputs.count)[i])) has shape \(Shape.describe(g.shape)) and \
+                    dtype \(g.dtype); expected the input's shape \(Shape.describe(shape)) and dtype \(dtype)
                     """)
             }
             grads[i] = fitted
@@ -292,12 +403,14 @@ enum Engine {
     /// computed from, through a node whose own backward throws: asking for a second
     /// derivative then fails clearly instead of silently returning zero.
     private static func firstOrderOnly(_ g: Tensor, node: Node, context: BackwardContext) throws -> Tensor {
-        let sources = [context.gradOutput] + node.inputs.compactMap(\.saved) + (context.savedOutput.map { [$0] } ?? [])
+        let sources = context.gradOutputs.compactMap { $0 } + context.savedInputs.compactMap { $0 }
+            + context.savedOutputs.compactMap { $0 }
         guard sources.contains(where: \.requiresGrad) else { return g }
         let name = node.op.definition.name, nodeName = node.name
         let guardOp = Op(OpDefinition(
-            name: "\(name).backward", inputs: ["grad"] + sources.indices.map { "source\($0)" },
-            forward: .composite { $0.inputs[0] }, saves: [], gradFnName: "\(nodeName)Backward"
+            name: "\(name).backward", inputs: ["grad", .list("sources")],
+            forward: .composite(dtypes: DType.allCases) { $0.inputs[0].detach() }, saves: [],
+            gradFnName: "\(nodeName)Backward"
         ) { _ in
             throw AutogradError(.backward, """
                 \(name): its backward is first-order only, so it cannot be differentiated again \
@@ -305,6 +418,20 @@ enum Engine {
                 declare a backward for the backward to support it
                 """)
         })
-        return try guardOp.call([g] + sources)
+        return try guardOp.call([g] + sources.filter(\.dtype.isFloatingPoint))
+    }
+}
+
+extension Tensor {
+    /// Whether the engine may add into this gradient in place: its own dense,
+    /// writable memory (not a broadcast view, not a shared constant).
+    var isWritableInPlace: Bool {
+        !storage.isReadOnly && !zip(shape, strides).contains { $0 > 1 && $1 == 0 }
+    }
+
+    /// Sums a broadcast gradient back to `shape`, recording the ops (so it differentiates).
+    func summed(toShape shape: [Int]) throws -> Tensor {
+        if self.shape == shape { return self }
+        return try EngineOps.sumToSize.call([self], attributes: ["size": .ints(shape)])
     }
 }

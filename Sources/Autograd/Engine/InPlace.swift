@@ -1,74 +1,95 @@
-/// In-place updates: `+=`, `-=`, `*=`, `/=`, `zero()`, `copy(from:)`.
+/// In-place updates: `+=`, `-=`, `*=`, `/=`, `zero()`, `fill(_:)`, `copy(from:)`.
 ///
 /// Each bumps the storage's version counter, so a graph that saved the old
-/// value refuses to differentiate through it. Under grad mode an update of a
-/// tensor in the graph is recorded, as in PyTorch; on a leaf that requires
-/// grad it is an error (wrap parameter updates in `withNoGrad`).
+/// value refuses to differentiate through it. Under grad mode an update that
+/// involves a tensor requiring grad is recorded like any op: the tensor's history
+/// becomes the op's node (it stops being a leaf), and an update through a view
+/// rewrites its base's history (PyTorch's `CopySlices`). PyTorch's refusals
+/// hold: a leaf that requires grad, or a view of one, cannot be updated in
+/// place with grad mode on (wrap parameter updates in `withNoGrad`).
 extension Tensor {
-    public static func += (lhs: Tensor, rhs: Tensor) { trapOnError { try lhs.update("add", rhs) } }
-    public static func -= (lhs: Tensor, rhs: Tensor) { trapOnError { try lhs.update("sub", rhs) } }
-    public static func *= (lhs: Tensor, rhs: Tensor) { trapOnError { try lhs.update("mul", rhs) } }
-    public static func /= (lhs: Tensor, rhs: Tensor) { trapOnError { try lhs.update("div", rhs) } }
+    public static func += (lhs: Tensor, rhs: Tensor) { trapOnError { try lhs.update(InPlaceOps.add, [rhs]) } }
+    public static func -= (lhs: Tensor, rhs: Tensor) { trapOnError { try lhs.update(InPlaceOps.sub, [rhs]) } }
+    public static func *= (lhs: Tensor, rhs: Tensor) { trapOnError { try lhs.update(InPlaceOps.mul, [rhs]) } }
+    public static func /= (lhs: Tensor, rhs: Tensor) { trapOnError { try lhs.update(InPlaceOps.div, [rhs]) } }
     public static func += (lhs: Tensor, rhs: Double) { lhs += lhs.scalar(rhs) }
     public static func -= (lhs: Tensor, rhs: Double) { lhs -= lhs.scalar(rhs) }
     public static func *= (lhs: Tensor, rhs: Double) { lhs *= lhs.scalar(rhs) }
     public static func /= (lhs: Tensor, rhs: Double) { lhs /= lhs.scalar(rhs) }
 
     /// Sets every element to zero, in place.
-    public func zero() {
-        trapOnError {
-            try checkInPlace("zero")
-            switch dtype {
-            case .float32: StridedLoops.fill(self, with: Float(0))
-            case .float64: StridedLoops.fill(self, with: Double(0))
-            }
-            storage.version &+= 1
-        }
+    public func zero() { fill(0) }
+
+    /// Sets every element to `value`, in place.
+    public func fill(_ value: Double) {
+        trapOnError { try update(InPlaceOps.fill, [], attributes: ["value": .double(value)]) }
     }
 
-    /// Copies the elements of `source` (broadcast to this shape) into this tensor, in place.
+    /// Copies the elements of `source` (broadcast to this shape, converted to this
+    /// dtype) into this tensor, in place. Recorded like any in-place update, so
+    /// gradients flow to `source` and, outside the copied region, to this tensor's history.
+    ///
+    /// - Throws: `AutogradError` when `source` does not broadcast to this shape, its
+    ///   dtype cannot be stored in this one (float into int64, say), or the update is refused.
     public func copy(from source: Tensor) throws {
-        try checkInPlace("copy")
-        guard Shape.broadcast(source.shape, shape) == shape, source.dtype == dtype else {
-            throw AutogradError(.shape, """
-                copy: cannot copy a \(source.dtype) tensor of shape \(Shape.describe(source.shape)) into a \
-                \(dtype) tensor of shape \(Shape.describe(shape))
-                """)
-        }
-        write(source.broadcastView(to: shape))
+        try update(InPlaceOps.copy, [source])
     }
 
-    /// Applies the binary op `name` to (self, other) and stores the result in self.
-    func update(_ name: String, _ other: Tensor) throws {
-        try checkInPlace(name)
-        if GradMode.isEnabled && (requiresGrad || other.requiresGrad) {
-            // Record against a copy of the old value that keeps its history, then
-            // take the result's history: the graph sees the value this tensor had.
-            let before = clonedData()
-            before.gradFn = gradFn
-            let result = try OpRegistry.shared.call(name, [before, other])
-            try checkInPlaceShape(name, result)
-            write(result)
-            gradFn = result.gradFn
-        } else {
-            let result = try OpRegistry.shared.call(name, [self, other])
-            try checkInPlaceShape(name, result)
-            write(result)
+    /// Applies `op` to `(self, others...)` and stores the result in this tensor.
+    func update(_ op: Op, _ others: [Tensor], attributes: [String: AttributeValue] = [:]) throws {
+        try checkWritable(op.name)
+        let recording = GradMode.isEnabled && (requiresGrad || others.contains(where: \.requiresGrad))
+        let carrying = ForwardAD.isActive && (tangent != nil || others.contains { $0.tangent != nil })
+        guard recording || carrying else {
+            let result = try withNoGrad { try op.call([self] + others, attributes: attributes) }
+            try write(storable(result, op: op.name), op: op.name)
+            return
         }
+        if recording { try checkRecordable(op.name) }
+        // The op runs on a snapshot holding this tensor's value and history, which
+        // nothing else can change: what its node saves stays valid.
+        let before = try snapshot()
+        let result = try storable(op.call([before] + others, attributes: attributes), op: op.name)
+        try write(result, op: op.name)
+        if let info = viewInfo, recording {
+            try Node.record(op: EngineOps.asStridedScatter,
+                            attributes: geometry(relativeTo: info.base).replacing(["accumulate": false]),
+                            inputs: [info.base, result], differentiable: [true, true], outputs: [info.base])
+        } else if recording {
+            history = result.history
+            outputIndex = result.outputIndex
+            history?.rebindSavedOutput(outputIndex, to: self)
+            if retainsGrad { history?.retain(output: outputIndex, in: self) }
+        }
+        if carrying { tangent = result.tangent }
     }
 
     /// Gradient accumulation in the engine: `self += g` for a grad buffer it owns.
     func addInPlaceUntracked(_ g: Tensor) throws {
-        let result = try withNoGrad { try OpRegistry.shared.call("add", [self, g]) }
-        try checkInPlaceShape("add", result)
-        write(result)
+        let result = try withNoGrad { try ForwardAD.withPaused { try EngineOps.add.call([self, g]) } }
+        try write(storable(result, op: "add"), op: "add")
     }
 
-    private func checkInPlace(_ name: String) throws {
-        if GradMode.isEnabled && isLeaf && requiresGradFlag {
+    /// A new tensor with this one's value, history and tangent.
+    private func snapshot() throws -> Tensor {
+        let copy = clonedData()
+        if let node = try currentGradFn() {
+            copy.history = node
+            copy.outputIndex = outputIndex
+        }
+        copy.requiresGradFlag = requiresGradFlag
+        copy.accumulator = accumulator
+        copy.tangentStorage = tangentStorage
+        return copy
+    }
+
+    /// Refuses what no in-place update may write: shared constants and memory
+    /// whose elements alias each other (a broadcast view).
+    private func checkWritable(_ name: String) throws {
+        if storage.isReadOnly {
             throw AutogradError(.inPlace, """
-                \(name): a leaf tensor that requires grad is being used in an in-place operation; \
-                wrap the update in withNoGrad { }
+                \(name): in place on a read-only tensor (a constant the library shares between expressions, \
+                such as the 2 of x * 2); it cannot be written
                 """)
         }
         if zip(shape, strides).contains(where: { $0 > 1 && $1 == 0 }) {
@@ -79,20 +100,63 @@ extension Tensor {
         }
     }
 
-    private func checkInPlaceShape(_ name: String, _ result: Tensor) throws {
+    /// PyTorch's refusals of a recorded in-place update.
+    private func checkRecordable(_ name: String) throws {
+        if let info = viewInfo {
+            try checkRebase(indirect: false)
+            if info.base.isLeafRequiringGrad {
+                throw AutogradError(.inPlace, """
+                    \(name): a view of a leaf tensor that requires grad is being used in an in-place operation; \
+                    wrap the update in withNoGrad { }, or update a copy
+                    """)
+            }
+        } else if isLeafRequiringGrad {
+            throw AutogradError(.inPlace, """
+                \(name): a leaf tensor that requires grad is being used in an in-place operation; \
+                wrap the update in withNoGrad { }
+                """)
+        }
+    }
+
+    private var isLeafRequiringGrad: Bool { history == nil && requiresGradFlag }
+
+    /// `result` in this tensor's dtype, or an error when PyTorch would not store it
+    /// (a float result into an int64 tensor, an int64 one into bool).
+    private func storable(_ result: Tensor, op name: String) throws -> Tensor {
         guard result.shape == shape else {
             throw AutogradError(.shape, """
                 \(name): in place, the result of shape \(Shape.describe(result.shape)) does not fit \
                 the tensor of shape \(Shape.describe(shape))
                 """)
         }
+        if result.dtype == dtype { return result }
+        guard result.dtype.category <= dtype.category else {
+            throw AutogradError(.dtype, """
+                \(name): in place, the result of type \(result.dtype) cannot be stored in this \(dtype) tensor
+                """)
+        }
+        return try result.convertedOrThrow(to: dtype)
     }
 
-    private func write(_ source: Tensor) {
-        switch dtype {
-        case .float32: StridedLoops.copy(from: source, into: self, as: Float.self)
-        case .float64: StridedLoops.copy(from: source, into: self, as: Double.self)
+    /// Writes `source`'s elements into this tensor's memory and bumps its version.
+    private func write(_ source: Tensor, op name: String) throws {
+        var source = source
+        if source.storage === storage && !(source.offset == offset && source.strides == strides) {
+            // Overlapping memory (`t.copy(from: t.transposed(0, 1))`): through a temporary.
+            source = source.clonedData()
         }
+        StridedLoops.copy(from: source, into: self)
         storage.version &+= 1
     }
+}
+
+/// The ops in-place updates run, resolved once from the shared registry, the
+/// one the operators dispatch through.
+enum InPlaceOps {
+    static var add: Op { OpHandle.add.opOrTrap() }
+    static var sub: Op { OpHandle.sub.opOrTrap() }
+    static var mul: Op { OpHandle.mul.opOrTrap() }
+    static var div: Op { OpHandle.div.opOrTrap() }
+    static var fill: Op { OpHandle.fill.opOrTrap() }
+    static var copy: Op { OpHandle.copy.opOrTrap() }
 }

@@ -1,73 +1,150 @@
-/// Where a node sends the gradient for one of its op's inputs.
+/// Where a node sends the gradient for one of its op's inputs, as `nextFunctions` shows it.
 public enum GradientEdge {
-    /// Into the node that produced the input.
-    case node(Node)
+    /// Into output `outputIndex` of the node that produced the input.
+    case node(Node, outputIndex: Int)
     /// Into the `grad` of a leaf that requires grad (PyTorch's `AccumulateGrad`).
     case accumulateGrad(Tensor)
-    /// Nowhere: the input does not require grad.
-    case none
+    /// Nowhere: the input does not require grad, is not differentiable, or was omitted.
+    case unused
 }
 
 /// A recorded op call: what `gradFn` returns, and what backward walks.
 ///
 /// A node holds its op, the tensors its backward rule reads, and an edge per
-/// input. It never holds its own output strongly: the output is saved as a
+/// input. It never holds its own outputs strongly: an output is saved as a
 /// history-free alias, so graphs free themselves when their last tensor goes.
-public final class Node {
-    /// What a node keeps of one input: where its gradient goes, its shape, and
-    /// the tensor itself when the backward rule reads it.
-    struct Input {
-        var edge: GradientEdge
-        let shape: [Int]
-        var saved: Tensor?
-        var version: Int
+/// Several outputs of one call (`max`'s values and indices) share one node.
+///
+/// Nodes hold no state of a backward pass, so several threads may run backward
+/// through one graph at once (with `retainGraph: true`).
+public final class Node: @unchecked Sendable {
+    /// Where the gradient of one input goes.
+    enum Edge {
+        case node(Node, Int)
+        case accumulate(GradAccumulator)
+        case unused
     }
 
-    /// The name PyTorch shows, such as `MulBackward0`.
-    public var name: String { op.definition.gradFnName }
-    /// Where each input's gradient goes, in input order.
-    public var nextFunctions: [GradientEdge] { inputs.map(\.edge) }
+    /// What a node keeps of one input: where its gradient goes, its shape and
+    /// dtype, and the tensor itself when the backward rule reads it.
+    struct Input {
+        var edge: Edge
+        var saved: Tensor?
+        let version: Int
+        let shape: [Int]
+        /// Nil for an omitted optional input.
+        let dtype: DType?
+
+        var isGiven: Bool { dtype != nil }
+        var needsGradient: Bool {
+            if case .unused = edge { return false }
+            return true
+        }
+    }
+
+    /// The shape and dtype of one output: enough to make zeros for an unused one.
+    struct Output {
+        let shape: [Int]
+        let dtype: DType
+    }
+
+    /// A tensor that asked to keep its gradient (`retainGrad()`), held weakly.
+    struct Retained {
+        weak var tensor: Tensor?
+        let index: Int
+    }
 
     let op: Op
     let attributes: Attributes
     var inputs: [Input]
-    var savedOutput: Tensor?
-    var savedOutputVersion = 0
+    let outputs: [Output]
+    /// Saved outputs, when the op saves `.output`: aliases without history.
+    var savedOutputs: [Tensor?] = []
+    var savedOutputVersions: [Int] = []
     /// Set once backward has freed the saved tensors.
     var isReleased = false
-    weak var retainedOutput: Tensor?
+    var retained: [Retained] = []
 
-    // Scratch space of one backward pass.
-    var pendingGrad: Tensor?
-    var dependencies = 0
-    var visitMark = 0
+    /// The name PyTorch shows, such as `MulBackward0`.
+    public var name: String { op.definition.gradFnName }
 
-    init(op: Op, attributes: Attributes, inputs tensors: [Tensor], output: Tensor) {
+    /// Where each input's gradient goes, in input order.
+    public var nextFunctions: [GradientEdge] {
+        inputs.map { input in
+            switch input.edge {
+            case .node(let node, let index): .node(node, outputIndex: index)
+            case .accumulate(let accumulator): accumulator.leaf.map { .accumulateGrad($0) } ?? .unused
+            case .unused: .unused
+            }
+        }
+    }
+
+    init(op: Op, attributes: Attributes, inputs: [Input], outputs: [Output]) {
         self.op = op
         self.attributes = attributes
-        let def = op.definition
-        var gradients = 0
-        for i in tensors.indices where def.isDifferentiable(input: i) && tensors[i].requiresGrad { gradients += 1 }
-        let savesAll = def.saves.contains(.inputs), savesOthers = def.saves.contains(.otherInputs)
-        inputs = tensors.indices.map { i in
-            let tensor = tensors[i]
-            let needsGrad = def.isDifferentiable(input: i) && tensor.requiresGrad
-            let edge: GradientEdge = !needsGrad ? .none : tensor.gradFn.map { .node($0) } ?? .accumulateGrad(tensor)
-            let saved = savesAll || (savesOthers && gradients > (needsGrad ? 1 : 0))
-            return Input(edge: edge, shape: tensor.shape, saved: saved ? tensor : nil, version: tensor.storage.version)
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+
+    /// Records a call: a node with an edge per input that needs a gradient, the
+    /// tensors the op's backward reads, and each differentiable output's history
+    /// pointed at it.
+    ///
+    /// - Parameters:
+    ///   - differentiable: per input, whether the op sends it a gradient.
+    ///   - outputs: the call's outputs; floating-point ones get this node as history.
+    @discardableResult
+    static func record(
+        op: Op, attributes: Attributes, inputs tensors: [Tensor?], differentiable: [Bool], outputs: [Tensor]
+    ) throws -> Node {
+        let saves = op.definition.saves
+        let needs = tensors.indices.map { i in differentiable[i] && (tensors[i]?.requiresGrad ?? false) }
+        let needCount = needs.count { $0 }
+        var inputs: [Input] = []
+        inputs.reserveCapacity(tensors.count)
+        for (i, tensor) in tensors.enumerated() {
+            guard let tensor else {
+                inputs.append(Input(edge: .unused, saved: nil, version: 0, shape: [], dtype: nil))
+                continue
+            }
+            let save = saves.contains(.inputs) || (saves.contains(.otherInputs) && needCount > (needs[i] ? 1 : 0))
+            inputs.append(Input(edge: needs[i] ? try tensor.gradientEdge() : .unused, saved: save ? try tensor.savedForm() : nil,
+                                version: tensor.storage.version, shape: tensor.shape, dtype: tensor.dtype))
         }
-        if def.saves.contains(.output) {
-            savedOutput = output.detach()
-            savedOutputVersion = output.storage.version
+        let node = Node(op: op, attributes: attributes, inputs: inputs,
+                        outputs: outputs.map { Output(shape: $0.shape, dtype: $0.dtype) })
+        if saves.contains(.output) {
+            node.savedOutputs = outputs.map { $0.historyFreeAlias() }
+            node.savedOutputVersions = outputs.map(\.storage.version)
+        }
+        for (index, output) in outputs.enumerated() where output.dtype.isFloatingPoint {
+            output.history = node
+            output.outputIndex = index
+        }
+        return node
+    }
+
+    /// Saves `tensor`, which took over output `index`'s value (an in-place update
+    /// writes an op's result into its target), so version checks watch its storage.
+    func rebindSavedOutput(_ index: Int, to tensor: Tensor) {
+        guard index < savedOutputs.count else { return }
+        savedOutputs[index] = tensor.historyFreeAlias()
+        savedOutputVersions[index] = tensor.storage.version
+    }
+
+    /// Keeps the gradient of output `index` in `tensor.grad` during backward.
+    func retain(output index: Int, in tensor: Tensor) {
+        if !retained.contains(where: { $0.tensor === tensor && $0.index == index }) {
+            retained.append(Retained(tensor: tensor, index: index))
         }
     }
 
     /// Frees what backward no longer needs; a later backward through a node that
     /// had saved tensors then throws.
     func release() {
-        isReleased = savedOutput != nil || inputs.contains { $0.saved != nil }
+        isReleased = !savedOutputs.isEmpty || inputs.contains { $0.saved != nil }
         for i in inputs.indices { inputs[i].saved = nil }
-        savedOutput = nil
+        savedOutputs = []
     }
 
     /// Tears the graph behind this node down with a loop instead of recursion,
@@ -84,12 +161,12 @@ public final class Node {
 
     private static func detachChildren(_ inputs: inout [Input], into stack: inout [Node]) {
         while var input = inputs.popLast() {
-            if case .node(let n) = input.edge { stack.append(n) }
-            input.edge = .none
+            if case .node(let n, _) = input.edge { stack.append(n) }
+            input.edge = .unused
             if var tensor = input.saved {
                 input.saved = nil
-                if isKnownUniquelyReferenced(&tensor), let n = tensor.gradFn {
-                    tensor.gradFn = nil
+                if isKnownUniquelyReferenced(&tensor), let n = tensor.history {
+                    tensor.history = nil
                     stack.append(n)
                 }
             }
@@ -99,4 +176,53 @@ public final class Node {
 
 extension Node: CustomStringConvertible {
     public var description: String { "<\(name)>" }
+}
+
+/// The accumulation point of one leaf: the edge every node that reads the leaf
+/// sends its gradient along (PyTorch's `AccumulateGrad`).
+///
+/// It holds the leaf weakly, so a leaf whose gradient's graph leads back to it
+/// (after `backward(createGraph: true)`) is not kept alive by that cycle.
+final class GradAccumulator: @unchecked Sendable {
+    weak var leaf: Tensor?
+
+    init(leaf: Tensor) { self.leaf = leaf }
+}
+
+extension Tensor {
+    /// Where a gradient for this tensor goes: its node, or its leaf accumulator.
+    func gradientEdge() throws -> Node.Edge {
+        if let node = try currentGradFn() { return .node(node, outputIndex) }
+        guard requiresGradFlag else { return .unused }
+        if let accumulator { return .accumulate(accumulator) }
+        let made = GradAccumulator(leaf: self)
+        accumulator = made
+        return .accumulate(made)
+    }
+
+    /// What a node keeps of this tensor when its backward reads it: the tensor
+    /// itself, unless holding it could close a reference cycle. A leaf that requires
+    /// grad is saved as an alias sharing its accumulator (its gradient's graph may
+    /// lead back here after `createGraph`), and a view as an alias with its history
+    /// but not its base.
+    func savedForm() throws -> Tensor {
+        if viewInfo == nil && (history != nil || !requiresGradFlag) { return self }
+        let alias = historyFreeAlias()
+        if let node = try currentGradFn() {
+            alias.history = node
+            alias.outputIndex = outputIndex
+        } else if requiresGradFlag {
+            alias.requiresGradFlag = true
+            if case .accumulate(let accumulator) = try gradientEdge() { alias.accumulator = accumulator }
+        }
+        return alias
+    }
+
+    /// An alias of this tensor's data and tangent, without history or view tracking:
+    /// what a node saves of its own output, so it does not hold itself.
+    func historyFreeAlias() -> Tensor {
+        let alias = Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+        alias.tangentStorage = tangentStorage
+        return alias
+    }
 }

@@ -50,13 +50,13 @@ public enum GraphExport {
             graph.lines.append(box(nodeID, opLabel(node, shape: shape), fill: "lightgrey"))
             for (i, edge) in node.nextFunctions.enumerated() {
                 switch edge {
-                case .node(let input):
+                case .node(let input, _):
                     let (inputID, isNew) = graph.id(for: input)
                     if isNew { queue.append((input, node.inputs[i].shape)) }
                     graph.lines.append("  \(inputID) -> \(nodeID);")
                 case .accumulateGrad(let leaf):
                     graph.lines.append("  \(graph.leaf(leaf, names: names)) -> \(nodeID);")
-                case .none:
+                case .unused:
                     break
                 }
             }
@@ -76,7 +76,7 @@ public enum GraphExport {
     private static func opLabel(_ node: Node, shape: [Int]) -> [String] {
         let attributes = node.attributes.values.keys.sorted().compactMap { key -> String? in
             let value = node.attributes.values[key]!
-            return value == .none ? nil : "\(key)=\(value)"
+            return value == .absent ? nil : "\(key)=\(value)"
         }
         let op = node.op.definition.name + (attributes.isEmpty ? "" : " (\(attributes.joined(separator: ", ")))")
         return [node.name, op, Shape.describe(shape)]

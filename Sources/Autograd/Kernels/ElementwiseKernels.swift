@@ -1,47 +1,98 @@
-/// A scalar function of one argument that elementwise kernels are specialised on.
+/// A scalar function of one floating-point argument that elementwise kernels are specialised on.
 protocol UnaryFunction {
     static func apply<T: TensorScalar>(_ x: T) -> T
 }
 
-/// A scalar function of two arguments that elementwise kernels are specialised on.
+/// A scalar function of two floating-point arguments.
 protocol BinaryFunction {
     static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T
 }
 
+/// A scalar function of one argument defined for integers too (`neg`, `abs`, `sign`).
+protocol NumericUnaryFunction {
+    static func apply<T: TensorNumeric>(_ x: T) -> T
+}
+
+/// A scalar function of two arguments defined for integers too (`add`, `maximum`).
+protocol NumericBinaryFunction {
+    static func apply<T: TensorNumeric>(_ a: T, _ b: T) -> T
+}
+
+/// A comparison of two values, giving a bool (`lt`, `eq`).
+protocol ComparisonFunction {
+    static func apply<T: TensorNumeric>(_ a: T, _ b: T) -> Bool
+}
+
 /// Elementwise loops over contiguous buffers, with stride-0 (broadcast) and
-/// general strided fallbacks. Generic over the scalar type and the function, so
-/// each op gets its own specialised loop with no per-element dynamic dispatch.
+/// general strided fallbacks. Generic over the element types and the function,
+/// so each op gets its own specialised loop with no per-element dynamic dispatch.
 enum ElementwiseKernels {
-    /// Forward kernels for both dtypes from a scalar function.
-    static func unary<F: UnaryFunction>(_: F.Type) -> [DType: Kernel] {
+    /// float32 and float64 kernels from a scalar function.
+    static func unary<F: UnaryFunction>(_: F.Type) -> ForwardKernels {
         [
-            .float32: { ctx in map(ctx.inputs[0], into: ctx.makeOutput()) { (x: Float) in F.apply(x) } },
-            .float64: { ctx in map(ctx.inputs[0], into: ctx.makeOutput()) { (x: Double) in F.apply(x) } },
+            .float32: { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Float) in F.apply(x) } },
+            .float64: { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Double) in F.apply(x) } },
         ]
     }
 
-    /// Forward kernels for both dtypes from a scalar function of two arguments.
-    static func binary<F: BinaryFunction>(_: F.Type) -> [DType: Kernel] {
+    /// float32 and float64 kernels from a scalar function of two arguments.
+    static func binary<F: BinaryFunction>(_: F.Type) -> ForwardKernels {
         [
-            .float32: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: ctx.makeOutput()) { (a: Float, b: Float) in F.apply(a, b) } },
-            .float64: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: ctx.makeOutput()) { (a: Double, b: Double) in F.apply(a, b) } },
+            .float32: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Float, b: Float) in F.apply(a, b) } },
+            .float64: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Double, b: Double) in F.apply(a, b) } },
+        ]
+    }
+
+    /// float32, float64 and int64 kernels from a scalar function.
+    static func numericUnary<F: NumericUnaryFunction>(_: F.Type) -> ForwardKernels {
+        [
+            .float32: { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Float) in F.apply(x) } },
+            .float64: { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Double) in F.apply(x) } },
+            .int64: { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Int64) in F.apply(x) } },
+        ]
+    }
+
+    /// float32, float64 and int64 kernels from a scalar function of two arguments.
+    static func numericBinary<F: NumericBinaryFunction>(_: F.Type) -> ForwardKernels {
+        [
+            .float32: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Float, b: Float) in F.apply(a, b) } },
+            .float64: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Double, b: Double) in F.apply(a, b) } },
+            .int64: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Int64, b: Int64) in F.apply(a, b) } },
+        ]
+    }
+
+    /// Kernels comparing in float32, float64 or int64 (bool inputs compare as int64), giving bool.
+    static func comparison<F: ComparisonFunction>(_: F.Type) -> ForwardKernels {
+        [
+            .float32: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Float, b: Float) in F.apply(a, b) } },
+            .float64: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Double, b: Double) in F.apply(a, b) } },
+            .int64: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Int64, b: Int64) in F.apply(a, b) } },
         ]
     }
 
     /// `out[i] = f(x[i])`; `out` is contiguous and has x's shape.
     @inline(__always)
-    static func map<T: TensorScalar>(_ x: Tensor, into out: Tensor, _ f: (T) -> T) -> Tensor {
-        let source = x.contiguousData()
-        let p = source.pointer(T.self), o = out.pointer(T.self)
-        for i in 0..<out.scalarCount { o[i] = f(p[i]) }
+    static func map<A: TensorElement, R: TensorElement>(_ x: Tensor, into out: Tensor, _ f: (A) -> R) -> Tensor {
+        let o = out.pointer(R.self)
+        if x.isContiguous {
+            let p = x.pointer(A.self)
+            for i in 0..<out.scalarCount { o[i] = f(p[i]) }
+        } else if x.isBroadcastScalar {
+            let v = f(x.pointer(A.self).pointee)
+            o.update(repeating: v, count: out.scalarCount)
+        } else {
+            StridedLoops.map(x, out, f)
+        }
         return out
     }
 
     /// `out[i] = f(a[i], b[i])`; a and b have out's shape, possibly as broadcast views.
     @inline(__always)
-    static func map<T: TensorScalar>(_ a: Tensor, _ b: Tensor, into out: Tensor, _ f: (T, T) -> T) -> Tensor {
+    static func map<A: TensorElement, R: TensorElement>(
+        _ a: Tensor, _ b: Tensor, into out: Tensor, _ f: (A, A) -> R
+    ) -> Tensor {
         let n = out.scalarCount
-        let pa = a.pointer(T.self), pb = b.pointer(T.self), o = out.pointer(T.self)
+        let pa = a.pointer(A.self), pb = b.pointer(A.self), o = out.pointer(R.self)
         let aContiguous = a.isContiguous, bContiguous = b.isContiguous
         if aContiguous && bContiguous {
             for i in 0..<n { o[i] = f(pa[i], pb[i]) }
@@ -57,6 +108,24 @@ enum ElementwiseKernels {
                 let ra = pa + offsets[0], rb = pb + offsets[1], ro = o + offsets[2]
                 for i in 0..<count { ro[i &* so] = f(ra[i &* sa], rb[i &* sb]) }
             }
+        }
+        return out
+    }
+
+    /// `out[i] = f(a[i], b[i], c[i])`, the three inputs broadcast to out's shape.
+    @inline(__always)
+    static func map<A: TensorElement, B: TensorElement, C: TensorElement, R: TensorElement>(
+        _ a: Tensor, _ b: Tensor, _ c: Tensor, into out: Tensor, _ f: (A, B, C) -> R
+    ) -> Tensor {
+        let pa = a.pointer(A.self), pb = b.pointer(B.self), pc = c.pointer(C.self), o = out.pointer(R.self)
+        if a.isContiguous && b.isContiguous && c.isContiguous {
+            for i in 0..<out.scalarCount { o[i] = f(pa[i], pb[i], pc[i]) }
+            return out
+        }
+        let sa = a.strides.last ?? 0, sb = b.strides.last ?? 0, sc = c.strides.last ?? 0, so = out.strides.last ?? 0
+        StridedLoops.forEachRow(shape: out.shape, strides: [a.strides, b.strides, c.strides, out.strides]) { offsets, count in
+            let ra = pa + offsets[0], rb = pb + offsets[1], rc = pc + offsets[2], ro = o + offsets[3]
+            for i in 0..<count { ro[i &* so] = f(ra[i &* sa], rb[i &* sb], rc[i &* sc]) }
         }
         return out
     }
@@ -76,10 +145,7 @@ extension Tensor {
     /// A contiguous copy with its own storage, without recording.
     func clonedData() -> Tensor {
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
-        switch dtype {
-        case .float32: StridedLoops.copy(from: self, into: out, as: Float.self)
-        case .float64: StridedLoops.copy(from: self, into: out, as: Double.self)
-        }
+        StridedLoops.copy(from: self, into: out)
         return out
     }
 }

@@ -24,9 +24,9 @@ enum ReductionKernels {
 
     /// Sums `x` over `dims` into the contiguous `out`, whose element count is that of
     /// `x` with the reduced dims set to 1.
-    static func sum<T: TensorScalar>(_ x: Tensor, dims: Set<Int>, into out: Tensor, as _: T.Type) {
+    static func sum<T: TensorNumeric>(_ x: Tensor, dims: Set<Int>, into out: Tensor, as _: T.Type) {
         let o = out.pointer(T.self)
-        o.update(repeating: 0, count: out.scalarCount)
+        o.update(repeating: T.zeroValue, count: out.scalarCount)
         if x.scalarCount == 0 { return }
         if dims.count >= x.rank {
             let source = x.contiguousData()
@@ -34,15 +34,15 @@ enum ReductionKernels {
             // One partial sum per chunk, added in chunk order: the result does not depend on timing.
             let n = source.scalarCount, pieces = Parallel.chunks(for: n)
             let step = (n + pieces - 1) / pieces
-            var partials = [Double](repeating: 0, count: pieces)
+            var partials = [T](repeating: T.zeroValue, count: pieces)
             partials.withUnsafeMutableBufferPointer { partial in
                 let slots = partial.baseAddress!
                 Parallel.forEach(pieces) { i in
                     let start = i * step
-                    slots[i] = sum(p + start, count: Swift.max(0, Swift.min(n, start + step) - start))
+                    slots[i] = T.contiguousSum(p + start, count: Swift.max(0, Swift.min(n, start + step) - start))
                 }
             }
-            o.pointee = T(partials.reduce(0, +))
+            o.pointee = partials.reduce(T.zeroValue, T.wrappingAdd)
             return
         }
         let keptShape = x.shape.enumerated().map { dims.contains($0.offset) ? 1 : $0.element }
@@ -54,16 +54,16 @@ enum ReductionKernels {
             let rx = px + offsets[0], ro = o + offsets[1]
             if so == 0 {
                 if sx == 1 {
-                    ro.pointee += T(sum(rx, count: count))
+                    ro.pointee = T.wrappingAdd(ro.pointee, T.contiguousSum(rx, count: count))
                 } else {
-                    var acc = T.zero
-                    for i in 0..<count { acc += rx[i &* sx] }
-                    ro.pointee += acc
+                    var acc = T.zeroValue
+                    for i in 0..<count { acc = T.wrappingAdd(acc, rx[i &* sx]) }
+                    ro.pointee = T.wrappingAdd(ro.pointee, acc)
                 }
             } else if sx == 1 && so == 1 {
-                for i in 0..<count { ro[i] += rx[i] }
+                for i in 0..<count { ro[i] = T.wrappingAdd(ro[i], rx[i]) }
             } else {
-                for i in 0..<count { ro[i &* so] += rx[i &* sx] }
+                for i in 0..<count { ro[i &* so] = T.wrappingAdd(ro[i &* so], rx[i &* sx]) }
             }
         }
     }
@@ -74,31 +74,32 @@ enum ReductionKernels {
         return (Shape.count(Array(shape[..<dim])), shape[dim], Shape.count(Array(shape[(dim + 1)...])))
     }
 
-    /// The maximum along `dim` (NaN wins, as in PyTorch) and, when `mask` is given,
-    /// a one-hot mask of the first maximum's position.
-    static func max<T: TensorScalar>(_ x: Tensor, dim: Int, into out: Tensor?, mask: Tensor?, as _: T.Type) {
+    /// The maximum (or, with `largest: false`, the minimum) along `dim` of a tensor
+    /// of at least one dim, with the index of its first occurrence; NaN wins, as in
+    /// PyTorch. `values` and `indices` hold the outer × inner results (either may be nil).
+    static func extreme<T: TensorNumeric>(
+        _ x: Tensor, dim: Int, largest: Bool, values: UnsafeMutablePointer<T>?, indices: UnsafeMutablePointer<Int64>?,
+        as _: T.Type
+    ) {
         let source = x.contiguousData()
         let (outer, n, inner) = split(x.shape, around: dim)
         let p = source.pointer(T.self)
-        let o = out?.pointer(T.self)
-        let m = mask?.pointer(T.self)
-        m?.update(repeating: 0, count: x.scalarCount)
         for a in 0..<outer {
             for c in 0..<inner {
                 let base = a &* n &* inner &+ c
                 var best = p[base], at = 0
-                if !best.isNaN {
+                if !best.isNaNValue {
                     for k in 1..<Swift.max(n, 1) {
                         let v = p[base &+ k &* inner]
-                        if v > best || v.isNaN {
+                        if (largest ? v > best : v < best) || v.isNaNValue {
                             best = v
                             at = k
-                            if v.isNaN { break }
+                            if v.isNaNValue { break }
                         }
                     }
                 }
-                o?[a &* inner &+ c] = best
-                m?[base &+ at &* inner] = 1
+                values?[a &* inner &+ c] = best
+                indices?[a &* inner &+ c] = Int64(at)
             }
         }
     }

@@ -43,9 +43,10 @@ public final class Dropout: Module, TrainingModeStoring {
     }
 
     private func fill(_ mask: Tensor, using generator: inout RandomGenerator) {
-        switch mask.dtype {
-        case .float32: fill(mask, using: &generator, as: Float.self)
-        case .float64: fill(mask, using: &generator, as: Double.self)
+        if mask.dtype == .float32 {
+            fill(mask, using: &generator, as: Float.self)
+        } else {
+            fill(mask, using: &generator, as: Double.self)
         }
     }
 

@@ -12,9 +12,6 @@ public struct MSELoss: Sendable {
     }
 
     public func callAsFunction(_ prediction: Tensor, _ target: Tensor) -> Tensor {
-        switch reduction {
-        case .mean: mseLoss(prediction, target)
-        case .sum, .none: reduction.apply((prediction - target) ** 2)
-        }
+        mseLoss(prediction, target, reduction: reduction)
     }
 }

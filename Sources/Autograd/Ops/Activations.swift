@@ -1,37 +1,44 @@
 /// relu, sigmoid, tanh, clamp, softmax, log_softmax.
 extension BuiltinOps {
     static let activations: [OpDefinition] = [
-        OpDefinition(name: "relu", inputs: ["x"], elementwise: true,
-                     forward: ElementwiseKernels.unary(Relu.self), saves: .output) { ctx in
-            [ctx.gradOutput * greater(ctx.output, ctx.output.scalar(0))]
-        },
-        OpDefinition(name: "sigmoid", inputs: ["x"], elementwise: true,
-                     forward: ElementwiseKernels.unary(SigmoidFunction.self), saves: .output) { ctx in
-            let y = ctx.output
-            return [ctx.gradOutput * y * (1 - y)]
-        },
-        OpDefinition(name: "tanh", inputs: ["x"], elementwise: true,
-                     forward: ElementwiseKernels.unary(TanhFunction.self), saves: .output) { ctx in
-            let y = ctx.output
-            return [ctx.gradOutput * (1 - y * y)]
-        },
+        OpDefinition(name: "relu", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.numericUnary(Relu.self),
+                     saves: .output, derivative: .partials { ctx in [(ctx.output .> 0).converted(to: ctx.output.dtype)] }),
+        OpDefinition(name: "sigmoid", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.unary(SigmoidFunction.self),
+                     saves: .output, derivative: .partials { ctx in
+                         let y = ctx.output
+                         return [y * (1 - y)]
+                     }),
+        OpDefinition(name: "tanh", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.unary(TanhFunction.self),
+                     saves: .output, derivative: .partials { ctx in
+                         let y = ctx.output
+                         return [1 - y * y]
+                     }),
         OpDefinition(name: "clamp", inputs: ["x"],
-                     attributes: [AttributeSpec("min", .double, default: .none), AttributeSpec("max", .double, default: .none)],
-                     elementwise: true, forward: clampKernels, gradFnName: "ClampBackward1") { ctx in
-            // Gradient 1 where min <= x <= max, as PyTorch's clamp_backward.
-            let x = ctx.inputs[0]
-            var mask = Tensor.ones(like: x)
-            if let lo = ctx.attributes.optionalDouble("min") { mask = mask * greaterOrEqual(x, x.scalar(lo)) }
-            if let hi = ctx.attributes.optionalDouble("max") { mask = mask * greaterOrEqual(x.scalar(hi), x) }
-            return [ctx.gradOutput * mask]
-        },
+                     attributes: [AttributeSpec("min", .double, default: nil), AttributeSpec("max", .double, default: nil)],
+                     elementwise: true, forward: .floating(ClampKernel.self), gradFnName: "ClampBackward1",
+                     derivative: .partials { ctx in
+                         // Gradient 1 where min <= x <= max, as PyTorch's clamp_backward.
+                         let x = ctx.inputs[0]
+                         var inside = Tensor.ones(x.shape, dtype: .bool)
+                         if let lo = ctx.attributes.optionalDouble("min") { inside = logicalAnd(inside, x .>= lo) }
+                         if let hi = ctx.attributes.optionalDouble("max") { inside = logicalAnd(inside, x .<= hi) }
+                         return [inside.converted(to: x.dtype)]
+                     }),
         OpDefinition(name: "softmax", inputs: ["x"], attributes: [AttributeSpec("dim", .int)],
-                     outputShape: alongDim, forward: softmaxKernels(log: false), saves: .output) { ctx in
+                     outputShape: alongDim, forward: softmaxKernels(log: false), saves: .output,
+                     jvp: .rule { ctx in
+                         let y = ctx.output, t = ctx.tangent(0), dim = ctx.attributes.int("dim")
+                         return [y * (t - (t * y).sum(dims: [dim], keepdim: true))]
+                     }) { ctx in
             let y = ctx.output, g = ctx.gradOutput, dim = ctx.attributes.int("dim")
             return [y * (g - (g * y).sum(dims: [dim], keepdim: true))]
         },
         OpDefinition(name: "log_softmax", inputs: ["x"], attributes: [AttributeSpec("dim", .int)],
-                     outputShape: alongDim, forward: softmaxKernels(log: true), saves: .output) { ctx in
+                     outputShape: alongDim, forward: softmaxKernels(log: true), saves: .output,
+                     jvp: .rule { ctx in
+                         let t = ctx.tangent(0), dim = ctx.attributes.int("dim")
+                         return [t - (exp(ctx.output) * t).sum(dims: [dim], keepdim: true)]
+                     }) { ctx in
             let g = ctx.gradOutput, dim = ctx.attributes.int("dim")
             return [g - exp(ctx.output) * g.sum(dims: [dim], keepdim: true)]
         },
@@ -43,41 +50,47 @@ extension BuiltinOps {
         return ctx.shapes[0]
     }
 
-    static let clampKernels: [DType: Kernel] = [
-        .float32: { ctx in clamp(ctx, Float.self) },
-        .float64: { ctx in clamp(ctx, Double.self) },
-    ]
-
-    private static func clamp<T: TensorScalar>(_ ctx: KernelContext, _: T.Type) -> Tensor {
-        let lo = ctx.attributes.optionalDouble("min").map { T($0) } ?? -.infinity
-        let hi = ctx.attributes.optionalDouble("max").map { T($0) } ?? .infinity
-        return ElementwiseKernels.map(ctx.inputs[0], into: ctx.makeOutput()) { (v: T) in
-            v.isNaN ? v : Swift.min(Swift.max(v, lo), hi)
-        }
-    }
-
-    static func softmaxKernels(log: Bool) -> [DType: Kernel] {
+    static func softmaxKernels(log: Bool) -> ForwardKernels {
         [
-            .float32: { ctx in softmax(ctx, log: log, Float.self) },
-            .float64: { ctx in softmax(ctx, log: log, Double.self) },
+            .float32: { ctx in try softmax(ctx, log: log, Float.self) },
+            .float64: { ctx in try softmax(ctx, log: log, Double.self) },
         ]
     }
 
-    private static func softmax<T: TensorScalar>(_ ctx: KernelContext, log: Bool, _: T.Type) -> Tensor {
-        let x = ctx.inputs[0], out = ctx.makeOutput()
+    private static func softmax<T: TensorScalar>(_ ctx: KernelContext, log: Bool, _: T.Type) throws -> Tensor {
+        let x = ctx.inputs[0], out = try ctx.makeOutput()
         let dim = Shape.normalize(dim: ctx.attributes.int("dim"), rank: x.rank)!
         ReductionKernels.softmax(x, dim: dim, log: log, into: out, as: T.self)
         return out
     }
 }
 
-enum Relu: UnaryFunction {
-    static func apply<T: TensorScalar>(_ x: T) -> T { x > 0 || x.isNaN ? x : 0 }
+enum Relu: NumericUnaryFunction {
+    static func apply<T: TensorNumeric>(_ x: T) -> T { x > T.zeroValue || x.isNaNValue ? x : T.zeroValue }
+}
+
+enum ClampKernel: FloatingKernel {
+    static func run<T: TensorScalar>(_ ctx: KernelContext, as _: T.Type) throws -> Tensor {
+        let lo = ctx.attributes.optionalDouble("min").map { T($0) } ?? -.infinity
+        let hi = ctx.attributes.optionalDouble("max").map { T($0) } ?? .infinity
+        return ElementwiseKernels.map(ctx.inputs[0], into: try ctx.makeOutput()) { (v: T) in
+            v.isNaN ? v : Swift.min(Swift.max(v, lo), hi)
+        }
+    }
 }
 enum SigmoidFunction: UnaryFunction {
     static func apply<T: TensorScalar>(_ x: T) -> T { 1 / (1 + .exp(-x)) }
 }
 enum TanhFunction: UnaryFunction { static func apply<T: TensorScalar>(_ x: T) -> T { .tanh(x) } }
+
+extension OpHandle {
+    static let relu = OpHandle("relu")
+    static let sigmoid = OpHandle("sigmoid")
+    static let tanh = OpHandle("tanh")
+    static let clamp = OpHandle("clamp")
+    static let softmax = OpHandle("softmax")
+    static let logSoftmax = OpHandle("log_softmax")
+}
 
 /// `max(x, 0)` elementwise.
 public func relu(_ x: Tensor) -> Tensor { dispatch(.relu, [x]) }
@@ -88,7 +101,7 @@ public func tanh(_ x: Tensor) -> Tensor { dispatch(.tanh, [x]) }
 
 /// Each element limited to `[min, max]`; either bound may be omitted.
 public func clamp(_ x: Tensor, min: Double? = nil, max: Double? = nil) -> Tensor {
-    dispatch(.clamp, [x], ["min": min.map(AttributeValue.double) ?? .none, "max": max.map(AttributeValue.double) ?? .none])
+    dispatch(.clamp, [x], ["min": min.map(AttributeValue.double) ?? nil, "max": max.map(AttributeValue.double) ?? nil])
 }
 
 /// `exp(x) / sum(exp(x))` along `dim`.
@@ -96,3 +109,18 @@ public func softmax(_ x: Tensor, dim: Int) -> Tensor { dispatch(.softmax, [x], [
 
 /// `x - log(sum(exp(x)))` along `dim`, computed stably.
 public func logSoftmax(_ x: Tensor, dim: Int) -> Tensor { dispatch(.logSoftmax, [x], ["dim": .int(dim)]) }
+
+extension Tensor {
+    /// `max(x, 0)` elementwise (see `relu(_:)`).
+    public func relu() -> Tensor { Autograd.relu(self) }
+    /// `1 / (1 + exp(-x))` elementwise (see `sigmoid(_:)`).
+    public func sigmoid() -> Tensor { Autograd.sigmoid(self) }
+    /// The hyperbolic tangent of each element (see `tanh(_:)`).
+    public func tanh() -> Tensor { Autograd.tanh(self) }
+    /// Each element limited to `[min, max]` (see `clamp(_:min:max:)`).
+    public func clamped(min: Double? = nil, max: Double? = nil) -> Tensor { Autograd.clamp(self, min: min, max: max) }
+    /// Softmax along `dim` (see `softmax(_:dim:)`).
+    public func softmax(dim: Int) -> Tensor { Autograd.softmax(self, dim: dim) }
+    /// Log-softmax along `dim` (see `logSoftmax(_:dim:)`).
+    public func logSoftmax(dim: Int) -> Tensor { Autograd.logSoftmax(self, dim: dim) }
+}

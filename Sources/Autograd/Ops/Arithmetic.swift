@@ -1,61 +1,73 @@
-/// add, sub, mul, div, neg, pow, pow_scalar, maximum: elementwise arithmetic that broadcasts.
+/// add, sub, mul, div, neg, pow, pow_scalar, maximum, minimum: elementwise
+/// arithmetic that broadcasts and promotes (PyTorch's type promotion).
 extension BuiltinOps {
+    static let addDefinition: OpDefinition = OpDefinition(
+        name: "add", inputs: ["a", "b"], elementwise: true, forward: ElementwiseKernels.numericBinary(Add.self),
+        saves: [], jvp: .linear
+    ) { ctx in [ctx.gradOutput, ctx.gradOutput] }
+
     static let arithmetic: [OpDefinition] = [
-        OpDefinition(name: "add", inputs: ["a", "b"], elementwise: true,
-                     forward: ElementwiseKernels.binary(Add.self), saves: []) { ctx in
-            [ctx.gradOutput, ctx.gradOutput]
-        },
-        OpDefinition(name: "sub", inputs: ["a", "b"], elementwise: true,
-                     forward: ElementwiseKernels.binary(Sub.self), saves: []) { ctx in
+        addDefinition,
+        OpDefinition(name: "sub", inputs: ["a", "b"], elementwise: true, forward: ElementwiseKernels.numericBinary(Sub.self),
+                     saves: [], jvp: .linear) { ctx in
             [ctx.gradOutput, -ctx.gradOutput]
         },
-        OpDefinition(name: "mul", inputs: ["a", "b"], elementwise: true,
-                     forward: ElementwiseKernels.binary(Mul.self), saves: .otherInputs) { ctx in
-            let (a, b, g) = (ctx.inputs[0], ctx.inputs[1], ctx.gradOutput)
-            return [ctx.needsInputGrad[0] ? g * b : nil, ctx.needsInputGrad[1] ? g * a : nil]
+        OpDefinition(name: "mul", inputs: ["a", "b"], elementwise: true, forward: ElementwiseKernels.numericBinary(Mul.self),
+                     saves: .otherInputs,
+                     jvp: .rule { ctx in
+                         let (a, b) = (ctx.inputs[0], ctx.inputs[1])
+                         let terms = [ctx.tangents[0].map { $0 * b }, ctx.tangents[1].map { a * $0 }].compactMap { $0 }
+                         return [terms.count == 2 ? terms[0] + terms[1] : terms[0]]
+                     }) { ctx in
+            let (g, needs) = (ctx.gradOutput, ctx.needsInputGrad)
+            return [needs[0] ? g * ctx.inputs[1] : nil, needs[1] ? g * ctx.inputs[0] : nil]
         },
-        OpDefinition(name: "div", inputs: ["a", "b"], elementwise: true,
-                     forward: ElementwiseKernels.binary(Div.self)) { ctx in
-            let (a, b, g) = (ctx.inputs[0], ctx.inputs[1], ctx.gradOutput)
-            return [ctx.needsInputGrad[0] ? g / b : nil, ctx.needsInputGrad[1] ? -g * a / (b * b) : nil]
-        },
-        OpDefinition(name: "neg", inputs: ["x"], elementwise: true,
-                     forward: ElementwiseKernels.unary(Neg.self), saves: []) { ctx in
+        OpDefinition(name: "div", inputs: ["a", "b"], elementwise: true, forward: ElementwiseKernels.binary(Div.self),
+                     derivative: .partials { ctx in
+                         let (a, b) = (ctx.inputs[0], ctx.inputs[1])
+                         return [1 / b, -a / (b * b)]
+                     }),
+        OpDefinition(name: "neg", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.numericUnary(Neg.self),
+                     saves: [], jvp: .linear) { ctx in
             [-ctx.gradOutput]
         },
         OpDefinition(name: "pow_scalar", inputs: ["x"], attributes: [AttributeSpec("exponent", .double)],
-                     elementwise: true, forward: powScalarKernels, gradFnName: "PowBackward0") { ctx in
-            let p = ctx.attributes.double("exponent")
-            if p == 0 { return [Tensor.zeros(like: ctx.gradOutput)] }
-            return [ctx.gradOutput * p * ctx.inputs[0] ** (p - 1)]
-        },
+                     elementwise: true, forward: .floating(PowScalarKernel.self), gradFnName: "PowBackward0",
+                     derivative: .partials { ctx in
+                         let x = ctx.inputs[0], p = ctx.attributes.double("exponent")
+                         return [p == 0 ? Tensor.zeros(like: x) : p * x ** (p - 1)]
+                     }),
         OpDefinition(name: "pow", inputs: ["base", "exponent"], elementwise: true,
-                     forward: ElementwiseKernels.binary(Pow.self), saves: [.inputs, .output],
-                     gradFnName: "PowBackward1") { ctx in
-            let (base, exponent, g) = (ctx.inputs[0], ctx.inputs[1], ctx.gradOutput)
-            return [
-                ctx.needsInputGrad[0] ? g * exponent * base ** (exponent - 1) : nil,
-                ctx.needsInputGrad[1] ? g * ctx.output * log(base) : nil,
-            ]
-        },
+                     forward: ElementwiseKernels.binary(Pow.self), saves: [.inputs, .output], gradFnName: "PowBackward1",
+                     derivative: .partials { ctx in
+                         let (base, exponent, y) = (ctx.inputs[0], ctx.inputs[1], ctx.output)
+                         // PyTorch's pow_backward: exponent 0 contributes nothing to the base, and a
+                         // base of 0 with a non-negative exponent nothing to the exponent.
+                         let toBase = which(exponent .== 0, 0, exponent * base ** (exponent - 1))
+                         let toExponent = which(logicalAnd(base .== 0, exponent .>= 0), 0, y * log(base))
+                         return [toBase, toExponent]
+                     }),
         OpDefinition(name: "maximum", inputs: ["a", "b"], elementwise: true,
-                     forward: ElementwiseKernels.binary(Maximum.self)) { ctx in
-            // Ties split the gradient evenly, as in PyTorch.
-            let (a, b, g) = (ctx.inputs[0], ctx.inputs[1], ctx.gradOutput)
-            let toA = greater(a, b) + 0.5 * equal(a, b)
-            return [g * toA, g * (1 - toA)]
-        },
+                     forward: ElementwiseKernels.numericBinary(Maximum.self), derivative: .partials { ctx in
+                         // Ties split the gradient evenly, as in PyTorch.
+                         let (a, b) = (ctx.inputs[0], ctx.inputs[1])
+                         let toA = which(a .> b, 1, which(a .== b, 0.5, 0))
+                         return [toA, 1 - toA]
+                     }),
+        OpDefinition(name: "minimum", inputs: ["a", "b"], elementwise: true,
+                     forward: ElementwiseKernels.numericBinary(Minimum.self), derivative: .partials { ctx in
+                         let (a, b) = (ctx.inputs[0], ctx.inputs[1])
+                         let toA = which(a .< b, 1, which(a .== b, 0.5, 0))
+                         return [toA, 1 - toA]
+                     }),
     ]
+}
 
-    /// `x ** p` with fast paths for the exponents people write most.
-    static let powScalarKernels: [DType: Kernel] = [
-        .float32: { ctx in powScalar(ctx, Float.self) },
-        .float64: { ctx in powScalar(ctx, Double.self) },
-    ]
-
-    private static func powScalar<T: TensorScalar>(_ ctx: KernelContext, _: T.Type) -> Tensor {
+/// `x ** p` with fast paths for the exponents people write most.
+enum PowScalarKernel: FloatingKernel {
+    static func run<T: TensorScalar>(_ ctx: KernelContext, as _: T.Type) throws -> Tensor {
         let exponent = ctx.attributes.double("exponent")
-        let x = ctx.inputs[0], out = ctx.makeOutput()
+        let x = ctx.inputs[0], out = try ctx.makeOutput()
         switch exponent {
         case 1: return ElementwiseKernels.map(x, into: out) { (v: T) in v }
         case 2: return ElementwiseKernels.map(x, into: out) { (v: T) in v * v }
@@ -69,14 +81,19 @@ extension BuiltinOps {
     }
 }
 
-enum Add: BinaryFunction { static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a + b } }
-enum Sub: BinaryFunction { static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a - b } }
-enum Mul: BinaryFunction { static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a * b } }
+enum Add: NumericBinaryFunction { static func apply<T: TensorNumeric>(_ a: T, _ b: T) -> T { T.wrappingAdd(a, b) } }
+enum Sub: NumericBinaryFunction { static func apply<T: TensorNumeric>(_ a: T, _ b: T) -> T { T.wrappingSubtract(a, b) } }
+enum Mul: NumericBinaryFunction { static func apply<T: TensorNumeric>(_ a: T, _ b: T) -> T { T.wrappingMultiply(a, b) } }
 enum Div: BinaryFunction { static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a / b } }
-enum Neg: UnaryFunction { static func apply<T: TensorScalar>(_ x: T) -> T { -x } }
+enum Neg: NumericUnaryFunction {
+    static func apply<T: TensorNumeric>(_ x: T) -> T { T.wrappingSubtract(T.zeroValue, x) }
+}
 enum Pow: BinaryFunction { static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { T.cPow(a, b) } }
-enum Maximum: BinaryFunction {
-    static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
+enum Maximum: NumericBinaryFunction {
+    static func apply<T: TensorNumeric>(_ a: T, _ b: T) -> T { a.isNaNValue ? a : b.isNaNValue ? b : Swift.max(a, b) }
+}
+enum Minimum: NumericBinaryFunction {
+    static func apply<T: TensorNumeric>(_ a: T, _ b: T) -> T { a.isNaNValue ? a : b.isNaNValue ? b : Swift.min(a, b) }
 }
 
 precedencegroup ExponentiationPrecedence {
@@ -87,22 +104,42 @@ precedencegroup ExponentiationPrecedence {
 /// Elementwise power: `x ** 2` (op `pow_scalar`) or `x ** y` (op `pow`).
 infix operator **: ExponentiationPrecedence
 
+extension OpHandle {
+    static let add = OpHandle("add")
+    static let sub = OpHandle("sub")
+    static let mul = OpHandle("mul")
+    static let div = OpHandle("div")
+    static let neg = OpHandle("neg")
+    static let powScalar = OpHandle("pow_scalar")
+    static let pow = OpHandle("pow")
+    static let maximum = OpHandle("maximum")
+    static let minimum = OpHandle("minimum")
+}
+
 extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor { dispatch(.add, [a, b]) }
     public static func + (a: Tensor, b: Double) -> Tensor { a + a.scalar(b) }
     public static func + (a: Double, b: Tensor) -> Tensor { b.scalar(a) + b }
+    public static func + (a: Tensor, b: Int) -> Tensor { a + a.scalar(b) }
+    public static func + (a: Int, b: Tensor) -> Tensor { b.scalar(a) + b }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor { dispatch(.sub, [a, b]) }
     public static func - (a: Tensor, b: Double) -> Tensor { a - a.scalar(b) }
     public static func - (a: Double, b: Tensor) -> Tensor { b.scalar(a) - b }
+    public static func - (a: Tensor, b: Int) -> Tensor { a - a.scalar(b) }
+    public static func - (a: Int, b: Tensor) -> Tensor { b.scalar(a) - b }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor { dispatch(.mul, [a, b]) }
     public static func * (a: Tensor, b: Double) -> Tensor { a * a.scalar(b) }
     public static func * (a: Double, b: Tensor) -> Tensor { b.scalar(a) * b }
+    public static func * (a: Tensor, b: Int) -> Tensor { a * a.scalar(b) }
+    public static func * (a: Int, b: Tensor) -> Tensor { b.scalar(a) * b }
 
     public static func / (a: Tensor, b: Tensor) -> Tensor { dispatch(.div, [a, b]) }
     public static func / (a: Tensor, b: Double) -> Tensor { a / a.scalar(b) }
     public static func / (a: Double, b: Tensor) -> Tensor { b.scalar(a) / b }
+    public static func / (a: Tensor, b: Int) -> Tensor { a / a.scalar(b) }
+    public static func / (a: Int, b: Tensor) -> Tensor { b.scalar(a) / b }
 
     public static prefix func - (x: Tensor) -> Tensor { dispatch(.neg, [x]) }
 
@@ -110,10 +147,22 @@ extension Tensor {
         dispatch(.powScalar, [x], ["exponent": .double(exponent)])
     }
 
+    public static func ** (x: Tensor, exponent: Int) -> Tensor { x ** Double(exponent) }
+
     public static func ** (base: Tensor, exponent: Tensor) -> Tensor { dispatch(.pow, [base, exponent]) }
 
     public static func ** (base: Double, exponent: Tensor) -> Tensor { exponent.scalar(base) ** exponent }
 }
 
-/// The elementwise maximum of two tensors, broadcasting.
+/// The elementwise maximum of two tensors, broadcasting (NaN wins).
 public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch(.maximum, [a, b]) }
+
+/// The elementwise minimum of two tensors, broadcasting (NaN wins).
+public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch(.minimum, [a, b]) }
+
+extension Tensor {
+    /// The elementwise maximum with `other` (see `maximum(_:_:)`).
+    public func maximum(_ other: Tensor) -> Tensor { Autograd.maximum(self, other) }
+    /// The elementwise minimum with `other` (see `minimum(_:_:)`).
+    public func minimum(_ other: Tensor) -> Tensor { Autograd.minimum(self, other) }
+}

@@ -1,73 +1,188 @@
-/// gt, ge, eq, sign, one_hot, max_mask: masks for backward rules. Not differentiable.
+/// lt, le, gt, ge, eq, ne, logical_and, logical_or, logical_not (bool results,
+/// not differentiable), sign, one_hot, and max_mask (the one-hot mask backward rules use).
 extension BuiltinOps {
     static let comparisons: [OpDefinition] = [
-        OpDefinition(name: "gt", inputs: ["a", "b"], elementwise: true, forward: ElementwiseKernels.binary(Greater.self), backward: nil),
-        OpDefinition(name: "ge", inputs: ["a", "b"], elementwise: true, forward: ElementwiseKernels.binary(GreaterOrEqual.self), backward: nil),
-        OpDefinition(name: "eq", inputs: ["a", "b"], elementwise: true, forward: ElementwiseKernels.binary(Equal.self), backward: nil),
-        OpDefinition(name: "sign", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.unary(Sign.self), backward: nil),
-        OpDefinition(name: "one_hot", inputs: ["indices"], attributes: [AttributeSpec("num_classes", .int)],
-                     outputShape: oneHotShape, forward: oneHotKernels, backward: nil),
+        comparison("lt", Less.self), comparison("le", LessOrEqual.self),
+        comparison("gt", Greater.self), comparison("ge", GreaterOrEqual.self),
+        comparison("eq", Equal.self), comparison("ne", NotEqual.self),
+        logical("logical_and") { $0 && $1 },
+        logical("logical_or") { $0 || $1 },
+        OpDefinition(name: "logical_not", inputs: [OpInput("x", dtypes: .any)], outputs: [.mask("output")],
+                     forward: .anyDType(LogicalNotKernel.self)),
+        OpDefinition(name: "sign", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.numericUnary(Sign.self),
+                     saves: [], jvp: .rule { ctx in [Tensor.zeros(like: ctx.output)] },
+                     backward: { ctx in [Tensor.zeros(like: ctx.gradOutput)] }),
+        OpDefinition(name: "one_hot", inputs: [.indices("indices")], attributes: [AttributeSpec("num_classes", .int, default: -1)],
+                     outputs: [.indices("output")], outputShape: oneHotShape, forward: [.int64: oneHot]),
         OpDefinition(name: "max_mask", inputs: ["x"], attributes: [AttributeSpec("dim", .int)],
-                     outputShape: alongDim, forward: maxMaskKernels, backward: nil),
+                     outputShape: alongDim, forward: .floating(MaxMaskKernel.self)),
     ]
+
+    private static func comparison<F: ComparisonFunction>(_ name: String, _ function: F.Type) -> OpDefinition {
+        OpDefinition(name: name, inputs: ["a", "b"], outputs: [.mask("output")], elementwise: true,
+                     forward: ElementwiseKernels.comparison(F.self))
+    }
+
+    private static func logical(_ name: String, _ combine: @escaping @Sendable (Bool, Bool) -> Bool) -> OpDefinition {
+        // Any dtype, read as "non-zero", as PyTorch's logical ops do.
+        let kernel: Kernel = { ctx in
+            let (a, b) = (ctx.inputs[0].boolValues(), ctx.inputs[1].boolValues())
+            return ElementwiseKernels.map(a, b, into: try ctx.makeOutput()) { (x: Bool, y: Bool) in combine(x, y) }
+        }
+        return OpDefinition(name: name, inputs: [OpInput("a", dtypes: .any), OpInput("b", dtypes: .any)],
+                            outputs: [.mask("output")], elementwise: true,
+                            forward: ForwardKernels(Dictionary(uniqueKeysWithValues: DType.allCases.map { ($0, kernel) })))
+    }
 
     static let oneHotShape = ShapeRule { ctx in
         let classes = ctx.attributes.int("num_classes")
-        guard classes >= 0 else { throw ctx.error("num_classes >= 0, got \(classes)") }
+        guard classes >= -1 else { throw ctx.error("num_classes >= 0 (or -1 to infer it), got \(classes)") }
+        // -1 infers the count from the largest index, which the kernel reads; the shape rule
+        // cannot, so it is resolved before the call by `oneHot(_:numClasses:)`.
+        guard classes >= 0 else { throw ctx.error("num_classes given (call oneHot(_:numClasses:) to infer it)") }
         return ctx.shapes[0] + [classes]
     }
 
-    static let oneHotKernels: [DType: Kernel] = [
-        .float32: { ctx in try oneHot(ctx, Float.self) },
-        .float64: { ctx in try oneHot(ctx, Double.self) },
-    ]
-
-    private static func oneHot<T: TensorScalar>(_ ctx: KernelContext, _: T.Type) throws -> Tensor {
-        let indices = ctx.inputs[0].contiguousData(), out = ctx.makeOutput()
+    private static let oneHot: Kernel = { ctx in
+        let indices = ctx.inputs[0].contiguousData(), out = try ctx.makeOutput()
         let classes = ctx.attributes.int("num_classes")
-        let p = indices.pointer(T.self), o = out.pointer(T.self)
+        let p = indices.pointer(Int64.self), o = out.pointer(Int64.self)
         o.update(repeating: 0, count: out.scalarCount)
         for i in 0..<indices.scalarCount {
             let v = p[i]
-            guard v >= 0, v < T(classes), v == v.rounded() else {
+            guard v >= 0, v < classes else {
                 throw AutogradError(.kernel, "\(ctx.op): index \(v) at position \(i) is not a class in 0..<\(classes)")
             }
             o[i &* classes &+ Int(v)] = 1
         }
         return out
     }
+}
 
-    static let maxMaskKernels: [DType: Kernel] = [
-        .float32: { ctx in maxMask(ctx, Float.self) },
-        .float64: { ctx in maxMask(ctx, Double.self) },
-    ]
+enum LogicalNotKernel: ElementKernel {
+    static func run<T: TensorElement>(_ ctx: KernelContext, as _: T.Type) throws -> Tensor {
+        ElementwiseKernels.map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: T) in x.doubleValue == 0 }
+    }
+}
 
-    private static func maxMask<T: TensorScalar>(_ ctx: KernelContext, _: T.Type) -> Tensor {
-        let x = ctx.inputs[0], out = ctx.makeOutput()
+enum MaxMaskKernel: FloatingKernel {
+    static func run<T: TensorScalar>(_ ctx: KernelContext, as _: T.Type) throws -> Tensor {
+        let x = ctx.inputs[0], out = try ctx.makeOutput()
         let dim = Shape.normalize(dim: ctx.attributes.int("dim"), rank: x.rank)!
-        if x.scalarCount > 0 {
-            ReductionKernels.max(x, dim: x.rank == 0 ? 0 : dim, into: nil, mask: out, as: T.self)
+        let o = out.pointer(T.self)
+        o.update(repeating: 0, count: out.scalarCount)
+        guard x.scalarCount > 0 else { return out }
+        let (outer, n, inner) = ReductionKernels.split(x.shape, around: x.rank == 0 ? 0 : dim)
+        var indices = [Int64](repeating: 0, count: outer * inner)
+        indices.withUnsafeMutableBufferPointer { at in
+            ReductionKernels.extreme(x, dim: x.rank == 0 ? 0 : dim, largest: true, values: nil, indices: at.baseAddress,
+                                     as: T.self)
+        }
+        for a in 0..<outer {
+            for c in 0..<inner { o[(a &* n &+ Int(indices[a &* inner &+ c])) &* inner &+ c] = 1 }
         }
         return out
     }
 }
 
-enum Greater: BinaryFunction { static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a > b ? 1 : 0 } }
-enum GreaterOrEqual: BinaryFunction { static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a >= b ? 1 : 0 } }
-enum Equal: BinaryFunction { static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a == b ? 1 : 0 } }
-enum Sign: UnaryFunction {
-    static func apply<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : (x.isNaN ? x : 0)) }
+enum Less: ComparisonFunction { static func apply<T: TensorNumeric>(_ a: T, _ b: T) -> Bool { a < b } }
+enum LessOrEqual: ComparisonFunction { static func apply<T: TensorNumeric>(_ a: T, _ b: T) -> Bool { a <= b } }
+enum Greater: ComparisonFunction { static func apply<T: TensorNumeric>(_ a: T, _ b: T) -> Bool { a > b } }
+enum GreaterOrEqual: ComparisonFunction { static func apply<T: TensorNumeric>(_ a: T, _ b: T) -> Bool { a >= b } }
+enum Equal: ComparisonFunction { static func apply<T: TensorNumeric>(_ a: T, _ b: T) -> Bool { a == b } }
+enum NotEqual: ComparisonFunction { static func apply<T: TensorNumeric>(_ a: T, _ b: T) -> Bool { a != b } }
+enum Sign: NumericUnaryFunction {
+    static func apply<T: TensorNumeric>(_ x: T) -> T {
+        x > T.zeroValue ? T.oneValue : x < T.zeroValue ? T.wrappingSubtract(T.zeroValue, T.oneValue) : x
+    }
 }
 
-/// 1 where `a > b`, else 0 (broadcasting).
-public func greater(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch(.gt, [a, b]) }
-/// 1 where `a >= b`, else 0 (broadcasting).
-public func greaterOrEqual(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch(.ge, [a, b]) }
-/// 1 where `a == b`, else 0 (broadcasting).
-public func equal(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch(.eq, [a, b]) }
-/// -1, 0 or 1 by the sign of each element.
+extension Tensor {
+    /// This tensor read as bool (non-zero is true), without recording.
+    func boolValues() -> Tensor {
+        if dtype == .bool { return self }
+        let out = Tensor(uninitializedShape: shape, dtype: .bool)
+        StridedLoops.copy(from: self, into: out)
+        return out
+    }
+}
+
+extension OpHandle {
+    static let lt = OpHandle("lt")
+    static let le = OpHandle("le")
+    static let gt = OpHandle("gt")
+    static let ge = OpHandle("ge")
+    static let eq = OpHandle("eq")
+    static let ne = OpHandle("ne")
+    static let logicalAnd = OpHandle("logical_and")
+    static let logicalOr = OpHandle("logical_or")
+    static let logicalNot = OpHandle("logical_not")
+    static let sign = OpHandle("sign")
+    static let oneHot = OpHandle("one_hot")
+}
+
+infix operator .< : ComparisonPrecedence
+infix operator .<= : ComparisonPrecedence
+infix operator .> : ComparisonPrecedence
+infix operator .>= : ComparisonPrecedence
+infix operator .== : ComparisonPrecedence
+infix operator .!= : ComparisonPrecedence
+
+/// Elementwise comparisons giving bool tensors (PyTorch's `<`, `==`, ...). The
+/// dotted spelling is mlx-swift's: `==` on tensors stays Swift's identity-free
+/// equality question, and these broadcast.
+extension Tensor {
+    public static func .< (a: Tensor, b: Tensor) -> Tensor { dispatch(.lt, [a, b]) }
+    public static func .<= (a: Tensor, b: Tensor) -> Tensor { dispatch(.le, [a, b]) }
+    public static func .> (a: Tensor, b: Tensor) -> Tensor { dispatch(.gt, [a, b]) }
+    public static func .>= (a: Tensor, b: Tensor) -> Tensor { dispatch(.ge, [a, b]) }
+    public static func .== (a: Tensor, b: Tensor) -> Tensor { dispatch(.eq, [a, b]) }
+    public static func .!= (a: Tensor, b: Tensor) -> Tensor { dispatch(.ne, [a, b]) }
+    public static func .< (a: Tensor, b: Double) -> Tensor { a .< a.scalar(b) }
+    public static func .<= (a: Tensor, b: Double) -> Tensor { a .<= a.scalar(b) }
+    public static func .> (a: Tensor, b: Double) -> Tensor { a .> a.scalar(b) }
+    public static func .>= (a: Tensor, b: Double) -> Tensor { a .>= a.scalar(b) }
+    public static func .== (a: Tensor, b: Double) -> Tensor { a .== a.scalar(b) }
+    public static func .!= (a: Tensor, b: Double) -> Tensor { a .!= a.scalar(b) }
+    public static func .< (a: Tensor, b: Int) -> Tensor { a .< a.scalar(b) }
+    public static func .<= (a: Tensor, b: Int) -> Tensor { a .<= a.scalar(b) }
+    public static func .> (a: Tensor, b: Int) -> Tensor { a .> a.scalar(b) }
+    public static func .>= (a: Tensor, b: Int) -> Tensor { a .>= a.scalar(b) }
+    public static func .== (a: Tensor, b: Int) -> Tensor { a .== a.scalar(b) }
+    public static func .!= (a: Tensor, b: Int) -> Tensor { a .!= a.scalar(b) }
+}
+
+/// Whether `a < b`, elementwise (broadcasting): a bool tensor.
+public func less(_ a: Tensor, _ b: Tensor) -> Tensor { a .< b }
+/// Whether `a <= b`, elementwise.
+public func lessOrEqual(_ a: Tensor, _ b: Tensor) -> Tensor { a .<= b }
+/// Whether `a > b`, elementwise.
+public func greater(_ a: Tensor, _ b: Tensor) -> Tensor { a .> b }
+/// Whether `a >= b`, elementwise.
+public func greaterOrEqual(_ a: Tensor, _ b: Tensor) -> Tensor { a .>= b }
+/// Whether `a == b`, elementwise.
+public func equal(_ a: Tensor, _ b: Tensor) -> Tensor { a .== b }
+/// Whether `a != b`, elementwise.
+public func notEqual(_ a: Tensor, _ b: Tensor) -> Tensor { a .!= b }
+/// Whether both are non-zero, elementwise.
+public func logicalAnd(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch(.logicalAnd, [a, b]) }
+/// Whether either is non-zero, elementwise.
+public func logicalOr(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch(.logicalOr, [a, b]) }
+/// Whether each element is zero.
+public func logicalNot(_ x: Tensor) -> Tensor { dispatch(.logicalNot, [x]) }
+/// -1, 0 or 1 by the sign of each element (NaN stays NaN); its gradient is zero.
 public func sign(_ x: Tensor) -> Tensor { dispatch(.sign, [x]) }
-/// Class indices (stored as floats) as one-hot rows of `numClasses`.
-public func oneHot(_ indices: Tensor, numClasses: Int) -> Tensor {
-    dispatch(.oneHot, [indices], ["num_classes": .int(numClasses)])
+
+/// Class indices (int64) as one-hot rows of `numClasses` (int64), as `torch.nn.functional.one_hot`;
+/// by default as many classes as the largest index plus one.
+public func oneHot(_ indices: Tensor, numClasses: Int? = nil) -> Tensor {
+    let classes = numClasses ?? (indices.scalarCount == 0 ? 0 : Int(indices.scalars.max()!) + 1)
+    return dispatch(.oneHot, [indices], ["num_classes": .int(classes)])
+}
+
+extension Tensor {
+    /// -1, 0 or 1 by the sign of each element (see `sign(_:)`).
+    public func sign() -> Tensor { Autograd.sign(self) }
+    /// Whether each element is zero (see `logicalNot(_:)`).
+    public func logicalNot() -> Tensor { Autograd.logicalNot(self) }
 }

@@ -1,20 +1,36 @@
 /// matmul (1-D, 2-D and batched with broadcast batch dims) and linear.
 extension BuiltinOps {
     static let linearAlgebra: [OpDefinition] = [
-        OpDefinition(name: "matmul", inputs: ["a", "b"], outputShape: matmulShape, forward: matmulKernels,
-                     saves: .otherInputs, gradFnName: "MmBackward0", backward: matmulBackward),
-        OpDefinition(name: "linear", inputs: ["x", "weight", "bias"], outputShape: linearShape,
-                     forward: .composite { ctx in
-                         let (x, w, b) = (ctx.inputs[0], ctx.inputs[1], ctx.inputs[2])
-                         return Autograd.matmul(x, w.transposed(0, 1)) + b
+        OpDefinition(name: "matmul", inputs: ["a", "b"], outputShape: matmulShape, forward: .floating(MatmulForward.self),
+                     saves: .otherInputs, gradFnName: "MmBackward0",
+                     jvp: .rule { ctx in
+                         let (a, b) = (ctx.inputs[0], ctx.inputs[1])
+                         var terms: [Tensor] = []
+                         if let ta = ctx.tangents[0] { terms.append(Autograd.matmul(ta, b)) }
+                         if let tb = ctx.tangents[1] { terms.append(Autograd.matmul(a, tb)) }
+                         return [terms.dropFirst().reduce(terms[0], +)]
                      },
-                     saves: .otherInputs, gradFnName: "AddmmBackward0") { ctx in
-            let (x, w, g) = (ctx.inputs[0], ctx.inputs[1], ctx.gradOutput)
+                     backward: matmulBackward),
+        OpDefinition(name: "linear", inputs: ["x", "weight", .optional("bias")], outputShape: linearShape,
+                     forward: .composite { ctx in
+                         let product = Autograd.matmul(ctx.inputs[0], ctx.inputs[1].transposed(0, 1))
+                         return ctx.inputs.optional(2).map { product + $0 } ?? product
+                     },
+                     saves: .otherInputs, gradFnName: "AddmmBackward0",
+                     jvp: .rule { ctx in
+                         let (x, w) = (ctx.inputs[0], ctx.inputs[1])
+                         var terms: [Tensor] = []
+                         if let tx = ctx.tangents[0] { terms.append(Autograd.matmul(tx, w.transposed(0, 1))) }
+                         if let tw = ctx.tangents[1] { terms.append(Autograd.matmul(x, tw.transposed(0, 1))) }
+                         if ctx.tangents.count > 2, let tb = ctx.tangents[2] { terms.append(tb.expanded(to: ctx.output.shape)) }
+                         return [terms.dropFirst().reduce(terms[0], +)]
+                     }) { ctx in
+            let g = ctx.gradOutput
             let outFeatures = ctx.inputShapes[1][0], inFeatures = ctx.inputShapes[1][1]
             let rows = g.reshaped([-1, outFeatures])
             return [
-                ctx.needsInputGrad[0] ? Autograd.matmul(g, w) : nil,
-                ctx.needsInputGrad[1] ? Autograd.matmul(rows.transposed(0, 1), x.reshaped([-1, inFeatures])) : nil,
+                ctx.needsInputGrad[0] ? Autograd.matmul(g, ctx.inputs[1]) : nil,
+                ctx.needsInputGrad[1] ? Autograd.matmul(rows.transposed(0, 1), ctx.inputs[0].reshaped([-1, inFeatures])) : nil,
                 ctx.needsInputGrad[2] ? rows.sum(dims: [0]) : nil,
             ]
         },
@@ -39,13 +55,8 @@ extension BuiltinOps {
         return out
     }
 
-    static let matmulKernels: [DType: Kernel] = [
-        .float32: { ctx in batchedMatmul(ctx, Float.self) },
-        .float64: { ctx in batchedMatmul(ctx, Double.self) },
-    ]
-
-    private static func batchedMatmul<T: TensorScalar>(_ ctx: KernelContext, _: T.Type) -> Tensor {
-        let out = ctx.makeOutput()
+    fileprivate static func batchedMatmul<T: TensorScalar>(_ ctx: KernelContext, _: T.Type) throws -> Tensor {
+        let out = try ctx.makeOutput()
         // 1-D operands gain a dim of size 1: a row for the left factor, a column for the right one.
         let a = matmulOperand(ctx.inputs[0], liftingVectorTo: .row)
         let b = matmulOperand(ctx.inputs[1], liftingVectorTo: .column)
@@ -124,10 +135,10 @@ extension BuiltinOps {
     /// broadcast batch dims summed back.
     static let matmulBackward: BackwardRule = { ctx in
         // Only the operand the other's gradient needs is saved: read shapes from inputShapes.
-        let (a, b, g) = (ctx.inputs[0], ctx.inputs[1], ctx.gradOutput)
+        let g = ctx.gradOutput
         let (aShape, bShape) = (ctx.inputShapes[0], ctx.inputShapes[1])
         if aShape.count == 1 && bShape.count == 1 {
-            return [ctx.needsInputGrad[0] ? g * b : nil, ctx.needsInputGrad[1] ? g * a : nil]
+            return [ctx.needsInputGrad[0] ? g * ctx.inputs[1] : nil, ctx.needsInputGrad[1] ? g * ctx.inputs[0] : nil]
         }
         let a2Shape = aShape.count == 1 ? [1] + aShape : aShape
         let b2Shape = bShape.count == 1 ? bShape + [1] : bShape
@@ -137,11 +148,11 @@ extension BuiltinOps {
         let g2 = g.reshaped(gShape)
         var grads: [Tensor?] = [nil, nil]
         if ctx.needsInputGrad[0] {
-            let b2 = b.reshaped(b2Shape)
+            let b2 = ctx.inputs[1].reshaped(b2Shape)
             grads[0] = try Autograd.matmul(g2, b2.transposed(-1, -2)).summed(toShape: a2Shape).reshaped(aShape)
         }
         if ctx.needsInputGrad[1] {
-            let a2 = a.reshaped(a2Shape)
+            let a2 = ctx.inputs[0].reshaped(a2Shape)
             grads[1] = try Autograd.matmul(a2.transposed(-1, -2), g2).summed(toShape: b2Shape).reshaped(bShape)
         }
         return grads
@@ -149,18 +160,29 @@ extension BuiltinOps {
 
     static let linearShape = ShapeRule { ctx in
         let (x, w, b) = (ctx.shapes[0], ctx.shapes[1], ctx.shapes[2])
-        guard w.count == 2, b == [w[0]], !x.isEmpty, x.last == w[1] else {
+        guard w.count == 2, !ctx.isGiven(2) || b == [w[0]], !x.isEmpty, x.last == w[1] else {
             throw ctx.error("x [..., in], weight [out, in] and bias [out]")
         }
         return x.dropLast() + [w[0]]
     }
 }
 
+enum MatmulForward: FloatingKernel {
+    static func run<T: TensorScalar>(_ ctx: KernelContext, as _: T.Type) throws -> Tensor {
+        try BuiltinOps.batchedMatmul(ctx, T.self)
+    }
+}
+
+extension OpHandle {
+    static let matmul = OpHandle("matmul")
+    static let linear = OpHandle("linear")
+}
+
 /// The matrix product of two tensors, with `torch.matmul`'s rules for 1-D and batched operands.
 public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor { dispatch(.matmul, [a, b]) }
 
-/// `x · weightᵀ + bias`, as `torch.nn.functional.linear`.
-public func linear(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor { dispatch(.linear, [x, weight, bias]) }
+/// `x · weightᵀ + bias`, as `torch.nn.functional.linear`; without a bias, `x · weightᵀ`.
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor { dispatch(.linear, [x, weight, bias]) }
 
 extension Tensor {
     /// The matrix product `self · other` (see `matmul(_:_:)`).

@@ -1,21 +1,33 @@
 /// sum, mean, max_reduce.
+extension OpHandle {
+    static let sum = OpHandle("sum")
+    static let mean = OpHandle("mean")
+    static let maxReduce = OpHandle("max_reduce")
+    static let maxMask = OpHandle("max_mask")
+}
+
 extension BuiltinOps {
-    static let reductionAttributes = [AttributeSpec("dims", .ints, default: .none), AttributeSpec("keepdim", .bool, default: false)]
+    static let reductionAttributes = [AttributeSpec("dims", .ints, default: nil), AttributeSpec("keepdim", .bool, default: false)]
 
     static let reductions: [OpDefinition] = [
         OpDefinition(name: "sum", inputs: ["x"], attributes: reductionAttributes, outputShape: reducedShape,
-                     forward: sumKernels(mean: false), saves: []) { ctx in
+                     forward: .numeric(SumKernel.self), saves: [], jvp: .linear) { ctx in
             [ctx.gradOutput.expandedBack(toShape: ctx.inputShapes[0], attributes: ctx.attributes)]
         },
         OpDefinition(name: "mean", inputs: ["x"], attributes: reductionAttributes, outputShape: reducedShape,
-                     forward: sumKernels(mean: true), saves: []) { ctx in
+                     forward: .floating(MeanKernel.self), saves: [], jvp: .linear) { ctx in
             let shape = ctx.inputShapes[0]
             let count = Shape.count(shape) / Swift.max(Shape.count(ctx.gradOutput.shape), 1)
             return [ctx.gradOutput.expandedBack(toShape: shape, attributes: ctx.attributes) / Double(count)]
         },
         OpDefinition(name: "max_reduce", inputs: ["x"],
                      attributes: [AttributeSpec("dim", .int), AttributeSpec("keepdim", .bool, default: false)],
-                     outputShape: maxShape, forward: maxKernels, gradFnName: "MaxBackward0") { ctx in
+                     outputShape: maxShape, forward: .numeric(MaxAlongKernel.self), gradFnName: "MaxBackward0",
+                     jvp: .rule { ctx in
+                         let x = ctx.inputs[0], dim = ctx.attributes.int("dim")
+                         let mask = dispatch(.maxMask, [x], ["dim": .int(dim)])
+                         return [(ctx.tangent(0) * mask).sum(dims: [dim], keepdim: ctx.attributes.bool("keepdim"))]
+                     }) { ctx in
             // The gradient goes to the first maximum's position only.
             let x = ctx.inputs[0], dim = ctx.attributes.int("dim")
             let mask = dispatch(.maxMask, [x], ["dim": .int(dim)])
@@ -58,35 +70,36 @@ extension BuiltinOps {
         return out
     }
 
-    static func sumKernels(mean: Bool) -> [DType: Kernel] {
-        [
-            .float32: { ctx in try sum(ctx, mean: mean, Float.self) },
-            .float64: { ctx in try sum(ctx, mean: mean, Double.self) },
-        ]
-    }
+}
 
-    private static func sum<T: TensorScalar>(_ ctx: KernelContext, mean: Bool, _: T.Type) throws -> Tensor {
-        let x = ctx.inputs[0], out = ctx.makeOutput()
-        let dims = try reducedDims(ctx.attributes, rank: x.rank)
+enum SumKernel: NumericKernel {
+    static func run<T: TensorNumeric>(_ ctx: KernelContext, as _: T.Type) throws -> Tensor {
+        let x = ctx.inputs[0], out = try ctx.makeOutput()
+        let dims = try BuiltinOps.reducedDims(ctx.attributes, rank: x.rank)
         ReductionKernels.sum(x, dims: dims, into: out, as: T.self)
-        if mean {
-            // An empty reduction gives NaN (0 / 0), as in PyTorch.
-            let count = T(Shape.count(x.shape) / Swift.max(out.scalarCount, 1))
-            let o = out.pointer(T.self)
-            for i in 0..<out.scalarCount { o[i] /= count }
-        }
         return out
     }
+}
 
-    static let maxKernels: [DType: Kernel] = [
-        .float32: { ctx in maxAlong(ctx, Float.self) },
-        .float64: { ctx in maxAlong(ctx, Double.self) },
-    ]
+enum MeanKernel: FloatingKernel {
+    static func run<T: TensorScalar>(_ ctx: KernelContext, as _: T.Type) throws -> Tensor {
+        let x = ctx.inputs[0], out = try ctx.makeOutput()
+        let dims = try BuiltinOps.reducedDims(ctx.attributes, rank: x.rank)
+        ReductionKernels.sum(x, dims: dims, into: out, as: T.self)
+        // An empty reduction gives NaN (0 / 0), as in PyTorch.
+        let count = T(Shape.count(x.shape) / Swift.max(out.scalarCount, 1))
+        let o = out.pointer(T.self)
+        for i in 0..<out.scalarCount { o[i] /= count }
+        return out
+    }
+}
 
-    private static func maxAlong<T: TensorScalar>(_ ctx: KernelContext, _: T.Type) -> Tensor {
-        let x = ctx.inputs[0], out = ctx.makeOutput()
+enum MaxAlongKernel: NumericKernel {
+    static func run<T: TensorNumeric>(_ ctx: KernelContext, as _: T.Type) throws -> Tensor {
+        let x = ctx.inputs[0], out = try ctx.makeOutput()
         let dim = Shape.normalize(dim: ctx.attributes.int("dim"), rank: x.rank)!
-        ReductionKernels.max(x, dim: x.rank == 0 ? 0 : dim, into: out, mask: nil, as: T.self)
+        ReductionKernels.extreme(x, dim: x.rank == 0 ? 0 : dim, largest: true, values: out.pointer(T.self), indices: nil,
+                                 as: T.self)
         return out
     }
 }
@@ -118,18 +131,8 @@ extension Tensor {
         dispatch(.mean, [self], ["dims": .ints(dims), "keepdim": .bool(keepdim)])
     }
 
-    /// The maximum along `dim` (the values of `torch.max(x, dim)`).
-    public func max(dim: Int, keepdim: Bool = false) -> Tensor {
+    /// The maximum along `dim` (the values of `torch.max(x, dim)`; `max(dim:)` also gives the indices).
+    public func maxValues(dim: Int, keepdim: Bool = false) -> Tensor {
         dispatch(.maxReduce, [self], ["dim": .int(dim), "keepdim": .bool(keepdim)])
-    }
-
-    /// Sums a broadcast gradient back to `shape`, recording the ops (so it differentiates).
-    func summed(toShape shape: [Int]) throws -> Tensor {
-        if self.shape == shape { return self }
-        let lead = rank - shape.count
-        var dims = Array(0..<lead)
-        for i in shape.indices where shape[i] == 1 && self.shape[lead + i] != 1 { dims.append(lead + i) }
-        let reduced = try OpRegistry.shared.call("sum", [self], attributes: ["dims": .ints(dims), "keepdim": true])
-        return try OpRegistry.shared.call("reshape", [reduced], attributes: ["shape": .ints(shape)])
     }
 }

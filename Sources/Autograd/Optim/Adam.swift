@@ -70,6 +70,7 @@ public class Adam: Optimizer {
             switch p.dtype {
             case .float32: update(p, g, state, as: Float.self)
             case .float64: update(p, g, state, as: Double.self)
+            case .int64, .bool: preconditionFailure("optimizers update floating-point parameters only")
             }
         }
     }

@@ -31,6 +31,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Doub
         let partial = switch g.dtype {
         case .float32: GradientNorm.accumulate(g, normType: normType, as: Float.self)
         case .float64: GradientNorm.accumulate(g, normType: normType, as: Double.self)
+        case .int64, .bool: preconditionFailure("gradients are floating-point")
         }
         accumulated = normType == .infinity ? Swift.max(accumulated, partial) : accumulated + partial
     }
@@ -42,6 +43,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Doub
             switch g.dtype {
             case .float32: GradientNorm.scale(g, by: coefficient, as: Float.self)
             case .float64: GradientNorm.scale(g, by: coefficient, as: Double.self)
+            case .int64, .bool: preconditionFailure("gradients are floating-point")
             }
         }
     }

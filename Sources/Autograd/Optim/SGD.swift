@@ -54,6 +54,7 @@ public final class SGD: Optimizer {
             switch p.dtype {
             case .float32: update(p, g, momentumBuffers[i], first: first, as: Float.self)
             case .float64: update(p, g, momentumBuffers[i], first: first, as: Double.self)
+            case .int64, .bool: preconditionFailure("optimizers update floating-point parameters only")
             }
         }
     }

@@ -43,7 +43,7 @@ struct BoundArgument: Sendable {
             case .int(let v): try storeInteger(v, at: slot, label: label)
             case .bool(let v): try storeInteger(v ? 1 : 0, at: slot, label: label)
             case .double(let v): storeReal(v, at: slot)
-            case .ints, .none:
+            case .ints, .string, .absent:
                 throw AutogradError(.plugin, "\(label): argument '\(text)': attribute '\(name)' has no value")
             }
         case .integer(let v):

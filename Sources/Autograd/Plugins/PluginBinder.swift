@@ -37,7 +37,7 @@ struct PluginBinder {
         guard let op = try? registry.op(named: name) else {
             throw diagnostics.error("no op named '\(name)' is registered or declared in this manifest", op: name, field: field)
         }
-        return (op.definition.inputs, op.definition.attributes)
+        return (op.definition.inputNames, op.definition.attributes)
     }
 
     private func definition(_ spec: OpSpec) throws -> OpDefinition {
@@ -68,10 +68,11 @@ struct PluginBinder {
         }
         let differentiable = !spec.backward.isEmpty
         return OpDefinition(
-            name: spec.name, inputs: spec.inputs, attributes: spec.attributes, elementwise: spec.isElementwise,
-            outputShape: PluginKernels.shapeRule(spec.output), forward: forward,
+            name: spec.name,
+            inputs: spec.inputs.map { OpInput($0, differentiable: spec.backward[$0] != nil) },
+            attributes: spec.attributes, elementwise: spec.isElementwise,
+            outputShape: PluginKernels.shapeRule(spec.output), forward: ForwardKernels(forward),
             saves: readsOutput ? [.inputs, .output] : .inputs,
-            nonDifferentiableInputs: Set(spec.inputs.filter { spec.backward[$0] == nil }),
             // A C backward is not itself recorded, so it gives first-order gradients only.
             supportsHigherOrder: false, reference: spec.reference,
             backward: differentiable

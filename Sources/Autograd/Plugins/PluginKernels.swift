@@ -7,7 +7,7 @@ enum PluginKernels {
             var tensors: [Tensor] = []
             tensors.reserveCapacity(ctx.inputs.count + 1)
             for (slot, input) in ctx.inputs.enumerated() { tensors.append(call.prepared(input, slot: slot)) }
-            let out = ctx.makeOutput()
+            let out = try ctx.makeOutput()
             tensors.append(out)
             try call.invoke(tensors, attributes: ctx.attributes)
             return out
@@ -25,7 +25,7 @@ enum PluginKernels {
             // Upstream gradients are often expanded (stride-0) views; kernels read dense memory.
             let gradOut = ctx.gradOutput.contiguousData()
             let output = readsOutput ? ctx.output.contiguousData() : gradOut
-            var inputs = ctx.inputs
+            var inputs = ctx.inputs.given
             if isElementwise {
                 inputs = inputs.map { $0.shape == gradOut.shape ? $0 : $0.broadcastView(to: gradOut.shape) }
             }

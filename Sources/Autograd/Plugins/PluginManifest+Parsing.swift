@@ -123,7 +123,8 @@ extension PluginManifest {
             guard TermValue.isIdentifier(name) else { throw spec.error("an attribute name must be an identifier") }
             let members = try spec.members(allowed: ["type", "default"])
             let typeField = try members.required("type")
-            guard let type = AttributeType(rawValue: try typeField.string()), type != .ints else {
+            let scalarTypes: [String: AttributeType] = ["int": .int, "double": .double, "bool": .bool]
+            guard let type = scalarTypes[try typeField.string()] else {
                 throw typeField.error("unknown attribute type '\(try typeField.string())'; expected int, double or bool")
             }
             guard let defaultField = members.optional("default") else { return AttributeSpec(name, type) }
@@ -131,10 +132,10 @@ extension PluginManifest {
             case .int(let v): .int(v)
             case .double(let v): .double(v)
             case .bool(let v): .bool(v)
-            default: .none
+            default: .absent
             }
             guard let value = type.coerce(given) else {
-                throw defaultField.error("expected a default of type \(type.rawValue), got \(defaultField.value.kind)")
+                throw defaultField.error("expected a default of type \(type), got \(defaultField.value.kind)")
             }
             return AttributeSpec(name, type, default: value)
         }

@@ -1,20 +1,23 @@
-/// The value of an op attribute, written as a literal: `["dims": [0], "keepdim": true]`.
-public enum AttributeValue: Sendable, Equatable, CustomStringConvertible,
+/// The value of an op attribute, written as a literal:
+/// `["dims": [0], "keepdim": true, "approximate": "tanh", "scale": nil]`.
+public enum AttributeValue: Sendable, Hashable, CustomStringConvertible,
     ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral,
-    ExpressibleByArrayLiteral, ExpressibleByNilLiteral
+    ExpressibleByArrayLiteral, ExpressibleByStringLiteral, ExpressibleByNilLiteral
 {
     case int(Int)
     case double(Double)
     case bool(Bool)
     case ints([Int])
-    /// Not given: the attribute takes its default.
-    case none
+    case string(String)
+    /// Not given: the attribute takes its default. (`nil` in a literal.)
+    case absent
 
     public init(integerLiteral value: Int) { self = .int(value) }
     public init(floatLiteral value: Double) { self = .double(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: Int...) { self = .ints(elements) }
-    public init(nilLiteral: ()) { self = .none }
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(nilLiteral: ()) { self = .absent }
 
     public var description: String {
         switch self {
@@ -22,7 +25,8 @@ public enum AttributeValue: Sendable, Equatable, CustomStringConvertible,
         case .double(let v): "\(v)"
         case .bool(let v): "\(v)"
         case .ints(let v): Shape.describe(v)
-        case .none: "nil"
+        case .string(let v): "\"\(v)\""
+        case .absent: "nil"
         }
     }
 
@@ -32,21 +36,40 @@ public enum AttributeValue: Sendable, Equatable, CustomStringConvertible,
         case .double: "double"
         case .bool: "bool"
         case .ints: "int array"
-        case .none: "nil"
+        case .string: "string"
+        case .absent: "nil"
         }
     }
 }
 
 /// The type of an attribute an op declares.
-public enum AttributeType: String, Sendable {
+public enum AttributeType: Sendable, Equatable, CustomStringConvertible {
     case int, double, bool, ints
+    /// A string, one of `allowed` (any string when `allowed` is empty).
+    case string(allowed: [String])
+
+    /// A string attribute taking one of `values`.
+    public static func oneOf(_ values: String...) -> AttributeType { .string(allowed: values) }
+
+    public var description: String {
+        switch self {
+        case .int: "int"
+        case .double: "double"
+        case .bool: "bool"
+        case .ints: "ints"
+        case .string(let allowed): allowed.isEmpty ? "string" : "one of " + allowed.map { "\"\($0)\"" }.joined(separator: ", ")
+        }
+    }
 
     /// Converts a given value to this type, or nil when it does not fit.
-    /// An integer fits a double attribute, as a JSON `2` fits `exponent`.
+    /// An integer fits a double attribute, as a JSON `2` fits `exponent`; a single
+    /// integer fits an int-array attribute as a one-element array.
     func coerce(_ value: AttributeValue) -> AttributeValue? {
         switch (self, value) {
         case (.int, .int), (.double, .double), (.bool, .bool), (.ints, .ints): value
         case (.double, .int(let v)): .double(Double(v))
+        case (.ints, .int(let v)): .ints([v])
+        case (.string(let allowed), .string(let v)): allowed.isEmpty || allowed.contains(v) ? value : nil
         default: nil
         }
     }
@@ -56,13 +79,13 @@ public enum AttributeType: String, Sendable {
 public struct AttributeSpec: Sendable {
     public let name: String
     public let type: AttributeType
-    /// The value when the caller gives none; `.none` here means the attribute is
+    /// The value when the caller gives none; `.absent` here means the attribute is
     /// optional and absent (like `dims` of `sum`: all dims).
     public let defaultValue: AttributeValue
     /// Whether the caller must give a value.
     public let isRequired: Bool
 
-    /// An attribute with a default; `.none` makes it optional with no value.
+    /// An attribute with a default; `nil` makes it optional with no value.
     public init(_ name: String, _ type: AttributeType, default defaultValue: AttributeValue) {
         self.name = name
         self.type = type
@@ -74,7 +97,7 @@ public struct AttributeSpec: Sendable {
     public init(_ name: String, _ type: AttributeType) {
         self.name = name
         self.type = type
-        self.defaultValue = .none
+        self.defaultValue = .absent
         self.isRequired = true
     }
 }
@@ -85,8 +108,8 @@ public struct Attributes: Sendable {
 
     init(_ values: [String: AttributeValue]) { self.values = values }
 
-    /// Checks `given` against `specs`: unknown names, wrong types and missing
-    /// required attributes are errors naming `op`.
+    /// Checks `given` against `specs`: unknown names, wrong types, strings outside
+    /// their allowed values and missing required attributes are errors naming `op`.
     init(resolving given: [String: AttributeValue], specs: [AttributeSpec], op: String) throws {
         for name in given.keys where !specs.contains(where: { $0.name == name }) {
             let known = specs.isEmpty ? "none" : specs.map(\.name).joined(separator: ", ")
@@ -94,30 +117,35 @@ public struct Attributes: Sendable {
         }
         var values: [String: AttributeValue] = [:]
         for spec in specs {
-            let value = given[spec.name] ?? .none
-            if value == .none {
+            let value = given[spec.name] ?? .absent
+            if value == .absent {
                 if spec.isRequired {
-                    throw AutogradError(.attribute, "\(op): missing required attribute '\(spec.name)' of type \(spec.type.rawValue)")
+                    throw AutogradError(.attribute, "\(op): missing required attribute '\(spec.name)' of type \(spec.type)")
                 }
                 values[spec.name] = spec.defaultValue
             } else if let coerced = spec.type.coerce(value) {
                 values[spec.name] = coerced
             } else {
                 throw AutogradError(.attribute, """
-                    \(op): attribute '\(spec.name)' expects \(spec.type.rawValue), got \(value.typeName) \(value)
+                    \(op): attribute '\(spec.name)' expects \(spec.type), got \(value.typeName) \(value)
                     """)
             }
         }
         self.values = values
     }
 
-    /// The raw value of an attribute; `.none` when absent.
-    public subscript(name: String) -> AttributeValue { values[name] ?? .none }
+    /// The raw value of an attribute; `.absent` when not given and without default.
+    public subscript(name: String) -> AttributeValue { values[name] ?? .absent }
 
     /// An integer attribute's value.
     public func int(_ name: String) -> Int {
         guard case .int(let v) = self[name] else { fatalError("attribute '\(name)' is not an int: \(self[name])") }
         return v
+    }
+
+    /// An optional integer attribute's value; nil when absent.
+    public func optionalInt(_ name: String) -> Int? {
+        self[name] == .absent ? nil : int(name)
     }
 
     /// A numeric attribute's value.
@@ -131,7 +159,7 @@ public struct Attributes: Sendable {
 
     /// An optional numeric attribute's value.
     public func optionalDouble(_ name: String) -> Double? {
-        self[name] == .none ? nil : double(name)
+        self[name] == .absent ? nil : double(name)
     }
 
     /// A boolean attribute's value.
@@ -144,8 +172,22 @@ public struct Attributes: Sendable {
     public func ints(_ name: String) -> [Int]? {
         switch self[name] {
         case .ints(let v): return v
-        case .none: return nil
+        case .absent: return nil
         default: fatalError("attribute '\(name)' is not an int array: \(self[name])")
         }
     }
+
+    /// A string attribute's value.
+    public func string(_ name: String) -> String {
+        guard case .string(let v) = self[name] else { fatalError("attribute '\(name)' is not a string: \(self[name])") }
+        return v
+    }
+
+    /// These attributes with some replaced: for rules that call their op again.
+    public func replacing(_ changes: [String: AttributeValue]) -> Attributes {
+        Attributes(values.merging(changes) { $1 })
+    }
+
+    /// The attributes as a dictionary, as a call takes them.
+    public var dictionary: [String: AttributeValue] { values }
 }

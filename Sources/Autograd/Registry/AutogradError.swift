@@ -4,7 +4,7 @@ public struct AutogradError: Error, CustomStringConvertible, Equatable, Sendable
     /// What kind of thing went wrong, for callers that branch on it.
     public enum Kind: String, Sendable {
         case unknownOp, duplicateOp, inputCount, attribute, shape, dtype
-        case kernel, backward, inPlace, graph, plugin
+        case kernel, backward, inPlace, graph, plugin, allocation
     }
 
     public let kind: Kind

@@ -21,26 +21,28 @@ public struct KernelOverride: Sendable {
 }
 
 /// A registered op: its definition and the kernels that run it.
+///
+/// `call` is the one road every op takes: arity, dtypes and attributes are
+/// checked, inputs promoted to one dtype, the shape rule run, the kernel
+/// chosen and run, tangents carried forward (inside `jvp`), and a node recorded
+/// for backward when grad mode is on and an input requires grad.
 public final class Op: Sendable {
     public let definition: OpDefinition
     private let overrides = Mutex<[KernelOverride]>([])
+    private let hasOverrides = Atomic<Bool>(false)
     /// Attributes when the caller gives none, resolved once.
     private let defaultAttributes: Attributes?
     /// Kernels indexed by `DType.index`, for a lookup with no hashing.
-    private let kernels: [Kernel?]
-    // Copies of the definition's fields that every call reads.
-    private let inputNames: [String]
-    private let isElementwise: Bool
+    private let kernels: [ForwardKernels.Body?]
     private let isDifferentiable: Bool
-    private let hasOverrides = Atomic<Bool>(false)
+    private let hasSeveralOutputs: Bool
 
     init(_ definition: OpDefinition) {
         self.definition = definition
         defaultAttributes = try? Attributes(resolving: [:], specs: definition.attributes, op: definition.name)
-        kernels = DType.allCases.map { definition.forward[$0] }
-        inputNames = definition.inputs
-        isElementwise = definition.isElementwise
+        kernels = DType.allCases.map { definition.forward.bodies[$0] }
         isDifferentiable = definition.backward != nil
+        hasSeveralOutputs = definition.hasVariadicOutputs || definition.outputs.count != 1
     }
 
     public var name: String { definition.name }
@@ -53,71 +55,293 @@ public final class Op: Sendable {
         hasOverrides.store(true, ordering: .releasing)
     }
 
-    /// Runs the op, recording a graph node when grad mode is on and an input requires grad.
-    public func call(_ inputs: [Tensor], attributes given: [String: AttributeValue] = [:]) throws -> Tensor {
-        // Fields are read one by one: copying the whole definition would retain every member.
-        let name = definition.name
-        guard inputs.count == inputNames.count else {
+    /// Runs a one-output op.
+    ///
+    /// - Parameter inputs: one tensor per input, nil for an omitted optional input
+    ///   (trailing optional inputs may be left out); a list input takes its tensors in place.
+    /// - Throws: `AutogradError` naming the op and what was wrong; for an op with
+    ///   several outputs, an error naming `callOutputs`.
+    public func call(_ inputs: [Tensor?], attributes: [String: AttributeValue] = [:]) throws -> Tensor {
+        guard !hasSeveralOutputs else {
             throw AutogradError(.inputCount, """
-                \(name): expected \(inputNames.count) input\(inputNames.count == 1 ? "" : "s") \
-                (\(inputNames.joined(separator: ", "))), got \(inputs.count)
+                \(name) returns several outputs (\(definition.outputs.map(\.name).joined(separator: ", "))\
+                \(definition.hasVariadicOutputs ? ", ..." : "")); call it with callOutputs
                 """)
         }
-        let dtype = inputs.first?.dtype ?? .float32
-        for (i, input) in inputs.enumerated() where input.dtype != dtype {
-            throw AutogradError(.dtype, """
-                \(name): all inputs must share one dtype; \(inputNames[0]) is \(dtype), \
-                \(inputNames[i]) is \(input.dtype)
-                """)
-        }
-        let attributes = try given.isEmpty && defaultAttributes != nil
-            ? defaultAttributes!
-            : Attributes(resolving: given, specs: definition.attributes, op: name)
-        let outputShape = try definition.outputShape.compute(
-            ShapeContext(op: name, inputNames: inputNames, shapes: inputs.map(\.shape), attributes: attributes))
+        return try run(inputs, attributes: resolve(attributes))[0]
+    }
 
-        var kernelInputs = inputs
-        if isElementwise {
-            for i in inputs.indices where inputs[i].shape != outputShape {
-                kernelInputs[i] = inputs[i].broadcastView(to: outputShape)
+    /// Runs any op, returning every output.
+    public func callOutputs(_ inputs: [Tensor?], attributes: [String: AttributeValue] = [:]) throws -> [Tensor] {
+        try run(inputs, attributes: resolve(attributes))
+    }
+
+    private func resolve(_ given: [String: AttributeValue]) throws -> Attributes {
+        if given.isEmpty, let defaultAttributes { return defaultAttributes }
+        return try Attributes(resolving: given, specs: definition.attributes, op: name)
+    }
+
+    /// The one path of every call.
+    func run(_ given: [Tensor?], attributes: Attributes) throws -> [Tensor] {
+        let def = definition
+        let inputs = try arrange(given)
+        let dtype = try computeDType(inputs)
+        let outputShapes = try def.outputShapes.compute(ShapeContext(
+            op: name, inputNames: slotNames(count: inputs.count), shapes: inputs.map { $0?.shape ?? [] },
+            dtypes: inputs.map { $0?.dtype }, attributes: attributes))
+        let outputDTypes = try self.outputDTypes(count: outputShapes.count, dtype: dtype, attributes: attributes,
+                                                 inputs: inputs)
+        try checkOutputShapes(outputShapes)
+
+        // Inputs in the op's dtype: recorded conversions, so gradients flow back in each input's own dtype.
+        var converted = inputs
+        for i in inputs.indices {
+            guard let x = inputs[i], x.dtype != dtype, case .promoted = def.inputs[def.inputIndex(ofSlot: i, count: inputs.count)].dtypes
+            else { continue }
+            converted[i] = try x.convertedOrThrow(to: dtype)
+        }
+        if def.forward.isDecomposition {
+            return try runDecomposition(converted, attributes: attributes, outputShapes: outputShapes,
+                                        outputDTypes: outputDTypes, dtype: dtype)
+        }
+        var kernelInputs = converted
+        if def.isElementwise, let shape = outputShapes.first {
+            for i in kernelInputs.indices where kernelInputs[i] != nil && kernelInputs[i]!.shape != shape {
+                kernelInputs[i] = kernelInputs[i]!.broadcastView(to: shape)
             }
         }
-        let kernel = try selectKernel(dtype: dtype, inputs: kernelInputs, attributes: attributes)
-        let context = KernelContext(op: name, inputs: kernelInputs, attributes: attributes,
-                                    outputShape: outputShape, dtype: dtype)
-        // Kernels run with recording off, so one made of other ops leaves no nodes behind.
-        var output = try GradMode.withDisabled { try kernel(context) }
-        guard output.shape == outputShape, output.dtype == dtype else {
-            throw AutogradError(.kernel, """
-                \(name): the \(dtype) kernel returned a \(output.dtype) tensor of shape \
-                \(Shape.describe(output.shape)); the shape rule expects \(dtype) \(Shape.describe(outputShape))
+        let context = KernelContext(op: name, inputs: OpInputs(kernelInputs), attributes: attributes,
+                                    outputShapes: outputShapes, outputDTypes: outputDTypes, dtype: dtype)
+        let body = try selectKernel(dtype: dtype, inputs: kernelInputs, attributes: attributes)
+        // Kernels run with recording and tangents off, so one made of other ops leaves nothing behind.
+        var outputs: [Tensor] = try GradMode.withDisabled {
+            try ForwardAD.withPaused {
+                switch body {
+                case .single(let kernel): [try kernel(context)]
+                case .multiple(let kernel): try kernel(context)
+                }
+            }
+        }
+        try checkOutputs(outputs, shapes: outputShapes, dtypes: outputDTypes, dtype: dtype)
+        for k in outputs.indices where outputs[k].needsFreshAlias(among: converted) {
+            outputs[k] = outputs[k].historyFreeAlias()
+            outputs[k].tangentStorage = nil
+        }
+        if let first = converted.first ?? nil, first === inputs.first ?? nil {
+            let creation: ViewCreation = !GradMode.isEnabled ? .inNoGradMode
+                : outputs.count > 1 ? .oneOfSeveral(def.gradFnName) : .ordinary
+            for output in outputs where output.storage === first.storage { output.markAsView(of: first, creation: creation) }
+        }
+        if ForwardAD.isActive { try carryTangents(inputs: converted, outputs: outputs, attributes: attributes) }
+        if isDifferentiable && GradMode.isEnabled {
+            let differentiable = converted.indices.map { i in
+                (converted[i]?.dtype.isFloatingPoint ?? false)
+                    && def.inputs[def.inputIndex(ofSlot: i, count: converted.count)].isDifferentiable
+            }
+            if converted.indices.contains(where: { differentiable[$0] && converted[$0]!.requiresGrad }),
+               outputs.contains(where: { $0.dtype.isFloatingPoint }) {
+                try Node.record(op: self, attributes: attributes, inputs: converted, differentiable: differentiable,
+                            outputs: outputs)
+            }
+        }
+        return outputs
+    }
+
+    /// An op made of other ops that record themselves: its outputs keep the history
+    /// (and tangents) those ops gave them, so the op needs no rules of its own.
+    private func runDecomposition(
+        _ inputs: [Tensor?], attributes: Attributes, outputShapes: [[Int]], outputDTypes: [DType], dtype: DType
+    ) throws -> [Tensor] {
+        let context = KernelContext(op: name, inputs: OpInputs(inputs), attributes: attributes,
+                                    outputShapes: outputShapes, outputDTypes: outputDTypes, dtype: dtype)
+        let outputs: [Tensor]
+        switch try selectKernel(dtype: dtype, inputs: inputs, attributes: attributes) {
+        case .single(let kernel): outputs = [try kernel(context)]
+        case .multiple(let kernel): outputs = try kernel(context)
+        }
+        try checkOutputs(outputs, shapes: outputShapes, dtypes: outputDTypes, dtype: dtype)
+        return outputs
+    }
+
+    /// The given tensors as one entry per input slot, checked against the declared inputs.
+    private func arrange(_ given: [Tensor?]) throws -> [Tensor?] {
+        let declared = definition.inputs
+        var slots = given
+        if definition.listInputIndex == nil {
+            let required = (declared.lastIndex { !$0.isOptional } ?? -1) + 1
+            guard given.count >= required && given.count <= declared.count else { throw arityError(given.count) }
+            slots += Array(repeating: nil, count: declared.count - given.count)
+        } else if given.count < declared.count - 1 {
+            throw arityError(given.count)
+        }
+        for (i, tensor) in slots.enumerated() {
+            let input = declared[definition.inputIndex(ofSlot: i, count: slots.count)]
+            guard let tensor else {
+                if input.isOptional { continue }
+                throw AutogradError(.inputCount, "\(name): input '\(input.name)' is required but was given as nil")
+            }
+            if case .exactly(let required) = input.dtypes, tensor.dtype != required {
+                throw AutogradError(.dtype, """
+                    \(name): input '\(slotName(i, count: slots.count))' must be \(required), got a \(tensor.dtype) \
+                    tensor of shape \(Shape.describe(tensor.shape))
+                    """)
+            }
+        }
+        return slots
+    }
+
+    private func arityError(_ count: Int) -> AutogradError {
+        let names = definition.inputs.map(\.description).joined(separator: ", ")
+        return AutogradError(.inputCount, """
+            \(name): expected \(definition.inputs.count) input\(definition.inputs.count == 1 ? "" : "s") (\(names)), got \(count)
+            """)
+    }
+
+    /// The name of each input slot: an input's name, `tensors[2]` for an element of a list.
+    func slotNames(count: Int) -> [String] { (0..<count).map { slotName($0, count: count) } }
+
+    private func slotName(_ slot: Int, count: Int) -> String {
+        let index = definition.inputIndex(ofSlot: slot, count: count)
+        let input = definition.inputs[index]
+        return input.isList ? "\(input.name)[\(slot - index)]" : input.name
+    }
+
+    /// The dtype the op computes in: its promoted inputs' common dtype (PyTorch's
+    /// rules: bool < int64 < float; 0-d tensors do not widen dimensioned ones of
+    /// their category), moved to the nearest dtype the op has a kernel for.
+    private func computeDType(_ inputs: [Tensor?]) throws -> DType {
+        var dimensioned: DType?, zeroDim: DType?, first: DType?
+        for (i, x) in inputs.enumerated() {
+            guard let x else { continue }
+            first = first ?? x.dtype
+            guard case .promoted = definition.inputs[definition.inputIndex(ofSlot: i, count: inputs.count)].dtypes else { continue }
+            if x.rank == 0 {
+                zeroDim = zeroDim.map { DType.promoted($0, x.dtype) } ?? x.dtype
+            } else {
+                dimensioned = dimensioned.map { DType.promoted($0, x.dtype) } ?? x.dtype
+            }
+        }
+        var dtype = Self.combine(higher: dimensioned, lower: zeroDim) ?? first ?? .float32
+        if kernels[dtype.index] == nil && !hasOverrides.load(ordering: .relaxed) {
+            // Integer and bool values go to a wider dtype the op computes in, as PyTorch's
+            // float ops take integer tensors (`exp` of int64 is float32).
+            let wider: [DType] = dtype == .bool ? [.int64, .float32] : dtype == .int64 ? [.float32] : []
+            if let supported = wider.first(where: { kernels[$0.index] != nil }) { dtype = supported }
+        }
+        return dtype
+    }
+
+    /// PyTorch's `combine_categories`: a 0-d operand decides only when it is of a higher category.
+    private static func combine(higher: DType?, lower: DType?) -> DType? {
+        guard let higher else { return lower }
+        guard let lower else { return higher }
+        if higher.isFloatingPoint { return higher }
+        if higher == .bool || lower.isFloatingPoint { return DType.promoted(higher, lower) }
+        return higher
+    }
+
+    private func outputDTypes(count: Int, dtype: DType, attributes: Attributes, inputs: [Tensor?]) throws -> [DType] {
+        try (0..<count).map { k in
+            let output = definition.outputs[definition.hasVariadicOutputs ? 0 : k]
+            switch output.dtype {
+            case .computed: return dtype
+            case .exactly(let d): return d
+            case .ofInput(let index): return inputs[index]?.dtype ?? dtype
+            case .attribute(let attribute):
+                let value = attributes.string(attribute)
+                guard let d = DType(rawValue: value) else {
+                    throw AutogradError(.attribute, """
+                        \(name): attribute '\(attribute)' names no dtype: "\(value)"; expected one of \
+                        \(DType.allCases.map(\.rawValue).joined(separator: ", "))
+                        """)
+                }
+                return d
+            }
+        }
+    }
+
+    private func checkOutputShapes(_ shapes: [[Int]]) throws {
+        if !definition.hasVariadicOutputs && shapes.count != definition.outputs.count {
+            throw AutogradError(.shape, """
+                \(name): the shape rule gave \(shapes.count) shapes for \(definition.outputs.count) outputs
                 """)
         }
-        guard isDifferentiable, GradMode.isEnabled, inputs.contains(where: \.requiresGrad) else {
-            return output
+        for shape in shapes where Shape.checkedCount(shape) == nil {
+            throw AutogradError(.shape, """
+                \(name): the output shape \(Shape.describe(shape)) has a negative size or more elements than can be counted
+                """)
         }
-        // The node must own a fresh tensor: a kernel may hand back an input or a tensor with history.
-        if !output.isLeaf || output.requiresGradFlag || inputs.contains(where: { $0 === output }) {
-            output = output.detach()
+    }
+
+    private func checkOutputs(_ outputs: [Tensor], shapes: [[Int]], dtypes: [DType], dtype: DType) throws {
+        guard outputs.count == shapes.count else {
+            throw AutogradError(.kernel, "\(name): the \(dtype) kernel returned \(outputs.count) outputs; expected \(shapes.count)")
         }
-        output.gradFn = Node(op: self, attributes: attributes, inputs: inputs, output: output)
-        return output
+        for (k, output) in outputs.enumerated() where output.shape != shapes[k] || output.dtype != dtypes[k] {
+            throw AutogradError(.kernel, """
+                \(name): the \(dtype) kernel returned a \(output.dtype) tensor of shape \
+                \(Shape.describe(output.shape)) for output \(k); the op expects \(dtypes[k]) \(Shape.describe(shapes[k]))
+                """)
+        }
     }
 
     /// An override whose dtype and condition match, else the op's own kernel for `dtype`.
-    func selectKernel(dtype: DType, inputs: [Tensor], attributes: Attributes) throws -> Kernel {
+    private func selectKernel(dtype: DType, inputs: [Tensor?], attributes: Attributes) throws -> ForwardKernels.Body {
         if hasOverrides.load(ordering: .acquiring) {
             let overrides = self.overrides.withLock { $0 }
-            for o in overrides where o.dtype == dtype && o.condition(inputs, attributes) {
-                return o.kernel
+            let given = inputs.compactMap { $0 }
+            for o in overrides where o.dtype == dtype && o.condition(given, attributes) {
+                return .single(o.kernel)
             }
         }
         guard let kernel = kernels[dtype.index] else {
-            let have = DType.allCases.filter { definition.forward[$0] != nil }.map(\.rawValue)
             throw AutogradError(.dtype, """
-                \(definition.name): no \(dtype) kernel; the op supports \(have.joined(separator: ", "))
+                \(name): no \(dtype) kernel; the op supports \(definition.forward.dtypes.map(\.rawValue).joined(separator: ", "))
                 """)
         }
         return kernel
+    }
+
+    /// Computes the outputs' tangents from the inputs' (forward mode).
+    private func carryTangents(inputs: [Tensor?], outputs: [Tensor], attributes: Attributes) throws {
+        let tangents = inputs.indices.map { i -> Tensor? in
+            guard let x = inputs[i], x.dtype.isFloatingPoint,
+                  definition.inputs[definition.inputIndex(ofSlot: i, count: inputs.count)].isDifferentiable else { return nil }
+            return x.tangent
+        }
+        guard tangents.contains(where: { $0 != nil }), outputs.contains(where: { $0.dtype.isFloatingPoint }) else { return }
+        guard let rule = definition.jvp else {
+            throw AutogradError(.backward, """
+                \(name): the op has no forward-mode rule, so jvp cannot carry tangents through it; \
+                declare jvp (or an elementwise derivative) in its definition
+                """)
+        }
+        let context = ForwardContext(op: self, inputs: OpInputs(inputs), tangents: tangents, outputs: outputs,
+                                     attributes: attributes)
+        let results = try GradMode.withDisabled { try ForwardAD.withPaused { try rule(context) } }
+        guard results.count == outputs.count else {
+            throw AutogradError(.backward, "\(name): the forward-mode rule returned \(results.count) tangents for \(outputs.count) outputs")
+        }
+        for (k, tangent) in results.enumerated() {
+            guard let tangent, outputs[k].dtype.isFloatingPoint else { continue }
+            guard tangent.shape == outputs[k].shape else {
+                throw AutogradError(.backward, """
+                    \(name): the forward-mode rule returned a tangent of shape \(Shape.describe(tangent.shape)) \
+                    for output \(k) of shape \(Shape.describe(outputs[k].shape))
+                    """)
+            }
+            outputs[k].tangent = tangent.dtype == outputs[k].dtype ? tangent : try GradMode.withDisabled {
+                try ForwardAD.withPaused { try tangent.convertedOrThrow(to: outputs[k].dtype) }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// Whether a kernel's output must be replaced by an alias before the op owns
+    /// it: a kernel may hand back an input, or a tensor with history or a tangent.
+    fileprivate func needsFreshAlias(among inputs: [Tensor?]) -> Bool {
+        history != nil || requiresGradFlag || viewInfo != nil || tangentStorage != nil
+            || inputs.contains { $0 === self }
     }
 }

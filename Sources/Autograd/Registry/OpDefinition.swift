@@ -1,47 +1,95 @@
-/// A forward kernel: computes an op's output for one dtype.
+/// A forward kernel of a one-output op: computes the output for one dtype.
 ///
-/// It receives the inputs (for an elementwise op, already broadcast to the
-/// output's shape as stride-0 views), the checked attributes and the output
-/// shape the op's shape rule computed, and returns the output: a new
-/// contiguous tensor (`context.makeOutput()`) or a view of an input.
+/// It receives the inputs (converted to the dtype the op computes in; for an
+/// elementwise op, broadcast to the output's shape as stride-0 views), the
+/// checked attributes and the output shapes the op's shape rule computed, and
+/// returns the output: a new contiguous tensor (`try context.makeOutput()`) or a
+/// view of input 0.
 public typealias Kernel = @Sendable (KernelContext) throws -> Tensor
+
+/// A forward kernel of an op with several outputs: one tensor per output.
+public typealias MultiOutputKernel = @Sendable (KernelContext) throws -> [Tensor]
 
 /// A backward rule: the vector-Jacobian product of an op.
 ///
-/// Given the upstream gradient and what the op saved, it returns one gradient
-/// per input, or nil for an input that gets none. Written with tensor ops, a
-/// rule is itself differentiable, which gives higher-order gradients.
+/// Given the gradient of each output (nil for an output nothing used) and what
+/// the op saved, it returns one gradient per input, or nil for an input that
+/// gets none. Written with tensor ops, a rule is itself differentiable, which
+/// gives higher-order gradients.
 public typealias BackwardRule = @Sendable (BackwardContext) throws -> [Tensor?]
+
+/// A forward-mode rule: the Jacobian-vector product of an op.
+///
+/// Given the inputs, their tangents (nil for an input without one) and the
+/// outputs, it returns the tangent of each output (nil for a non-differentiable one).
+public typealias ForwardRule = @Sendable (ForwardContext) throws -> [Tensor?]
+
+/// The elementwise partial derivatives of an op, one per input (nil for an input
+/// whose derivative is zero or that is not differentiable), broadcast against the
+/// output. From them the registry derives both the backward rule (`g · ∂out/∂xᵢ`)
+/// and the forward rule (`Σ tᵢ · ∂out/∂xᵢ`), so a formula is written once:
+///
+/// ```swift
+/// derivative: .partials { ctx in [cos(ctx.inputs[0])] }   // sin
+/// ```
+public struct Derivative: Sendable {
+    let partials: @Sendable (DerivativeContext) throws -> [Tensor?]
+
+    /// The partial derivatives, one per input.
+    public static func partials(_ body: @escaping @Sendable (DerivativeContext) throws -> [Tensor?]) -> Derivative {
+        Derivative(partials: body)
+    }
+}
 
 /// Everything the registry needs to run and differentiate one op.
 ///
 /// ```swift
 /// try OpRegistry.shared.register(OpDefinition(
 ///     name: "softplus", inputs: ["x"], elementwise: true,
-///     forward: .composite { ctx in log(1 + exp(ctx.inputs[0])) }
-/// ) { ctx in [ctx.gradOutput * sigmoid(ctx.inputs[0])] })
+///     forward: .composite { ctx in log(1 + exp(ctx.inputs[0])) },
+///     derivative: .partials { ctx in [sigmoid(ctx.inputs[0])] }))
+/// ```
+///
+/// An op with an int64 input and two outputs:
+///
+/// ```swift
+/// OpDefinition(
+///     name: "take_rows", inputs: [.tensor("x"), .indices("rows")],
+///     outputs: ["values", .indices("rows")],
+///     outputShapes: ShapeRule.outputs { ctx in
+///         [[ctx.shapes[1][0]] + ctx.shapes[0].dropFirst(), ctx.shapes[1]] },
+///     forward: .composite(outputs: { ctx in
+///         [indexSelect(ctx.inputs[0], dim: 0, index: ctx.inputs[1]), ctx.inputs[1]] }),
+///     backward: { ctx in
+///         [indexAdd(Tensor.zeros(like: ctx.inputs[0]), dim: 0, index: ctx.inputs[1],
+///                   source: ctx.gradOutput), nil] },
+///     jvp: .linear)
 /// ```
 public struct OpDefinition: Sendable {
     /// The registry name, such as `"mul"` or `"act.softplus"`.
     public var name: String
-    /// The names of the tensor inputs, in call order.
-    public var inputs: [String]
+    /// The tensor inputs, in call order.
+    public var inputs: [OpInput]
     /// The attributes the op accepts.
     public var attributes: [AttributeSpec]
+    /// The outputs; with `hasVariadicOutputs`, the one entry describes each of as
+    /// many outputs as the shape rule gives (`split`).
+    public var outputs: [OpOutput]
+    public var hasVariadicOutputs: Bool
     /// Whether inputs broadcast against each other elementwise. The registry then
     /// hands kernels inputs already expanded to the output shape, and the engine
     /// sums each gradient back to its input's shape.
     public var isElementwise: Bool
-    /// Computes the output shape from the input shapes and attributes, or throws.
-    public var outputShape: ShapeRule
-    /// One kernel per supported dtype.
-    public var forward: [DType: Kernel]
+    /// Computes the output shapes from the input shapes and attributes, or throws.
+    public var outputShapes: ShapeRule
+    /// The kernels, per dtype the op computes in.
+    public var forward: ForwardKernels
     /// The vector-Jacobian product; nil for an op that is not differentiable.
     public var backward: BackwardRule?
+    /// The Jacobian-vector product; nil when the op has no forward-mode rule.
+    public var jvp: ForwardRule?
     /// What the backward rule reads, kept alive by the graph until backward runs.
     public var saves: SavedTensors
-    /// Inputs that never receive a gradient (such as class-index targets).
-    public var nonDifferentiableInputs: Set<String>
     /// The name `gradFn` shows, like PyTorch's `MulBackward0`.
     public var gradFnName: String
     /// Whether the backward rule is itself differentiable (true for rules written with tensor ops).
@@ -49,32 +97,40 @@ public struct OpDefinition: Sendable {
     /// An expression over built-in ops that computes the same thing, for conformance checks.
     public var reference: String?
 
+    /// - Parameters:
+    ///   - derivative: elementwise partials from which `backward` and `jvp` are
+    ///     derived when those are not given.
     public init(
         name: String,
-        inputs: [String],
+        inputs: [OpInput],
         attributes: [AttributeSpec] = [],
+        outputs: [OpOutput] = ["output"],
+        variadicOutputs: Bool = false,
         elementwise: Bool = false,
         outputShape: ShapeRule? = nil,
-        forward: [DType: Kernel],
+        forward: ForwardKernels,
         saves: SavedTensors = .inputs,
-        nonDifferentiableInputs: Set<String> = [],
         gradFnName: String? = nil,
         supportsHigherOrder: Bool = true,
         reference: String? = nil,
-        backward: BackwardRule?
+        derivative: Derivative? = nil,
+        jvp: ForwardMode? = nil,
+        backward: BackwardRule? = nil
     ) {
         self.name = name
         self.inputs = inputs
         self.attributes = attributes
+        self.outputs = outputs
+        self.hasVariadicOutputs = variadicOutputs
         self.isElementwise = elementwise
-        self.outputShape = outputShape ?? (elementwise ? .broadcast : .sameAsInput(0))
+        self.outputShapes = outputShape ?? (elementwise ? .broadcast : .sameAsInput(0))
         self.forward = forward
         self.saves = saves
-        self.nonDifferentiableInputs = nonDifferentiableInputs
         self.gradFnName = gradFnName ?? Self.defaultGradFnName(for: name)
         self.supportsHigherOrder = supportsHigherOrder
         self.reference = reference
-        self.backward = backward
+        self.backward = backward ?? derivative.map(Self.derivedBackward)
+        self.jvp = jvp?.rule ?? derivative.map(Self.derivedForward)
     }
 
     /// `"log_softmax"` becomes `"LogSoftmaxBackward0"`; a plugin prefix (`act.`) is dropped.
@@ -84,9 +140,51 @@ public struct OpDefinition: Sendable {
         return camel + "Backward0"
     }
 
-    /// Whether input `index` can receive a gradient.
-    func isDifferentiable(input index: Int) -> Bool {
-        backward != nil && !nonDifferentiableInputs.contains(inputs[index])
+    /// The names of the inputs, in call order.
+    public var inputNames: [String] { inputs.map(\.name) }
+
+    /// Whether the op has a list input.
+    var listInputIndex: Int? { inputs.firstIndex(where: \.isList) }
+
+    private static func derivedBackward(_ derivative: Derivative) -> BackwardRule {
+        { ctx in
+            let partials = try derivative.partials(DerivativeContext(backward: ctx))
+            let g = ctx.gradOutput
+            return ctx.needsInputGrad.indices.map { i in
+                guard ctx.needsInputGrad[i], i < partials.count, let d = partials[i] else { return nil }
+                return g * d
+            }
+        }
+    }
+
+    private static func derivedForward(_ derivative: Derivative) -> ForwardRule {
+        { ctx in
+            let partials = try derivative.partials(DerivativeContext(forward: ctx))
+            var total: Tensor?
+            for (i, tangent) in ctx.tangents.enumerated() {
+                guard let tangent, i < partials.count, let d = partials[i] else { continue }
+                let term = tangent * d
+                total = total.map { $0 + term } ?? term
+            }
+            return [try total?.summed(toShape: ctx.outputs[0].shape)]
+        }
+    }
+}
+
+/// How a definition gives its forward-mode rule.
+public enum ForwardMode: Sendable {
+    /// The op is linear in its differentiable inputs (views, reductions, joins):
+    /// its tangent is the op itself applied to the tangents, with zeros for inputs
+    /// without one and the other inputs (indices, masks) as they are.
+    case linear
+    /// A rule written out.
+    case rule(ForwardRule)
+
+    var rule: ForwardRule {
+        switch self {
+        case .linear: { ctx in try ctx.applyOpToTangents() }
+        case .rule(let rule): rule
+        }
     }
 }
 
@@ -97,85 +195,173 @@ public struct SavedTensors: OptionSet, Sendable {
 
     /// The inputs, as given to the op.
     public static let inputs = SavedTensors(rawValue: 1)
-    /// The output (saved without a reference cycle back to its node).
+    /// The outputs (saved without a reference cycle back to their node).
     public static let output = SavedTensors(rawValue: 2)
     /// Each input, but only while another input needs a gradient: for ops such as
     /// `mul` and `matmul`, whose gradient for one input reads only the others.
     public static let otherInputs = SavedTensors(rawValue: 4)
 }
 
-extension Dictionary where Key == DType, Value == Kernel {
-    /// A forward made of other tensor ops, for every dtype. The registry runs
-    /// it with recording off; the op's own backward rule differentiates it.
-    public static func composite(_ body: @escaping @Sendable (KernelContext) throws -> Tensor) -> [DType: Kernel] {
-        [.float32: body, .float64: body]
+/// The kernels of an op, per dtype it computes in.
+///
+/// Written as a dictionary literal of one-output kernels (`[.float32: k32, .float64: k64]`),
+/// as a composite of other tensor ops (`.composite { ctx in ... }`), or from a
+/// generic kernel type specialised per dtype (`.floating(SoftmaxKernel.self)`).
+public struct ForwardKernels: Sendable, ExpressibleByDictionaryLiteral {
+    enum Body: Sendable {
+        case single(Kernel)
+        case multiple(MultiOutputKernel)
+    }
+
+    var bodies: [DType: Body]
+    /// Whether the kernels are made of ops that record themselves (see `decomposition`).
+    public private(set) var isDecomposition = false
+
+    init(bodies: [DType: Body]) { self.bodies = bodies }
+
+    public init(dictionaryLiteral elements: (DType, Kernel)...) {
+        bodies = Dictionary(elements.map { ($0, .single($1)) }) { $1 }
+    }
+
+    /// One-output kernels per dtype.
+    public init(_ kernels: [DType: Kernel]) {
+        bodies = kernels.mapValues { .single($0) }
+    }
+
+    /// Several-output kernels per dtype.
+    public init(outputs kernels: [DType: MultiOutputKernel]) {
+        bodies = kernels.mapValues { .multiple($0) }
+    }
+
+    /// The dtypes the op computes in.
+    public var dtypes: [DType] { DType.allCases.filter { bodies[$0] != nil } }
+
+    /// Whether a kernel exists for `dtype`.
+    public func supports(_ dtype: DType) -> Bool { bodies[dtype] != nil }
+
+    /// A forward made of other tensor ops, for `dtypes` (the floating ones by
+    /// default). The registry runs it with recording off; the op's own rules
+    /// differentiate it.
+    public static func composite(
+        dtypes: [DType] = [.float32, .float64], _ body: @escaping Kernel
+    ) -> ForwardKernels {
+        ForwardKernels(bodies: Dictionary(uniqueKeysWithValues: dtypes.map { ($0, Body.single(body)) }))
+    }
+
+    /// A several-output forward made of other tensor ops.
+    public static func composite(
+        dtypes: [DType] = [.float32, .float64], outputs body: @escaping MultiOutputKernel
+    ) -> ForwardKernels {
+        ForwardKernels(bodies: Dictionary(uniqueKeysWithValues: dtypes.map { ($0, Body.multiple(body)) }))
+    }
+
+    /// A forward made of other ops that run with recording on, as PyTorch's
+    /// composite-implicit-autograd ops: the op's outputs carry the history of the
+    /// ops inside (its `gradFn` is theirs), so it needs no backward or forward rule
+    /// of its own and differentiates to any order.
+    public static func decomposition(dtypes: [DType] = [.float32, .float64], _ body: @escaping Kernel) -> ForwardKernels {
+        var kernels = composite(dtypes: dtypes, body)
+        kernels.isDecomposition = true
+        return kernels
+    }
+
+    /// Kernels for float32 and float64 from one generic kernel type.
+    public static func floating<K: FloatingKernel>(_: K.Type) -> ForwardKernels {
+        [.float32: { try K.run($0, as: Float.self) }, .float64: { try K.run($0, as: Double.self) }]
+    }
+
+    /// Kernels for float32, float64 and int64 from one generic kernel type.
+    public static func numeric<K: NumericKernel>(_: K.Type) -> ForwardKernels {
+        [
+            .float32: { try K.run($0, as: Float.self) }, .float64: { try K.run($0, as: Double.self) },
+            .int64: { try K.run($0, as: Int64.self) },
+        ]
+    }
+
+    /// Kernels for every dtype from one generic kernel type.
+    public static func anyDType<K: ElementKernel>(_: K.Type) -> ForwardKernels {
+        [
+            .float32: { try K.run($0, as: Float.self) }, .float64: { try K.run($0, as: Double.self) },
+            .int64: { try K.run($0, as: Int64.self) }, .bool: { try K.run($0, as: Bool.self) },
+        ]
+    }
+
+    /// Several-output kernels for float32 and float64 from one generic kernel type.
+    public static func floatingOutputs<K: FloatingMultiOutputKernel>(_: K.Type) -> ForwardKernels {
+        ForwardKernels(outputs: [.float32: { try K.run($0, as: Float.self) }, .float64: { try K.run($0, as: Double.self) }])
+    }
+
+    /// Several-output kernels for float32, float64 and int64 from one generic kernel type.
+    public static func numericOutputs<K: NumericMultiOutputKernel>(_: K.Type) -> ForwardKernels {
+        ForwardKernels(outputs: [
+            .float32: { try K.run($0, as: Float.self) }, .float64: { try K.run($0, as: Double.self) },
+            .int64: { try K.run($0, as: Int64.self) },
+        ])
+    }
+
+    /// These kernels with others added (or replaced) for more dtypes.
+    public func adding(_ other: ForwardKernels) -> ForwardKernels {
+        ForwardKernels(bodies: bodies.merging(other.bodies) { $1 })
     }
 }
 
-/// The inputs a forward kernel runs on.
-public struct KernelContext {
-    /// The op's name, for error messages.
-    public let op: String
-    /// The inputs; for elementwise ops, broadcast to `outputShape`.
-    public let inputs: [Tensor]
-    public let attributes: Attributes
-    /// The shape the op's shape rule computed.
-    public let outputShape: [Int]
-    public let dtype: DType
-
-    /// A new, uninitialised, contiguous tensor of the output's shape and dtype.
-    public func makeOutput() -> Tensor {
-        Tensor(uninitializedShape: outputShape, dtype: dtype)
-    }
+/// A kernel written once for float32 and float64, specialised for each.
+public protocol FloatingKernel: SendableMetatype {
+    static func run<T: TensorScalar>(_ context: KernelContext, as: T.Type) throws -> Tensor
 }
 
-/// What a backward rule receives.
-public struct BackwardContext {
-    /// The op's name, for error messages.
-    public let op: String
-    public let attributes: Attributes
-    /// The gradient of the final result with respect to this op's output.
-    public let gradOutput: Tensor
-    /// The shapes of the op's inputs.
-    public var inputShapes: [[Int]] { node.inputs.map(\.shape) }
-    /// Which inputs need a gradient; a rule may return nil for the others.
-    public let needsInputGrad: [Bool]
-    let node: Node
-    let savedInputs: [Tensor]
-    let savedOutput: Tensor?
-
-    /// The inputs as the op received them (the op must save `.inputs`, or
-    /// `.otherInputs` for the inputs other than those that need a gradient).
-    public var inputs: [Tensor] {
-        precondition(!savedInputs.isEmpty || node.inputs.isEmpty, "\(op): the backward rule reads inputs, but the op does not save them")
-        return savedInputs
-    }
-
-    /// The op's output (the op must save `.output`).
-    public var output: Tensor {
-        guard let savedOutput else { fatalError("\(op): the backward rule reads the output, but the op does not save .output") }
-        return savedOutput
-    }
+/// A kernel written once for float32, float64 and int64.
+public protocol NumericKernel: SendableMetatype {
+    static func run<T: TensorNumeric>(_ context: KernelContext, as: T.Type) throws -> Tensor
 }
 
-/// Computes an op's output shape, or throws an error naming the op and the shapes.
+/// A kernel written once for every dtype.
+public protocol ElementKernel: SendableMetatype {
+    static func run<T: TensorElement>(_ context: KernelContext, as: T.Type) throws -> Tensor
+}
+
+/// A several-output kernel written once for float32 and float64.
+public protocol FloatingMultiOutputKernel: SendableMetatype {
+    static func run<T: TensorScalar>(_ context: KernelContext, as: T.Type) throws -> [Tensor]
+}
+
+/// A several-output kernel written once for float32, float64 and int64.
+public protocol NumericMultiOutputKernel: SendableMetatype {
+    static func run<T: TensorNumeric>(_ context: KernelContext, as: T.Type) throws -> [Tensor]
+}
+
+/// Computes an op's output shapes, or throws an error naming the op and the shapes.
 public struct ShapeRule: Sendable {
-    let compute: @Sendable (ShapeContext) throws -> [Int]
+    let compute: @Sendable (ShapeContext) throws -> [[Int]]
 
+    /// The shape of a one-output op.
     public init(_ compute: @escaping @Sendable (ShapeContext) throws -> [Int]) {
+        self.compute = { [try compute($0)] }
+    }
+
+    private init(outputs compute: @escaping @Sendable (ShapeContext) throws -> [[Int]]) {
         self.compute = compute
+    }
+
+    /// The shape of each output of a several-output op.
+    public static func outputs(_ compute: @escaping @Sendable (ShapeContext) throws -> [[Int]]) -> ShapeRule {
+        ShapeRule(outputs: compute)
     }
 
     /// All inputs broadcast together (NumPy rules).
     public static let broadcast = ShapeRule { ctx in
-        var shape = ctx.shapes.first ?? []
-        for next in ctx.shapes.dropFirst() {
-            guard let s = Shape.broadcast(shape, next) else {
+        var shape: [Int]?
+        for (i, next) in ctx.shapes.enumerated() where ctx.isGiven(i) {
+            guard let current = shape else {
+                shape = next
+                continue
+            }
+            guard let s = Shape.broadcast(current, next) else {
                 throw ctx.error("shapes that broadcast together (dims align from the right; a dim must match or be 1)")
             }
             shape = s
         }
-        return shape
+        return shape ?? []
     }
 
     /// The output has the shape of input `index`.
@@ -184,23 +370,31 @@ public struct ShapeRule: Sendable {
     }
 }
 
-/// What a shape rule sees: the op, the input shapes and the attributes.
+/// What a shape rule sees: the op, the input shapes and dtypes, and the attributes.
 public struct ShapeContext: Sendable {
     public let op: String
+    /// One name per input tensor (`tensors[2]` for an element of a list input).
     public let inputNames: [String]
+    /// One shape per input tensor; `[]` for an omitted optional input (see `isGiven`).
     public let shapes: [[Int]]
+    /// One dtype per input tensor, as given (before promotion); nil for an omitted one.
+    public let dtypes: [DType?]
     public let attributes: Attributes
+
+    /// Whether input `index` was given (optional inputs may be omitted).
+    public func isGiven(_ index: Int) -> Bool { index < dtypes.count && dtypes[index] != nil }
 
     /// An error naming the op, each input's shape, and what was expected.
     public func error(_ expected: String) -> AutogradError {
-        let got = zip(inputNames, shapes).map { "\($0) \(Shape.describe($1))" }.joined(separator: ", ")
-        return AutogradError(.shape, "\(op): expected \(expected); got \(got)")
+        let got = shapes.indices.filter(isGiven).map { "\(inputNames[$0]) \(Shape.describe(shapes[$0]))" }
+        return AutogradError(.shape, "\(op): expected \(expected); got \(got.isEmpty ? "no inputs" : got.joined(separator: ", "))")
     }
 
     /// Resolves a possibly negative dim of input `input`, or throws.
     public func dim(_ dim: Int, of input: Int = 0, attribute: String = "dim") throws -> Int {
         guard let d = Shape.normalize(dim: dim, rank: shapes[input].count) else {
-            throw error("\(attribute) in [\(-Swift.max(shapes[input].count, 1)), \(Swift.max(shapes[input].count, 1) - 1)], got \(dim)")
+            let r = Swift.max(shapes[input].count, 1)
+            throw error("\(attribute) in [\(-r), \(r - 1)], got \(dim)")
         }
         return d
     }

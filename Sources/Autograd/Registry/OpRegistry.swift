@@ -90,22 +90,38 @@ public final class OpRegistry: Sendable {
     /// The names of all registered ops, sorted.
     public var opNames: [String] { ops.withLock { $0.keys.sorted() } }
 
-    /// Runs the op `name` on `inputs`, recording it for backward when grad mode is on.
+    /// Runs the one-output op `name` on `inputs`, recording it for backward when grad mode is on.
     ///
+    /// - Parameter inputs: one tensor per input, nil for an omitted optional input
+    ///   (trailing optional inputs may be left out); a list input takes its tensors in place.
     /// - Throws: `AutogradError` for an unknown op, a wrong input count, an unknown or
-    ///   mistyped attribute, shapes or dtypes the op does not accept.
-    public func call(_ name: String, _ inputs: [Tensor], attributes: [String: AttributeValue] = [:]) throws -> Tensor {
+    ///   mistyped attribute, shapes or dtypes the op does not accept; for an op with
+    ///   several outputs, an error naming `callOutputs`.
+    public func call(_ name: String, _ inputs: [Tensor?], attributes: [String: AttributeValue] = [:]) throws -> Tensor {
         try op(named: name).call(inputs, attributes: attributes)
+    }
+
+    /// Runs any op `name` on `inputs`, returning every output (`max` with `dim` gives
+    /// values and indices; `split` one tensor per piece).
+    public func callOutputs(
+        _ name: String, _ inputs: [Tensor?], attributes: [String: AttributeValue] = [:]
+    ) throws -> [Tensor] {
+        try op(named: name).callOutputs(inputs, attributes: attributes)
     }
 
     private static func validate(_ def: OpDefinition) throws {
         func fail(_ why: String) -> AutogradError { AutogradError(.plugin, "op '\(def.name)': \(why)") }
         if def.name.isEmpty { throw AutogradError(.plugin, "an op needs a non-empty name") }
-        if def.forward.isEmpty { throw fail("no forward kernel for any dtype") }
-        if Set(def.inputs).count != def.inputs.count { throw fail("input names must be distinct: \(def.inputs)") }
+        if def.forward.dtypes.isEmpty { throw fail("no forward kernel for any dtype") }
+        if Set(def.inputNames).count != def.inputs.count { throw fail("input names must be distinct: \(def.inputNames)") }
         if Set(def.attributes.map(\.name)).count != def.attributes.count { throw fail("attribute names must be distinct") }
-        for name in def.nonDifferentiableInputs where !def.inputs.contains(name) {
-            throw fail("nonDifferentiableInputs names '\(name)', which is not an input")
+        for input in def.inputNames where def.attributes.contains(where: { $0.name == input }) {
+            throw fail("'\(input)' names both an input and an attribute")
+        }
+        if def.inputs.count(where: \.isList) > 1 { throw fail("at most one input can be a list") }
+        if def.outputs.isEmpty { throw fail("an op needs at least one output") }
+        if def.hasVariadicOutputs && def.outputs.count != 1 {
+            throw fail("an op with variadic outputs describes them with exactly one output entry")
         }
     }
 }

@@ -71,20 +71,7 @@ extension Tensor {
     /// Overwrites this contiguous tensor's elements with `source`'s (same shape), converting the dtype.
     /// A direct buffer write: recorded in the version counter, not in the graph.
     func assignConverting(from source: Tensor) {
-        let values = source.contiguousData()
-        switch (dtype, values.dtype) {
-        case (.float32, .float32): Self.convert(values, into: self, Float.self, Float.self)
-        case (.float32, .float64): Self.convert(values, into: self, Double.self, Float.self)
-        case (.float64, .float32): Self.convert(values, into: self, Float.self, Double.self)
-        case (.float64, .float64): Self.convert(values, into: self, Double.self, Double.self)
-        }
-    }
-
-    private static func convert<S: TensorScalar, D: TensorScalar>(_ source: Tensor, into destination: Tensor, _: S.Type, _: D.Type) {
-        source.withUnsafeBufferPointer(as: S.self) { from in
-            destination.withUnsafeMutableBufferPointer(as: D.self) { to in
-                for i in to.indices { to[i] = D(from[i]) }
-            }
-        }
+        StridedLoops.copy(from: source, into: self)
+        storage.version &+= 1
     }
 }

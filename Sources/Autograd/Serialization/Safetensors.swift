@@ -125,6 +125,8 @@ public struct Safetensors {
         switch dtype {
         case .float32: "F32"
         case .float64: "F64"
+        case .int64: "I64"
+        case .bool: "BOOL"
         }
     }
 }

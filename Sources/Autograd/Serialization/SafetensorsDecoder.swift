@@ -9,9 +9,9 @@ enum SafetensorsDecoder {
         let dataOffsets: [Int]
     }
 
-    /// The dtypes the format defines, beyond the two this library holds.
+    /// The dtypes the format defines, beyond the four this library holds.
     private static let otherFormatDTypes: Set<String> = [
-        "BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "I64", "U64",
+        "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "U64",
     ]
 
     static func decode(_ bytes: [UInt8]) throws -> Safetensors {
@@ -84,6 +84,9 @@ enum SafetensorsDecoder {
                     but data_offsets [\(begin), \(end)] span \(end - begin)
                     """)
             }
+            if dtype == .bool, let bad = bytes[(dataStart + begin)..<(dataStart + end)].firstIndex(where: { $0 > 1 }) {
+                throw malformed("tensor '\(name)': BOOL element \(bad - dataStart - begin) is \(bytes[bad]); expected 0 or 1")
+            }
             let tensor = Tensor(uninitializedShape: entry.shape, dtype: dtype)
             bytes.withUnsafeBytes { raw in
                 tensor.unsafeRawPointer.copyMemory(from: raw.baseAddress! + dataStart + begin, byteCount: needed)
@@ -149,8 +152,10 @@ enum SafetensorsDecoder {
         switch code {
         case "F32": return .float32
         case "F64": return .float64
+        case "I64": return .int64
+        case "BOOL": return .bool
         case _ where otherFormatDTypes.contains(code):
-            throw SafetensorsError(.unsupportedDType, "tensor '\(name)' has dtype \(code); this library reads F32 and F64 tensors")
+            throw SafetensorsError(.unsupportedDType, "tensor '\(name)' has dtype \(code); this library reads F32, F64, I64 and BOOL tensors")
         default:
             throw SafetensorsError(.malformed, "tensor '\(name)' has dtype '\(code)', which the safetensors format does not define")
         }

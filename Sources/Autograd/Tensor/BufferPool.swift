@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 
 /// Recycles large tensor buffers by size. A fresh multi-megabyte allocation is
@@ -18,8 +23,9 @@ enum BufferPool {
 
     private static let state = Mutex(State())
 
-    /// A 64-byte-aligned buffer of exactly `byteCount` bytes (uninitialised).
-    static func take(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+    /// A 64-byte-aligned buffer of exactly `byteCount` bytes (uninitialised), or nil
+    /// when the system cannot provide one.
+    static func take(byteCount: Int) -> UnsafeMutableRawPointer? {
         if byteCount >= minimumBytes {
             let address = state.withLock { s -> UInt? in
                 guard let address = s.free[byteCount]?.popLast() else { return nil }
@@ -28,7 +34,7 @@ enum BufferPool {
             }
             if let address { return UnsafeMutableRawPointer(bitPattern: address)! }
         }
-        return .allocate(byteCount: byteCount, alignment: alignment)
+        return TensorStorage.alignedAllocation(byteCount: byteCount)
     }
 
     /// Returns a buffer from `take`: kept for reuse while the pool has room, else freed.
@@ -44,6 +50,6 @@ enum BufferPool {
             }
             if kept { return }
         }
-        pointer.deallocate()
+        free(pointer)
     }
 }

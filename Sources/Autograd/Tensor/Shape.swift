@@ -8,6 +8,18 @@ enum Shape {
         return n
     }
 
+    /// The number of elements, or nil when a size is negative or the product overflows `Int`.
+    static func checkedCount(_ shape: [Int]) -> Int? {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (product, overflow) = n.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            n = product
+        }
+        return n
+    }
+
     /// Row-major strides, in elements.
     static func contiguousStrides(_ shape: [Int]) -> [Int] {
         // Shared constants for the common small ranks: no allocation per tensor.

@@ -9,13 +9,14 @@ extension Tensor: CustomStringConvertible {
         let indent = prefix.count
         let values = scalars
         let summarize = values.count > Self.printThreshold
-        let formatter = ScalarFormatter(values: summarize ? summarizedValues(values) : values)
+        let formatter = ScalarFormatter(values: summarize ? summarizedValues(values) : values, dtype: dtype)
         var body = rank == 0 ? formatter.format(values[0])
             : Self.render(values, shape: shape, dim: 0, base: 0, indent: indent + 1, formatter: formatter, summarize: summarize)
 
         var suffixes: [String] = []
         if scalarCount == 0 && shape != [0] { suffixes.append("size=(\(shape.map(String.init).joined(separator: ", ")))") }
-        if dtype != .float32 { suffixes.append("dtype=torch.\(dtype.rawValue)") }
+        // float32, int64 and bool are the dtypes values imply; others, and empty tensors, say theirs.
+        if dtype == .float64 || (scalarCount == 0 && dtype != .float32) { suffixes.append("dtype=torch.\(dtype.rawValue)") }
         if let gradFn { suffixes.append("grad_fn=<\(gradFn.name)>") } else if requiresGrad { suffixes.append("requires_grad=True") }
         // Suffixes wrap onto a new line past the line width, as PyTorch's _add_suffixes.
         for suffix in suffixes {
@@ -67,14 +68,21 @@ extension Tensor: CustomStringConvertible {
     }
 }
 
-/// PyTorch's `_Formatter`: integers print as `2.`, other values with four decimals,
-/// and a wide range of magnitudes in scientific notation; all padded to one width.
+/// PyTorch's `_Formatter`: integral floats print as `2.`, other values with four
+/// decimals, and a wide range of magnitudes in scientific notation; int64 tensors as
+/// integers and bool ones as `True`/`False`; all padded to one width.
 private struct ScalarFormatter {
     var integerMode = true
     var scientific = false
     var width = 1
+    let dtype: DType
 
-    init(values: [Double]) {
+    init(values: [Double], dtype: DType) {
+        self.dtype = dtype
+        if dtype == .int64 || dtype == .bool {
+            width = values.map { format($0).count }.max() ?? 1
+            return
+        }
         let finite = values.filter { $0.isFinite && $0 != 0 }
         guard !finite.isEmpty else { return }
         let magnitudes = finite.map(Swift.abs)
@@ -89,7 +97,11 @@ private struct ScalarFormatter {
 
     func format(_ value: Double) -> String {
         var text: String
-        if value.isNaN {
+        if dtype == .bool {
+            text = value != 0 ? "True" : "False"
+        } else if dtype == .int64 {
+            text = String(Int64(value))
+        } else if value.isNaN {
             text = "nan"
         } else if value.isInfinite {
             text = value < 0 ? "-inf" : "inf"

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One contiguous, 64-byte-aligned allocation shared by a tensor and its views.
 ///
 /// Small buffers live in the same heap block as this object (tail allocation):
@@ -15,28 +21,34 @@ final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
         let isInline: Bool
         /// Bytes of guard pattern on each side of `data` (0 outside a guarded scope).
         let guardByteCount: Int
+        /// Set on storage shared behind the scenes (the scalar constants of `x * 2`):
+        /// every in-place write refuses it.
+        var isReadOnly = false
     }
 
     static let alignment = 64
     /// The largest buffer kept inline with the object.
     static let inlineLimit = 256
 
-    /// Allocates uninitialised memory for `byteCount` bytes.
-    static func allocate(byteCount: Int) -> TensorStorage {
+    /// Allocates uninitialised memory for `byteCount` bytes, or returns nil when the
+    /// system cannot provide it (a size no machine has, say), so that callers throw.
+    static func allocate(byteCount: Int) -> TensorStorage? {
+        guard byteCount >= 0 else { return nil }
         let recorder = GuardedAllocation.activeRecorder
         let guardBytes = recorder == nil ? 0 : GuardedAllocation.guardByteCount
         let inline = guardBytes == 0 && byteCount <= inlineLimit
+        var outside: UnsafeMutableRawPointer?
+        if guardBytes > 0 {
+            let (padded, overflow) = Swift.max(byteCount, alignment).addingReportingOverflow(2 * guardBytes)
+            guard !overflow, let block = alignedAllocation(byteCount: padded) else { return nil }
+            outside = block + guardBytes
+        } else if !inline {
+            guard let block = BufferPool.take(byteCount: byteCount) else { return nil }
+            outside = block
+        }
         let buffer = create(minimumCapacity: inline ? byteCount + alignment : 0) { buffer in
-            let data: UnsafeMutableRawPointer
-            if inline {
-                data = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
-                    .alignedUp(toMultipleOf: alignment)
-            } else if guardBytes > 0 {
-                let capacity = Swift.max(byteCount, alignment) + 2 * guardBytes
-                data = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: alignment) + guardBytes
-            } else {
-                data = BufferPool.take(byteCount: byteCount, alignment: alignment)
-            }
+            let data = outside ?? buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
+                .alignedUp(toMultipleOf: alignment)
             return Header(data: data, byteCount: byteCount, version: 0, isInline: inline, guardByteCount: guardBytes)
         }
         let storage = unsafeDowncast(buffer, to: TensorStorage.self)
@@ -47,9 +59,17 @@ final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
         return storage
     }
 
+    /// A 64-byte-aligned block from the C allocator, nil when it cannot be had
+    /// (Swift's own `allocate` would abort instead).
+    static func alignedAllocation(byteCount: Int) -> UnsafeMutableRawPointer? {
+        var block: UnsafeMutableRawPointer?
+        guard posix_memalign(&block, alignment, Swift.max(byteCount, 1)) == 0 else { return nil }
+        return block
+    }
+
     deinit {
         if header.guardByteCount > 0 {
-            (header.data - header.guardByteCount).deallocate()
+            free(header.data - header.guardByteCount)
         } else if !header.isInline {
             BufferPool.give(header.data, byteCount: header.byteCount)
         }
@@ -61,6 +81,12 @@ final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
     var byteCount: Int { header.byteCount }
 
     var guardByteCount: Int { header.guardByteCount }
+
+    /// Whether in-place writes are refused (see `Header.isReadOnly`).
+    var isReadOnly: Bool {
+        get { header.isReadOnly }
+        set { header.isReadOnly = newValue }
+    }
 
     /// Bumped by each in-place write.
     @inline(__always) var version: Int {

@@ -10,4 +10,12 @@
 bool autograd_grad_mode_is_enabled(void);
 void autograd_grad_mode_set_enabled(bool enabled);
 
+/// Forward mode (jvp), per thread: the active level (0 when none) and a pause
+/// flag; every op reads `autograd_forward_is_active`.
+long autograd_forward_level(void);
+void autograd_forward_set_level(long level);
+bool autograd_forward_is_active(void);
+/// Sets the pause flag and returns its previous value.
+bool autograd_forward_set_paused(bool paused);
+
 #endif

@@ -10,7 +10,7 @@ extension CheckContext {
             var outcomes: [DType: Outcome] = [:]
             var notes: [String] = []
             let rounded = values.map { $0.rounded(to: .float32) }
-            for dtype in DType.allCases {
+            for dtype in [DType.float32, .float64] {
                 guard declaredDTypes.contains(dtype) else {
                     do {
                         _ = try op.call(leaves(rounded, dtype, requiringGrad: false), attributes: attributes)
@@ -28,7 +28,7 @@ extension CheckContext {
                     return .fail(name, .dtypes, nil, "a \(dtype) call returned a \(outcome.outputDType) output")
                 }
                 for (i, g) in outcome.gradDTypes.enumerated() where g != nil && g != dtype {
-                    return .fail(name, .dtypes, nil, "the gradient of \(definition.inputs[i]) is \(g!) for a \(dtype) input")
+                    return .fail(name, .dtypes, nil, "the gradient of \(definition.inputNames[i]) is \(g!) for a \(dtype) input")
                 }
                 outcomes[dtype] = outcome
                 notes.append("\(dtype) forward and backward")

@@ -7,19 +7,16 @@ extension CheckContext {
     func checkDeclaration() -> CheckResult {
         let def = definition
         var problems: [String] = []
-        if def.forward.isEmpty { problems.append("no forward kernel for any dtype") }
-        if Set(def.inputs).count != def.inputs.count { problems.append("input names repeat: \(def.inputs)") }
+        if def.forward.dtypes.isEmpty { problems.append("no forward kernel for any dtype") }
+        if Set(def.inputNames).count != def.inputs.count { problems.append("input names repeat: \(def.inputNames)") }
         for spec in def.attributes where !Self.fits(spec.defaultValue, spec.type) {
-            problems.append("attribute '\(spec.name)' of type \(spec.type.rawValue) has default \(spec.defaultValue)")
-        }
-        for input in def.nonDifferentiableInputs.sorted() where !def.inputs.contains(input) {
-            problems.append("non-differentiable input '\(input)' is not an input")
+            problems.append("attribute '\(spec.name)' of type \(spec.type) has default \(spec.defaultValue)")
         }
         switch reference {
         case .failure(let error)?:
             problems.append(error.message)
         case .success(let expression)?:
-            problems += expression.problems(inputs: def.inputs, attributes: def.attributes.map(\.name), registry: registry)
+            problems += expression.problems(inputs: def.inputNames, attributes: def.attributes.map(\.name), registry: registry)
         case nil:
             break
         }
@@ -42,7 +39,8 @@ extension CheckContext {
 
     private static func fits(_ value: AttributeValue, _ type: AttributeType) -> Bool {
         switch (value, type) {
-        case (.none, _), (.int, .int), (.int, .double), (.double, .double), (.bool, .bool), (.ints, .ints): true
+        case (.absent, _), (.int, .int), (.int, .double), (.double, .double), (.bool, .bool), (.ints, .ints): true
+        case (.string(let v), .string(let allowed)): allowed.isEmpty || allowed.contains(v)
         default: false
         }
     }

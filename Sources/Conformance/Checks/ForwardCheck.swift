@@ -57,7 +57,7 @@ extension CheckContext {
     /// The reference on `values`, in float64.
     func evaluateReference(_ expression: ReferenceExpression, _ values: [TensorValues],
                            attributes: [String: AttributeValue]? = nil) throws -> TensorValues {
-        let inputs = Dictionary(uniqueKeysWithValues: zip(definition.inputs, values.map { $0.tensor(.float64) }))
+        let inputs = Dictionary(uniqueKeysWithValues: zip(definition.inputNames, values.map { $0.tensor(.float64) }))
         let result = try expression.evaluate(inputs: inputs, attributes: resolvedAttributes(attributes ?? self.attributes),
                                              registry: registry)
         return TensorValues(result)

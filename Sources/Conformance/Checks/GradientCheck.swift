@@ -19,7 +19,7 @@ extension CheckContext {
                 if !c.passed {
                     let entry = c.worstIndex!
                     let (row, column) = (entry / j.inputCount, entry % j.inputCount)
-                    let wrtName = definition.inputs[j.input]
+                    let wrtName = definition.inputNames[j.input]
                     let where_ = "d \(TensorValues.describeIndex(row, shape: j.outputShape, name: "out")) / "
                         + "d \(TensorValues.describeIndex(column, shape: values[j.input].shape, name: wrtName))"
                     return .fail(name, .gradient, nil, """
@@ -29,7 +29,7 @@ extension CheckContext {
                 }
                 comparison.merge(c)
             }
-            var message = "Jacobians of \(wrt.map { definition.inputs[$0] }.joined(separator: ", ")) (\(comparison.compared) entries) match central differences"
+            var message = "Jacobians of \(wrt.map { definition.inputNames[$0] }.joined(separator: ", ")) (\(comparison.compared) entries) match central differences"
             let cases = configuration.cases?.cases(op: name, dtype: .float64) ?? []
             for testCase in cases {
                 let got = try evaluate(testCase.inputs, .float64, attributes: testCase.attributes, upstream: testCase.upstream)
@@ -38,7 +38,7 @@ extension CheckContext {
                     let c = Comparison.of(got: g.scalars, want: want.scalars, tolerance: .cases(.float64))
                     if !c.passed || g.shape != want.shape {
                         return .fail(name, .gradient, nil, """
-                            case \(testCase.id): \(want.describeIndex(c.worstIndex ?? 0, name: "grad of \(definition.inputs[i])")): \
+                            case \(testCase.id): \(want.describeIndex(c.worstIndex ?? 0, name: "grad of \(definition.inputNames[i])")): \
                             got \(show(c.worstGot)), expected \(show(c.worstWant))
                             """, comparison: c)
                     }

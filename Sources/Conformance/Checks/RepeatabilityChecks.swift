@@ -33,7 +33,7 @@ extension CheckContext {
             _ = try call(inputs, upstream: { _ in u })
             for (i, input) in inputs.enumerated() {
                 if let k = zip(before[i], input.bitPatterns).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
-                    let index = values[i].describeIndex(k, name: definition.inputs[i])
+                    let index = values[i].describeIndex(k, name: definition.inputNames[i])
                     return .fail(name, .inputsUnmodified, dtype, "\(index) changed from \(show(values[i].rounded(to: dtype).scalars[k])) to \(show(input.scalars[k]))")
                 }
             }

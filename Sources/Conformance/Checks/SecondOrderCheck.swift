@@ -32,7 +32,7 @@ extension CheckContext {
                 }
                 let c = Comparison.of(got: analytical[slot], want: numerical, tolerance: .finiteDifference)
                 if !c.passed {
-                    let index = values[i].describeIndex(c.worstIndex!, name: definition.inputs[i])
+                    let index = values[i].describeIndex(c.worstIndex!, name: definition.inputNames[i])
                     return .fail(name, .secondOrder, nil, """
                         d/d\(index) of sum(grad · v): numerical \(show(c.worstWant)), analytical \(show(c.worstGot)) \
                         (\(c.mismatches) of \(c.compared) differ)

@@ -56,7 +56,7 @@ public struct ReferenceCases: Sendable {
                 throw ReferenceExpression.Error(message: "cases file \(source): case \(raw.id) lacks output, upstream or grads")
             }
             var attributes: [String: AttributeValue] = [:]
-            for (key, value) in raw.attrs ?? [:] where value.value != .none {
+            for (key, value) in raw.attrs ?? [:] where value.value != .absent {
                 attributes[key] = value.value
             }
             return Case(id: raw.id, op: raw.op, dtype: dtype, inputs: try raw.inputs.map { try $0.values(raw.id, source) },
@@ -107,7 +107,7 @@ public struct ReferenceCases: Sendable {
         init(from decoder: Decoder) throws {
             let container = try decoder.singleValueContainer()
             if container.decodeNil() {
-                value = .none
+                value = .absent
             } else if let b = try? container.decode(Bool.self) {
                 value = .bool(b)
             } else if let i = try? container.decode(Int.self) {

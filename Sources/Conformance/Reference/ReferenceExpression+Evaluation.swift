@@ -89,7 +89,8 @@ extension ReferenceExpression {
             case .double(let v): return .number(v)
             case .bool(let v): return .boolean(v)
             case .ints(let v): return .list(v.map(Double.init))
-            case .none: throw fail("attribute '\(name)' has no value")
+            case .absent: throw fail("attribute '\(name)' has no value")
+            case .string: throw fail("attribute '\(name)' is a string, which reference expressions do not read")
             }
         }
 
@@ -151,7 +152,7 @@ extension ReferenceExpression {
             case (.number(let n), .double): return .double(n)
             case (.boolean(let b), .bool): return .bool(b)
             case (.list(let items), .ints) where items.allSatisfy { $0 == $0.rounded() }: return .ints(items.map { Int($0) })
-            default: throw fail("attribute '\(key)' expects \(type.rawValue), got \(value)")
+            default: throw fail("attribute '\(key)' expects \(type), got \(value)")
             }
         }
     }

@@ -63,10 +63,10 @@ extension CheckContext {
         let parts = (gradientsOnly == nil ? [("output", got.output, want.output)] : [])
             + zip(got.grads, want.grads).enumerated().compactMap { i, pair -> (String, TensorValues, TensorValues)? in
                 guard selected.contains(i), let g = pair.0, let w = pair.1 else { return nil }
-                return ("grad of \(definition.inputs[i])", g, w)
+                return ("grad of \(definition.inputNames[i])", g, w)
             }
         for (i, pair) in zip(got.grads, want.grads).enumerated() where (pair.0 == nil) != (pair.1 == nil) {
-            return (comparison, "grad of \(definition.inputs[i]) is \(pair.0 == nil ? "missing" : "present") here but not in the contiguous run")
+            return (comparison, "grad of \(definition.inputNames[i]) is \(pair.0 == nil ? "missing" : "present") here but not in the contiguous run")
         }
         for (label, g, w) in parts {
             guard g.count == w.count, flattenShapes || g.shape == w.shape else {

@@ -36,12 +36,13 @@ struct CheckContext: Sendable {
     var name: String { op.name }
     var definition: OpDefinition { op.definition }
 
-    var declaredDTypes: [DType] { DType.allCases.filter { definition.forward[$0] != nil } }
+    /// The floating dtypes the op has kernels for: those the value checks run in.
+    var declaredDTypes: [DType] { [DType.float32, .float64].filter { definition.forward.supports($0) } }
 
     var isDifferentiable: Bool { definition.backward != nil }
 
     func isDifferentiable(input index: Int) -> Bool {
-        isDifferentiable && !definition.nonDifferentiableInputs.contains(definition.inputs[index])
+        isDifferentiable && definition.inputs[index].isDifferentiable
     }
 
     var attributes: [String: AttributeValue] { sample?.attributes ?? [:] }

@@ -19,6 +19,7 @@ public struct Tolerance: Sendable, Equatable {
         switch dtype {
         case .float32: Tolerance(absolute: 1e-5, relative: 1e-4)
         case .float64: Tolerance(absolute: 1e-10, relative: 1e-8)
+        case .int64, .bool: Tolerance(absolute: 0, relative: 0)
         }
     }
 
@@ -27,6 +28,7 @@ public struct Tolerance: Sendable, Equatable {
         switch dtype {
         case .float32: Tolerance(absolute: 1e-5, relative: 1e-4)
         case .float64: Tolerance(absolute: 1e-12, relative: 1e-10)
+        case .int64, .bool: Tolerance(absolute: 0, relative: 0)
         }
     }
 

@@ -33,7 +33,7 @@ public struct TensorValues: Sendable, Equatable {
     func bitPatterns(_ dtype: DType) -> [UInt64] {
         switch dtype {
         case .float32: scalars.map { UInt64(Float($0).bitPattern) }
-        case .float64: scalars.map(\.bitPattern)
+        case .float64, .int64, .bool: scalars.map(\.bitPattern)
         }
     }
 

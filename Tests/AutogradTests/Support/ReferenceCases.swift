@@ -23,7 +23,7 @@ struct ReferenceCase: Decodable, Sendable, CustomTestStringConvertible {
 
         init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if c.decodeNil() { value = .none }
+            if c.decodeNil() { value = .absent }
             else if let b = try? c.decode(Bool.self) { value = .bool(b) }
             else if let i = try? c.decode(Int.self) { value = .int(i) }
             else if let d = try? c.decode(Double.self) { value = .double(d) }
@@ -51,6 +51,18 @@ struct ReferenceCase: Decodable, Sendable, CustomTestStringConvertible {
     var tolerance: (atol: Double, rtol: Double) {
         if kind == "hvp" { return (1e-10, 1e-8) }
         return dataType == .float64 ? (1e-12, 1e-10) : (1e-5, 1e-4)
+    }
+
+    /// The dtype of input `index` in a case of floating dtype `floating`: format 1
+    /// stores cross_entropy's class indices as floats, which PyTorch reads as int64.
+    func dtype(ofInput index: Int, floating: DType) -> DType {
+        op == "cross_entropy" && index == 1 ? .int64 : floating
+    }
+
+    /// Input `index` as a tensor: its values (or `values`) in the input's dtype.
+    func input(_ index: Int, _ floating: DType, values: [Double]? = nil, requiresGrad: Bool = false) -> Tensor {
+        Tensor(shape: inputs[index].shape, scalars: values ?? inputs[index].values,
+               dtype: dtype(ofInput: index, floating: floating), requiresGrad: requiresGrad)
     }
 
     /// Which inputs receive a gradient (`grads[i]` is null for the others).

@@ -77,11 +77,11 @@ public struct DigitsDataset: Sendable {
         return (subset(order[..<trainCount]), subset(order[trainCount...]))
     }
 
-    /// The images and labels at `indices` as tensors: inputs `[n, 64]` and class indices `[n]`.
+    /// The images and labels at `indices` as tensors: inputs `[n, 64]` and int64 class indices `[n]`.
     public func batch(_ indices: some Collection<Int>) -> (inputs: Tensor, labels: Tensor) {
         let part = subset(indices)
         return (Tensor(shape: [part.count, Self.featureCount], scalars: part.pixels),
-                Tensor(shape: [part.count], scalars: part.labels.map(Float.init)))
+                Tensor(shape: [part.count], scalars: part.labels.map(Int64.init), dtype: .int64))
     }
 
     /// The whole set as tensors.
