@@ -39,6 +39,9 @@ static void gemm_init(void) {
 
 /// A 64-byte-aligned buffer of at least `bytes` owned by the calling thread, or NULL.
 static void *gemm_workspace(size_t bytes) {
+    // The key is created here, where it is first read, whichever entry point led here
+    // (the kernel choice that also runs gemm_init is compiled out on non-x86 builds).
+    pthread_once(&gemm_once, gemm_init);
     struct workspace *w = pthread_getspecific(workspace_key);
     if (!w) {
         w = calloc(1, sizeof *w);
@@ -121,12 +124,10 @@ void autograd_dgemm(bool trans_a, bool trans_b, ptrdiff_t m, ptrdiff_t n, ptrdif
 
 void autograd_sgemm_portable(bool trans_a, bool trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                              const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc) {
-    pthread_once(&gemm_once, gemm_init);
     sgemm_gemm(sgemm_micro_portable, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc);
 }
 
 void autograd_dgemm_portable(bool trans_a, bool trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                              const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double *c, ptrdiff_t ldc) {
-    pthread_once(&gemm_once, gemm_init);
     dgemm_gemm(dgemm_micro_portable, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc);
 }

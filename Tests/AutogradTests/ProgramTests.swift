@@ -1,0 +1,215 @@
+import Foundation
+import Testing
+@testable import Autograd
+
+/// The autograd programs PyTorch ran step by step (Fixtures/programs.json, see the
+/// reference README): views, in-place updates and version counters, graph
+/// retention, accumulation, `grad(of:wrt:)`. Each is replayed through the public
+/// API; every value and gradient must match, and every step PyTorch refused must
+/// be refused here.
+@Suite("PyTorch programs")
+struct ProgramTests {
+    @Test("replays with PyTorch's values, gradients and refusals", arguments: Program.all)
+    func replay(_ program: Program) throws {
+        var run = ProgramRun(program: program)
+        let refusal = run.execute(program.steps[...])
+        let refusedStep = program.steps.firstIndex { $0.error == true }
+        switch (refusedStep, refusal) {
+        case (nil, let (step, error)?):
+            Issue.record("\(program.id): step \(step) (\(program.steps[step].do)) threw, but PyTorch ran it: \(error)")
+            return
+        case (let expected?, nil):
+            Issue.record("""
+                \(program.id): step \(expected) (\(program.steps[expected].do)) ran, but PyTorch refused it: \
+                \(program.steps[expected].torchError ?? "")
+                """)
+            return
+        case (let expected?, let (step, _)?) where expected != step:
+            Issue.record("\(program.id): step \(step) was refused; PyTorch refused step \(expected)")
+            return
+        default:
+            break
+        }
+        let tolerance: (atol: Double, rtol: Double) = program.dtype == "float64" ? (1e-12, 1e-10) : (1e-5, 1e-4)
+        for check in program.checks {
+            if let name = check.value {
+                let t = try #require(run.tensors[name], "\(program.id): no tensor \(name)")
+                expectTensor(t, shape: check.expect!.shape, check.expect!.values, atol: tolerance.atol, rtol: tolerance.rtol,
+                             "\(program.id) value of \(name)")
+            }
+            if let name = check.grad, refusedStep == nil {
+                let t = try #require(run.tensors[name], "\(program.id): no tensor \(name)")
+                guard let want = check.expect else {
+                    #expect(t.grad == nil, "\(program.id): \(name).grad should be nil, is \(String(describing: t.grad))")
+                    continue
+                }
+                expectTensor(t.grad, shape: want.shape, want.values, atol: tolerance.atol, rtol: tolerance.rtol,
+                             "\(program.id) grad of \(name)")
+            }
+        }
+    }
+}
+
+/// The state of one replay: the tensors by name.
+struct ProgramRun {
+    let program: Program
+    var tensors: [String: Tensor] = [:]
+    var dtype: DType { program.dtype == "float64" ? .float64 : .float32 }
+
+    init(program: Program) { self.program = program }
+
+    /// Runs `steps`; returns the index and error of the first that throws (the program ends there).
+    mutating func execute(_ steps: ArraySlice<Program.Step>) -> (Int, Error)? {
+        var index = steps.startIndex
+        while index < steps.endIndex {
+            let step = steps[index]
+            if step.do == "begin_no_grad" {
+                // The steps up to the matching end run inside withNoGrad.
+                var depth = 0, end = index + 1
+                while end < steps.endIndex && !(steps[end].do == "end_no_grad" && depth == 0) {
+                    if steps[end].do == "begin_no_grad" { depth += 1 }
+                    if steps[end].do == "end_no_grad" { depth -= 1 }
+                    end += 1
+                }
+                var inner = self
+                let failure = withNoGrad { inner.execute(steps[(index + 1)..<end]) }
+                self = inner
+                if let failure { return failure }
+                index = end + 1
+                continue
+            }
+            do {
+                try perform(step)
+            } catch {
+                return (index, error)
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    private func tensor(_ name: String?) throws -> Tensor {
+        guard let name, let t = tensors[name] else { throw ProgramError("no tensor named \(name ?? "nil")") }
+        return t
+    }
+
+    private mutating func perform(_ step: Program.Step) throws {
+        switch step.do {
+        case "leaf":
+            let value = step.value!
+            tensors[step.out!.single] = Tensor(shape: value.shape, scalars: value.values, dtype: dtype,
+                                               requiresGrad: step.requiresGrad ?? false)
+        case "op":
+            let inputs = try step.inputs!.map { try tensor($0) }
+            tensors[step.out!.single] = try OpRegistry.shared.call(step.op!, inputs, attributes: step.attributes)
+        case "inplace":
+            let target = try tensor(step.target)
+            let op: Op = switch step.kind! {
+            case "add": InPlaceOps.add
+            case "sub": InPlaceOps.sub
+            case "mul": InPlaceOps.mul
+            case "div": InPlaceOps.div
+            case "zero": InPlaceOps.fill
+            default: throw ProgramError("unknown in-place kind \(step.kind!)")
+            }
+            if step.kind == "zero" {
+                try target.update(op, [], attributes: ["value": 0.0])
+            } else {
+                let other = try step.scalar.map { target.scalar($0) } ?? tensor(step.other)
+                try target.update(op, [other])
+            }
+        case "detach":
+            tensors[step.out!.single] = try tensor(step.input).detach()
+        case "retain_grad":
+            try tensor(step.target).retainGrad()
+        case "backward":
+            try tensor(step.target).backward(retainGraph: step.retainGraph, createGraph: step.createGraph ?? false)
+        case "grad":
+            let wrt = try step.wrt!.map { try tensor($0) }
+            let results = try grad(of: step.of!.map { try tensor($0) }, wrt: wrt, createGraph: step.createGraph ?? false,
+                                   allowUnused: step.allowUnused ?? false)
+            for (i, name) in step.out!.names.enumerated() {
+                tensors[name] = results[i] ?? Tensor.zeros(like: wrt[i])
+            }
+        case "zero_grad":
+            let target = try tensor(step.target)
+            guard let g = target.grad else { throw ProgramError("\(step.target!) has no grad to zero") }
+            try withNoGrad { try g.update(InPlaceOps.fill, [], attributes: ["value": 0.0]) }
+        case "sgd_step":
+            let target = try tensor(step.target)
+            guard let g = target.grad else { throw ProgramError("\(step.target!) has no grad") }
+            try withNoGrad { try target.update(InPlaceOps.sub, [step.lr! * g]) }
+        default:
+            throw ProgramError("unknown step \(step.do)")
+        }
+    }
+}
+
+struct ProgramError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// One recorded program, as the fixture holds it.
+struct Program: Decodable, Sendable, CustomTestStringConvertible {
+    struct Step: Decodable, Sendable {
+        let `do`: String
+        let out: Names?
+        let value: ReferenceCase.TensorData?
+        let requiresGrad: Bool?
+        let op: String?
+        let inputs: [String]?
+        let attrs: [String: ReferenceCase.Attribute]?
+        let kind: String?
+        let target: String?
+        let scalar: Double?
+        let other: String?
+        let input: String?
+        let retainGraph: Bool?
+        let createGraph: Bool?
+        let of: [String]?
+        let wrt: [String]?
+        let allowUnused: Bool?
+        let lr: Double?
+        let error: Bool?
+        let torchError: String?
+
+        var attributes: [String: AttributeValue] { (attrs ?? [:]).mapValues(\.value).filter { $0.value != .absent } }
+
+        enum CodingKeys: String, CodingKey {
+            case `do`, out, value, op, inputs, attrs, kind, target, scalar, other, input, of, wrt, lr, error
+            case requiresGrad = "requires_grad", retainGraph = "retain_graph", createGraph = "create_graph"
+            case allowUnused = "allow_unused", torchError = "torch_error"
+        }
+    }
+
+    /// An output name, or a list of them (`grad`).
+    struct Names: Decodable, Sendable {
+        let names: [String]
+        var single: String { names[0] }
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let one = try? c.decode(String.self) { names = [one] } else { names = try c.decode([String].self) }
+        }
+    }
+
+    struct Check: Decodable, Sendable {
+        let value: String?
+        let grad: String?
+        let expect: ReferenceCase.TensorData?
+    }
+
+    let id: String
+    let dtype: String
+    let steps: [Step]
+    let checks: [Check]
+
+    var testDescription: String { id }
+
+    static let all: [Program] = {
+        let url = Bundle.module.url(forResource: "programs", withExtension: "json", subdirectory: "Fixtures")!
+        struct File: Decodable { let programs: [Program] }
+        return try! JSONDecoder().decode(File.self, from: Data(contentsOf: url)).programs
+    }()
+}
