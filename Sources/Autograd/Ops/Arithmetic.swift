@@ -51,13 +51,13 @@ extension BuiltinOps {
                      forward: ElementwiseKernels.numericBinary(Maximum.self), derivative: .partials { ctx in
                          // Ties split the gradient evenly, as in PyTorch.
                          let (a, b) = (ctx.inputs[0], ctx.inputs[1])
-                         let toA = which(a .> b, 1, which(a .== b, 0.5, 0))
+                         let toA = which(a .> b, 1, which(a .== b, 0.5, 0, dtype: a.dtype))
                          return [toA, 1 - toA]
                      }),
         OpDefinition(name: "minimum", inputs: ["a", "b"], elementwise: true,
                      forward: ElementwiseKernels.numericBinary(Minimum.self), derivative: .partials { ctx in
                          let (a, b) = (ctx.inputs[0], ctx.inputs[1])
-                         let toA = which(a .< b, 1, which(a .== b, 0.5, 0))
+                         let toA = which(a .< b, 1, which(a .== b, 0.5, 0, dtype: a.dtype))
                          return [toA, 1 - toA]
                      }),
     ]

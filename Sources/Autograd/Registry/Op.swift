@@ -87,7 +87,7 @@ public final class Op: Sendable {
         let inputs = try arrange(given)
         let dtype = try computeDType(inputs)
         let outputShapes = try def.outputShapes.compute(ShapeContext(
-            op: name, inputNames: slotNames(count: inputs.count), shapes: inputs.map { $0?.shape ?? [] },
+            op: name, declaredInputs: def, shapes: inputs.map { $0?.shape ?? [] },
             dtypes: inputs.map { $0?.dtype }, attributes: attributes))
         let outputDTypes = try self.outputDTypes(count: outputShapes.count, dtype: dtype, attributes: attributes,
                                                  inputs: inputs)
@@ -198,13 +198,9 @@ public final class Op: Sendable {
     }
 
     /// The name of each input slot: an input's name, `tensors[2]` for an element of a list.
-    func slotNames(count: Int) -> [String] { (0..<count).map { slotName($0, count: count) } }
+    func slotNames(count: Int) -> [String] { definition.slotNames(count: count) }
 
-    private func slotName(_ slot: Int, count: Int) -> String {
-        let index = definition.inputIndex(ofSlot: slot, count: count)
-        let input = definition.inputs[index]
-        return input.isList ? "\(input.name)[\(slot - index)]" : input.name
-    }
+    private func slotName(_ slot: Int, count: Int) -> String { definition.slotName(slot, count: count) }
 
     /// The dtype the op computes in: its promoted inputs' common dtype (PyTorch's
     /// rules: bool < int64 < float; 0-d tensors do not widen dimensioned ones of

@@ -133,6 +133,15 @@ public struct DerivativeContext {
 }
 
 extension OpDefinition {
+    /// The name of each input slot: an input's name, `tensors[2]` for an element of a list.
+    func slotNames(count: Int) -> [String] { (0..<count).map { slotName($0, count: count) } }
+
+    func slotName(_ slot: Int, count: Int) -> String {
+        let index = inputIndex(ofSlot: slot, count: count)
+        let input = inputs[index]
+        return input.isList ? "\(input.name)[\(slot - index)]" : input.name
+    }
+
     /// The declared input a flat input slot belongs to, for a call with `count` tensors.
     func inputIndex(ofSlot slot: Int, count: Int) -> Int {
         guard let list = listInputIndex else { return slot }

@@ -152,7 +152,9 @@ public struct OpDefinition: Sendable {
             let g = ctx.gradOutput
             return ctx.needsInputGrad.indices.map { i in
                 guard ctx.needsInputGrad[i], i < partials.count, let d = partials[i] else { return nil }
-                return g * d
+                // In the gradient's dtype: a 0-d input's float64 gradient must not meet a
+                // float32 mask as a dimensioned operand, which would win the promotion.
+                return g * d.converted(to: g.dtype)
             }
         }
     }
@@ -161,9 +163,10 @@ public struct OpDefinition: Sendable {
         { ctx in
             let partials = try derivative.partials(DerivativeContext(forward: ctx))
             var total: Tensor?
+            let dtype = ctx.outputs[0].dtype
             for (i, tangent) in ctx.tangents.enumerated() {
                 guard let tangent, i < partials.count, let d = partials[i] else { continue }
-                let term = tangent * d
+                let term = tangent.converted(to: dtype) * d.converted(to: dtype)
                 total = total.map { $0 + term } ?? term
             }
             return [try total?.summed(toShape: ctx.outputs[0].shape)]
@@ -373,8 +376,11 @@ public struct ShapeRule: Sendable {
 /// What a shape rule sees: the op, the input shapes and dtypes, and the attributes.
 public struct ShapeContext: Sendable {
     public let op: String
-    /// One name per input tensor (`tensors[2]` for an element of a list input).
-    public let inputNames: [String]
+    /// The op's declared inputs, from which each tensor's name follows.
+    let declaredInputs: OpDefinition
+    /// One name per input tensor (`tensors[2]` for an element of a list input),
+    /// worked out when asked: most calls never need them.
+    public var inputNames: [String] { declaredInputs.slotNames(count: shapes.count) }
     /// One shape per input tensor; `[]` for an omitted optional input (see `isGiven`).
     public let shapes: [[Int]]
     /// One dtype per input tensor, as given (before promotion); nil for an omitted one.

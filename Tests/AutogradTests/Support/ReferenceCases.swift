@@ -27,6 +27,7 @@ struct ReferenceCase: Decodable, Sendable, CustomTestStringConvertible {
             else if let b = try? c.decode(Bool.self) { value = .bool(b) }
             else if let i = try? c.decode(Int.self) { value = .int(i) }
             else if let d = try? c.decode(Double.self) { value = .double(d) }
+            else if let text = try? c.decode(String.self) { value = .string(text) }
             else { value = .ints(try c.decode([Int].self)) }
         }
     }
