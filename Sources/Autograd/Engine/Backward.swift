@@ -1,5 +1,3 @@
-import Synchronization
-
 extension Tensor {
     /// Computes the gradient of this tensor with respect to every leaf that requires
     /// grad, and accumulates it into their `grad`.
@@ -46,7 +44,7 @@ public func grad(
 enum Engine {
     /// Serialises writes into `grad` fields: several threads may run backward
     /// through one graph and reach the same leaves.
-    private static let gradLock = Mutex(())
+    private static let gradLock = Locked(())
 
     /// Runs backward from `outputs`. With `inputs`, returns their gradients and leaves
     /// every `grad` alone; without, accumulates into the leaves' (and retained) `grad`.

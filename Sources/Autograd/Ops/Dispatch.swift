@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The sugar's one road into the registry: every Tensor operator and free function
 /// runs its op through `OpRegistry.shared`, trapping on error with the registry's
 /// message (the throwing road is `OpRegistry.call`).
@@ -22,7 +20,7 @@ func dispatchOutputs(_ handle: OpHandle, _ inputs: [Tensor?], _ attributes: [Str
 /// `extension OpHandle`.
 final class OpHandle: Sendable {
     let name: String
-    private let cached = Mutex<(generation: Int, op: Op?)>((-1, nil))
+    private let cached = Locked<(generation: Int, op: Op?)>((-1, nil))
 
     init(_ name: String) { self.name = name }
 
@@ -71,7 +69,7 @@ enum ScalarConstants {
 
     /// Distinct constants kept at most; past that, new values get tensors of their own.
     static let limit = 1024
-    private static let cache = Mutex<[Key: Shared]>([:])
+    private static let cache = Locked<[Key: Shared]>([:])
 
     static func tensor(_ value: Double, dtype: DType) -> Tensor {
         let key = Key(bits: dtype == .float32 ? UInt64(Float(value).bitPattern) : value.bitPattern, dtype: dtype)

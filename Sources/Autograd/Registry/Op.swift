@@ -28,7 +28,7 @@ public struct KernelOverride: Sendable {
 /// for backward when grad mode is on and an input requires grad.
 public final class Op: Sendable {
     public let definition: OpDefinition
-    private let overrides = Mutex<[KernelOverride]>([])
+    private let overrides = Locked<[KernelOverride]>([])
     private let hasOverrides = Atomic<Bool>(false)
     /// Attributes when the caller gives none, resolved once.
     private let defaultAttributes: Attributes?

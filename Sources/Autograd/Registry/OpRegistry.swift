@@ -9,11 +9,11 @@ import Synchronization
 /// let s = try OpRegistry.shared.call("sum", [x], attributes: ["dims": [0], "keepdim": true])
 /// ```
 public final class OpRegistry: Sendable {
-    private let ops = Mutex<[String: Op]>([:])
+    private let ops = Locked<[String: Op]>([:])
     /// Bumped by every registration, so cached lookups (`OpHandle`) know to look again.
     let generation = Atomic<Int>(0)
     /// The plugins loaded so far, by resolved file: a second load of one returns the first's result.
-    let loadedPlugins = Mutex<[String: LoadedPlugin]>([:])
+    let loadedPlugins = Locked<[String: LoadedPlugin]>([:])
 
     /// The registry the Tensor API dispatches through: the built-in ops, plus the
     /// OpenBLAS matmul kernels when the system has OpenBLAS.

@@ -3,8 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
-
 /// Recycles large tensor buffers by size. A fresh multi-megabyte allocation is
 /// mapped from the kernel and page-faulted in on first touch, which costs more than
 /// the loop that fills it; training and benchmark loops allocate the same sizes
@@ -21,7 +19,7 @@ enum BufferPool {
         var heldBytes = 0
     }
 
-    private static let state = Mutex(State())
+    private static let state = Locked(State())
 
     /// A 64-byte-aligned buffer of exactly `byteCount` bytes (uninitialised), or nil
     /// when the system cannot provide one.

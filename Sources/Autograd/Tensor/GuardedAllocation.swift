@@ -63,7 +63,7 @@ public enum GuardedAllocation {
     final class Recorder: Sendable {
         /// A storage held only to read its guard bytes once the scope ends.
         private struct Held: @unchecked Sendable { let storage: TensorStorage }
-        private let storages = Mutex<[Held]>([])
+        private let storages = Locked<[Held]>([])
 
         func record(_ storage: TensorStorage) {
             storages.withLock { $0.append(Held(storage: storage)) }

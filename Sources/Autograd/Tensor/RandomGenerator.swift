@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A seedable pseudo-random generator (xoshiro256**, seeded through SplitMix64).
 ///
 /// Same seed, same numbers, on every machine. The values differ from PyTorch's
@@ -44,7 +42,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         return (-2 * Double.log(u1)).squareRoot() * Double.cos(2 * .pi * u2)
     }
 
-    private static let defaultGenerator = Mutex(RandomGenerator(seed: 0x5EED))
+    private static let defaultGenerator = Locked(RandomGenerator(seed: 0x5EED))
 
     /// Runs `body` with exclusive access to the process-wide default generator.
     static func withDefault<R>(_ body: (inout RandomGenerator) -> R) -> R {
