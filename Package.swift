@@ -121,6 +121,10 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "PluginTests", dependencies: ["Autograd", "Conformance"]),
+        .testTarget(name: "AutogradDistributedTests", dependencies: ["Autograd", "AutogradDistributed"]),
+        /// The program the distributed tests launch under `mpirun -np N`: collectives checked on every rank.
+        .executableTarget(name: "distributed-checks", dependencies: ["Autograd", "AutogradDistributed"],
+                          path: "Tests/DistributedChecks"),
         .testTarget(
             name: "TrainingTests",
             dependencies: ["Autograd", "DigitsExample"],
