@@ -69,7 +69,11 @@ enum MPIRuntime {
     }
 
     /// MPI's own text for an error code.
+    ///
+    /// Open MPI aborts the process when asked before `MPI_Init` (a failed
+    /// `MPI_Init_thread`, say), so then the code alone has to do.
     static func errorString(_ code: Int32) -> String {
+        guard isRunning else { return "MPI is not running, so it cannot name the error" }
         var text = [CChar](repeating: 0, count: Int(cmpi_max_error_string()) + 1)
         var length: Int32 = 0
         guard MPI_Error_string(code, &text, &length) == cmpi_success() else { return "unknown MPI error" }
