@@ -24,6 +24,8 @@ enum RankZeroChecks {
                 let loaded = Linear(weight: Tensor.zeros([2, 3], requiresGrad: true), bias: Tensor.zeros([2], requiresGrad: true))
                 try loaded.loadParameters(from: url)
                 try expectValues(loaded.weight, [Double](repeating: 1, count: 6), "the weight every rank reads back")
+                try group.barrier()
+                if group.isRankZero { try FileManager.default.removeItem(at: url) }
             },
             Check(name: "save-checkpoint-failure") { group in
                 let missing = scratch.appendingPathComponent("no-such-directory/checkpoint.safetensors")
