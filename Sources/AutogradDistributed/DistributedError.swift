@@ -24,6 +24,7 @@ public struct DistributedError: Error, CustomStringConvertible, Equatable, Senda
         case remote
     }
 
+    /// What kind of thing went wrong.
     public let kind: Kind
     /// The collective or helper that failed: `"allReduce"`, `"broadcast"`, ...
     public let operation: String
@@ -32,6 +33,7 @@ public struct DistributedError: Error, CustomStringConvertible, Equatable, Senda
     /// The MPI error code, for errors of kind `.mpi`.
     public let mpiErrorCode: Int32?
 
+    /// An error of `kind` from `operation`, explained by `message`.
     public init(_ kind: Kind, operation: String, _ message: String, mpiErrorCode: Int32? = nil) {
         self.kind = kind
         self.operation = operation
