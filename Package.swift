@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .library(name: "Autograd", targets: ["Autograd"]),
         .library(name: "Conformance", targets: ["Conformance"]),
+        /// Process groups and collectives over MPI, for data-parallel training; links Open MPI.
+        .library(name: "AutogradDistributed", targets: ["AutogradDistributed"]),
         .executable(name: "tour", targets: ["tour"]),
         .executable(name: "bench", targets: ["bench"]),
         /// The header C plugin authors include.
@@ -36,6 +38,10 @@ let package = Package(
         /// The kernel conformance checks, for kernel-check and for plugin authors' own tests.
         .target(name: "Conformance", dependencies: ["Autograd"]),
 
+        /// Process groups, collectives and the distributed sampler. A target of its own so
+        /// that `Autograd` does not link MPI.
+        .target(name: "AutogradDistributed", dependencies: ["Autograd", "CMPI"]),
+
         // MARK: - Implementation details
 
         /// Thread-local grad mode and the FMA kernels that need per-function target attributes.
@@ -46,6 +52,9 @@ let package = Package(
 
         /// libffi, through which plugin kernels are called.
         .systemLibrary(name: "CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
+
+        /// Open MPI, with accessors for the handles `mpi.h` spells as macros.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         /// The sidecar manifest binding OpenBLAS's gemm, embedded so the library
         /// can load it by default without a resource bundle.
@@ -112,6 +121,10 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "PluginTests", dependencies: ["Autograd", "Conformance"]),
+        .testTarget(name: "AutogradDistributedTests", dependencies: ["Autograd", "AutogradDistributed"]),
+        /// The program the distributed tests launch under `mpirun -np N`: collectives checked on every rank.
+        .executableTarget(name: "distributed-checks", dependencies: ["Autograd", "AutogradDistributed"],
+                          path: "Tests/DistributedChecks"),
         .testTarget(
             name: "TrainingTests",
             dependencies: ["Autograd", "DigitsExample"],
