@@ -107,13 +107,13 @@ struct OptimizerReferenceTests {
     @Test("PyTorch's defaults")
     func defaults() {
         let p = Tensor([1.0], requiresGrad: true)
-        let adam = Adam([p])
+        let adam = Adam([p]).defaults
         #expect(adam.learningRate == 1e-3 && adam.betas == (0.9, 0.999) && adam.epsilon == 1e-8)
         #expect(adam.weightDecay == 0 && !adam.amsgrad && !adam.decoupledWeightDecay)
-        let adamW = AdamW([p])
+        let adamW = AdamW([p]).defaults
         #expect(adamW.learningRate == 1e-3 && adamW.weightDecay == 1e-2 && adamW.decoupledWeightDecay)
-        let sgd = SGD([p], learningRate: 0.1)
-        #expect(sgd.momentum == 0 && sgd.dampening == 0 && !sgd.nesterov && sgd.weightDecay == 0)
+        let sgd = SGD([p]).defaults
+        #expect(sgd.learningRate == 1e-3 && sgd.momentum == 0 && sgd.dampening == 0 && !sgd.nesterov && sgd.weightDecay == 0)
     }
 
     @Test("step() skips parameters without a gradient and records no graph")
