@@ -54,6 +54,34 @@ struct LRSchedulerReferenceTests {
         #expect(StepLR(optimizer, stepSize: 3).baseLearningRates == [0.1, 0.5])
     }
 
+    @Test("a schedule's state dict restores its progress, and only into its own kind")
+    func stateDicts() throws {
+        let p = Tensor([1.0], requiresGrad: true)
+        let optimizer = SGD([p], learningRate: 0.1, momentum: 0.9)
+        let cosine = CosineAnnealingLR(optimizer, maxSteps: 4)
+        for _ in 0..<3 { cosine.step() }
+        let restored = CosineAnnealingLR(SGD([p], learningRate: 0.1), maxSteps: 4)
+        try restored.loadStateDict(cosine.stateDict())
+        #expect(restored.lastEpoch == 3 && restored.lastLearningRates == cosine.lastLearningRates)
+        #expect(restored.stateDict() == cosine.stateDict())
+
+        // Before its first metric, the best value is infinite, which JSON spells as Python does.
+        let plateau = ReduceLROnPlateau(optimizer)
+        #expect(plateau.stateDict().contains("\"best\": Infinity"))
+        let other = ReduceLROnPlateau(optimizer)
+        other.step(1.0)
+        try other.loadStateDict(plateau.stateDict())
+        #expect(other.best == .infinity && other.lastEpoch == 0)
+
+        #expect(throws: OptimizerStateError.self) { try StepLR(optimizer, stepSize: 2).loadStateDict(cosine.stateDict()) }
+        do {
+            try LinearLR(optimizer).loadStateDict(plateau.stateDict())
+            Issue.record("a ReduceLROnPlateau state loaded into a LinearLR")
+        } catch let error as OptimizerStateError {
+            #expect(error.message == "LinearLR: the JSON holds the state of \"ReduceLROnPlateau\"")
+        }
+    }
+
     @Test("OneCycleLR with cycleMomentum needs a momentum or β₁")
     func oneCycleNeedsMomentum() async {
         await #expect(processExitsWith: .failure) {

@@ -145,7 +145,7 @@ public class Adam: Optimizer {
                                     if decay != 0 {
                                         if decoupled { param[i] *= shrink } else { d += decay * param[i] }
                                     }
-                                    m[i] = lerp(m[i], d, oneMinusBeta1)
+                                    m[i] = lerpLikePyTorch(m[i], d, oneMinusBeta1)
                                     v[i] = v[i] * beta2T + oneMinusBeta2 * d * d
                                     var denominator = v[i]
                                     if let vMax {

@@ -33,6 +33,6 @@ extension Optional where Wrapped == Tensor {
 /// exact at both ends: `start + w·(end - start)` for |w| < 0.5, else
 /// `end - (end - start)·(1 - w)`.
 @inline(__always)
-func lerp<T: TensorScalar>(_ start: T, _ end: T, _ weight: T) -> T {
+func lerpLikePyTorch<T: TensorScalar>(_ start: T, _ end: T, _ weight: T) -> T {
     Swift.abs(weight) < 0.5 ? start + weight * (end - start) : end - (end - start) * (1 - weight)
 }

@@ -134,7 +134,8 @@ struct _ScheduleState {
             throw OptimizerStateError(.malformed, "\(scheduler): the state is not a JSON object: \(json)")
         }
         guard case .text(let saved) = values["scheduler"], saved == scheduler else {
-            throw OptimizerStateError(.malformed, "\(scheduler): the state is \(values["scheduler"].map { "\($0)'s" } ?? "no schedule's")")
+            let other = values["scheduler"].map { "the state of \($0)" } ?? "no schedule's state"
+            throw OptimizerStateError(.malformed, "\(scheduler): the JSON holds \(other)")
         }
         self.scheduler = scheduler
         self.values = values

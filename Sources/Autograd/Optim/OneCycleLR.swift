@@ -49,10 +49,12 @@ public final class OneCycleLR: LRScheduler {
     private let cyclesBeta1: Bool
     private let phases: [Phase]
 
+    /// A part of the cycle: where it ends, and the group keys of the values it goes between.
     private struct Phase {
+        typealias Span = (from: ParameterGroup.Key, to: ParameterGroup.Key)
         let endStep: Double
-        let startLearningRate: ParameterGroup.Key, endLearningRate: ParameterGroup.Key
-        let startMomentum: ParameterGroup.Key, endMomentum: ParameterGroup.Key
+        let learningRate: Span
+        let momentum: Span
     }
 
     /// - Parameters:
@@ -78,18 +80,18 @@ public final class OneCycleLR: LRScheduler {
         self.totalSteps = totalSteps
         self.annealStrategy = annealStrategy
         self.cycleMomentum = cycleMomentum
-        let n = Double(totalSteps)
+        let n = Double(totalSteps), end = Double(totalSteps - 1)
+        let rise = Phase(endStep: percentStart * n - 1, learningRate: (.initialLearningRate, .maxLearningRate),
+                         momentum: (.maxMomentum, .baseMomentum))
         phases = threePhase
-            ? [Phase(endStep: percentStart * n - 1, startLearningRate: .initialLearningRate, endLearningRate: .maxLearningRate,
-                     startMomentum: .maxMomentum, endMomentum: .baseMomentum),
-               Phase(endStep: 2 * percentStart * n - 2, startLearningRate: .maxLearningRate, endLearningRate: .initialLearningRate,
-                     startMomentum: .baseMomentum, endMomentum: .maxMomentum),
-               Phase(endStep: Double(totalSteps - 1), startLearningRate: .initialLearningRate, endLearningRate: .minLearningRate,
-                     startMomentum: .maxMomentum, endMomentum: .maxMomentum)]
-            : [Phase(endStep: percentStart * n - 1, startLearningRate: .initialLearningRate, endLearningRate: .maxLearningRate,
-                     startMomentum: .maxMomentum, endMomentum: .baseMomentum),
-               Phase(endStep: Double(totalSteps - 1), startLearningRate: .maxLearningRate, endLearningRate: .minLearningRate,
-                     startMomentum: .baseMomentum, endMomentum: .maxMomentum)]
+            ? [rise,
+               Phase(endStep: 2 * percentStart * n - 2, learningRate: (.maxLearningRate, .initialLearningRate),
+                     momentum: (.baseMomentum, .maxMomentum)),
+               Phase(endStep: end, learningRate: (.initialLearningRate, .minLearningRate),
+                     momentum: (.maxMomentum, .maxMomentum))]
+            : [rise,
+               Phase(endStep: end, learningRate: (.maxLearningRate, .minLearningRate),
+                     momentum: (.baseMomentum, .maxMomentum))]
 
         let defaults = optimizer.defaults
         precondition(!cycleMomentum || defaults[.momentum] != nil || defaults[.betas] != nil, """
@@ -130,10 +132,10 @@ public final class OneCycleLR: LRScheduler {
         var groups = optimizer.parameterGroups
         for i in groups.indices {
             if cycleMomentum {
-                let momentum = anneal(groups[i], phase.startMomentum, phase.endMomentum, fraction)
+                let momentum = anneal(groups[i], phase.momentum, fraction)
                 if cyclesBeta1 { groups[i].betas.0 = momentum } else { groups[i].momentum = momentum }
             }
-            groups[i].learningRate = anneal(groups[i], phase.startLearningRate, phase.endLearningRate, fraction)
+            groups[i].learningRate = anneal(groups[i], phase.learningRate, fraction)
         }
         optimizer.parameterGroups = groups
         lastLearningRates = groups.map(\.learningRate)
@@ -153,11 +155,10 @@ public final class OneCycleLR: LRScheduler {
         fatalError("unreachable: the last phase always matches")
     }
 
-    private func anneal(_ group: ParameterGroup, _ from: ParameterGroup.Key, _ to: ParameterGroup.Key,
-                        _ fraction: Double) -> Double {
-        guard let start = group[from]?.number, let end = group[to]?.number else {
+    private func anneal(_ group: ParameterGroup, _ span: Phase.Span, _ fraction: Double) -> Double {
+        guard let start = group[span.from]?.number, let end = group[span.to]?.number else {
             preconditionFailure("""
-                OneCycleLR: a parameter group has no '\(group[from] == nil ? from : to)'; \
+                OneCycleLR: a parameter group has no '\(group[span.from] == nil ? span.from : span.to)'; \
                 a resumed cycle needs the optimizer's saved state
                 """)
         }

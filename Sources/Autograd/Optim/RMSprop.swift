@@ -140,7 +140,7 @@ public final class RMSprop: Optimizer {
                                     s[i] = s[i] * alpha + oneMinusAlpha * d * d
                                     var average: T
                                     if let a {
-                                        a[i] = lerp(a[i], d, oneMinusAlpha)
+                                        a[i] = lerpLikePyTorch(a[i], d, oneMinusAlpha)
                                         average = (s[i] - a[i] * a[i]).squareRoot()
                                     } else {
                                         average = s[i].squareRoot()
