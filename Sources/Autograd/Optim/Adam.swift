@@ -2,116 +2,158 @@
 /// the gradient's first and second moments, with bias correction.
 ///
 /// Per parameter `p` with gradient `g` at step `t` (counted per parameter from 1),
-/// following PyTorch's update exactly:
+/// with its group's hyper-parameters, following PyTorch's update exactly:
 ///
 /// ```
+/// g = -g                                           (if maximize)
 /// g = g + weightDecay · p                          (Adam, if weightDecay ≠ 0)
 /// p = p · (1 - learningRate · weightDecay)         (AdamW: decoupled decay, instead)
-/// m = m + (1 - β₁) · (g - m)
+/// m = lerp(m, g, 1 - β₁)                           (m + (1 - β₁)(g - m))
 /// v = β₂ · v + (1 - β₂) · g²
 /// v̂ = max(v̂, v)                                   (amsgrad only; v̂ replaces v below)
 /// p = p - learningRate / (1 - β₁ᵗ) · m / (√v / √(1 - β₂ᵗ) + ε)
 /// ```
 ///
 /// The defaults are PyTorch's: learning rate 1e-3, betas (0.9, 0.999), ε 1e-8,
-/// no weight decay. With `maximize: true` the gradient is negated first.
+/// no weight decay. The state dict keeps `step`, `exp_avg` (m), `exp_avg_sq` (v)
+/// and, with amsgrad, `max_exp_avg_sq` (v̂) per parameter.
 public class Adam: Optimizer {
-    public let parameters: [Tensor]
-    public var learningRate: Double
-    public var betas: (Double, Double)
-    public var epsilon: Double
-    public var weightDecay: Double
-    public var amsgrad: Bool
-    public var maximize: Bool
-    /// Whether weight decay shrinks the parameters directly (AdamW) rather than adding to the gradient.
-    public let decoupledWeightDecay: Bool
-    private var states: [State?]
+    private var storage: _OptimizerStorage<State>
 
-    /// The moment estimates of one parameter.
-    private struct State {
-        var step = 0
-        let firstMoment: Tensor
-        let secondMoment: Tensor
-        let maxSecondMoment: Tensor?
-    }
-
-    public init(
+    /// Adam over one group of parameters.
+    public convenience init(
         _ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
         epsilon: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false,
         decoupledWeightDecay: Bool = false
     ) {
-        let name = decoupledWeightDecay ? "AdamW" : "Adam"
-        precondition(learningRate >= 0, "\(name): invalid learning rate \(learningRate)")
-        precondition(epsilon >= 0, "\(name): invalid epsilon \(epsilon)")
-        precondition((0..<1).contains(betas.0), "\(name): invalid beta parameter at index 0: \(betas.0)")
-        precondition((0..<1).contains(betas.1), "\(name): invalid beta parameter at index 1: \(betas.1)")
-        precondition(weightDecay >= 0, "\(name): invalid weight decay \(weightDecay)")
-        validateOptimizerParameters(parameters, optimizer: name)
-        self.parameters = parameters
-        self.learningRate = learningRate
-        self.betas = betas
-        self.epsilon = epsilon
-        self.weightDecay = weightDecay
-        self.amsgrad = amsgrad
-        self.maximize = maximize
-        self.decoupledWeightDecay = decoupledWeightDecay
-        states = Array(repeating: nil, count: parameters.count)
+        self.init([ParameterGroup(parameters)], learningRate: learningRate, betas: betas, epsilon: epsilon,
+                  weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize,
+                  decoupledWeightDecay: decoupledWeightDecay)
     }
 
+    /// Adam over parameter groups; the arguments are the defaults of every value a group does not set.
+    ///
+    /// - Parameter decoupledWeightDecay: shrink the parameters directly (AdamW) rather than
+    ///   adding the decay to the gradient.
+    public init(
+        _ groups: [ParameterGroup], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+        epsilon: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false,
+        decoupledWeightDecay: Bool = false
+    ) {
+        let defaults = ParameterGroup(
+            [], learningRate: learningRate, weightDecay: weightDecay, betas: betas, epsilon: epsilon,
+            amsgrad: amsgrad, decoupledWeightDecay: decoupledWeightDecay, maximize: maximize)
+        storage = _OptimizerStorage(
+            name: decoupledWeightDecay ? "AdamW" : "Adam",
+            keys: [.learningRate, .betas, .epsilon, .weightDecay, .amsgrad, .maximize, .decoupledWeightDecay],
+            defaults: defaults, groups: groups, problem: Self.problem)
+    }
+
+    public var parameterGroups: [ParameterGroup] {
+        get { storage.groups }
+        set { storage.replaceGroups(with: newValue) }
+    }
+
+    public var defaults: ParameterGroup { storage.defaults }
+
+    public func addParameterGroup(_ group: ParameterGroup) { storage.append(group) }
+
+    public func stateDict() -> Safetensors { storage.stateDict() }
+
+    public func loadStateDict(_ stateDict: Safetensors) throws { try storage.loadStateDict(stateDict) }
+
     public func step() {
-        let name = decoupledWeightDecay ? "AdamW" : "Adam"
-        for (i, p) in parameters.enumerated() {
-            guard let g = p.gradientForUpdate(optimizer: name, index: i) else { continue }
-            var state = states[i] ?? State(
-                firstMoment: Tensor.zeros(like: p), secondMoment: Tensor.zeros(like: p),
-                maxSecondMoment: amsgrad ? Tensor.zeros(like: p) : nil)
-            state.step += 1
-            states[i] = state
-            switch p.dtype {
-            case .float32: update(p, g, state, as: Float.self)
-            case .float64: update(p, g, state, as: Double.self)
-            case .int64, .bool: preconditionFailure("optimizers update floating-point parameters only")
-            }
+        let name = storage.name
+        storage.forEachParameterWithGradient { group, p, g, state in
+            var current = state ?? State(
+                step: 0, firstMoment: Tensor.zeros(like: p), secondMoment: Tensor.zeros(like: p), maxSecondMoment: nil)
+            // A group may turn amsgrad on after its first steps; the maximum then starts from zero.
+            if group.amsgrad && current.maxSecondMoment == nil { current.maxSecondMoment = Tensor.zeros(like: p) }
+            current.step += 1
+            state = current
+            Update(parameter: p, gradient: g, state: current, group: group).run(for: p.dtype, in: name)
         }
     }
 
-    private func update<T: TensorScalar>(_ p: Tensor, _ g: Tensor, _ state: State, as _: T.Type) {
-        let (beta1, beta2) = betas
-        let t = Double(state.step)
-        let stepSize = learningRate / (1 - Double.pow(beta1, t))
-        let correction2 = (1 - Double.pow(beta2, t)).squareRoot()
-        let decay = T(weightDecay), shrink = T(1 - learningRate * weightDecay)
-        let oneMinusBeta1 = T(1 - beta1), beta2T = T(beta2), oneMinusBeta2 = T(1 - beta2)
-        let negativeStep = T(-stepSize), correction2T = T(correction2), eps = T(epsilon)
-        let sign: T = maximize ? -1 : 1
-        let decoupled = decoupledWeightDecay
-        let maxMoment = state.maxSecondMoment
-        p.withUnsafeMutableBufferPointer(as: T.self) { param in
-            g.withUnsafeBufferPointer(as: T.self) { grad in
-                state.firstMoment.withUnsafeMutableBufferPointer(as: T.self) { m in
-                    state.secondMoment.withUnsafeMutableBufferPointer(as: T.self) { v in
-                        guard let maxMoment else {
-                            for i in param.indices {
-                                var d = sign * grad[i]
-                                if decay != 0 {
-                                    if decoupled { param[i] *= shrink } else { d += decay * param[i] }
+    private static func problem(_ group: ParameterGroup) -> String? {
+        let (beta1, beta2) = group.betas
+        if !(group.learningRate >= 0) { return "invalid learning rate \(group.learningRate)" }
+        if !(group.epsilon >= 0) { return "invalid epsilon \(group.epsilon)" }
+        if !(0..<1).contains(beta1) { return "invalid beta parameter at index 0: \(beta1)" }
+        if !(0..<1).contains(beta2) { return "invalid beta parameter at index 1: \(beta2)" }
+        if !(group.weightDecay >= 0) { return "invalid weight decay \(group.weightDecay)" }
+        return nil
+    }
+
+    /// The moment estimates of one parameter.
+    struct State: _ParameterState {
+        var step: Int
+        let firstMoment: Tensor
+        let secondMoment: Tensor
+        var maxSecondMoment: Tensor?
+
+        init(step: Int, firstMoment: Tensor, secondMoment: Tensor, maxSecondMoment: Tensor?) {
+            self.step = step
+            self.firstMoment = firstMoment
+            self.secondMoment = secondMoment
+            self.maxSecondMoment = maxSecondMoment
+        }
+
+        static var tensorNames: Set<String> { ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"] }
+
+        var namedTensors: [(name: String, tensor: Tensor)] {
+            [("step", stepTensor(step)), ("exp_avg", firstMoment), ("exp_avg_sq", secondMoment)]
+                + (maxSecondMoment.map { [("max_exp_avg_sq", $0)] } ?? [])
+        }
+
+        init(restoring saved: _SavedState, group: ParameterGroup) throws {
+            step = try saved.step()
+            firstMoment = try saved.tensor("exp_avg")
+            secondMoment = try saved.tensor("exp_avg_sq")
+            maxSecondMoment = group.amsgrad
+                ? try saved.tensor("max_exp_avg_sq", because: "the group uses amsgrad")
+                : saved.tensors["max_exp_avg_sq"]
+        }
+    }
+
+    /// One parameter's update, fused into one pass over its buffers.
+    private struct Update: FloatingPointLoop {
+        let parameter: Tensor, gradient: Tensor
+        let state: State
+        let group: ParameterGroup
+
+        func run<T: TensorScalar>(as _: T.Type) {
+            let (beta1, beta2) = group.betas
+            let lr = group.learningRate, weightDecay = group.weightDecay
+            let t = Double(state.step)
+            let stepSize = lr / (1 - Double.pow(beta1, t))
+            let correction2 = (1 - Double.pow(beta2, t)).squareRoot()
+            let decay = T(weightDecay), shrink = T(1 - lr * weightDecay)
+            let oneMinusBeta1 = T(1 - beta1), beta2T = T(beta2), oneMinusBeta2 = T(1 - beta2)
+            let negativeStep = T(-stepSize), correction2T = T(correction2), eps = T(group.epsilon)
+            let sign: T = group.maximize ? -1 : 1
+            let decoupled = group.decoupledWeightDecay
+            // Without amsgrad the second moment is its own "maximum", so one loop serves both.
+            let maxMoment = group.amsgrad ? state.maxSecondMoment : nil
+            parameter.withUnsafeMutableBufferPointer(as: T.self) { param in
+                gradient.withUnsafeBufferPointer(as: T.self) { grad in
+                    state.firstMoment.withUnsafeMutableBufferPointer(as: T.self) { m in
+                        state.secondMoment.withUnsafeMutableBufferPointer(as: T.self) { v in
+                            maxMoment.withUnsafeMutableBufferPointer(as: T.self) { vMax in
+                                for i in param.indices {
+                                    var d = sign * grad[i]
+                                    if decay != 0 {
+                                        if decoupled { param[i] *= shrink } else { d += decay * param[i] }
+                                    }
+                                    m[i] = lerpLikePyTorch(m[i], d, oneMinusBeta1)
+                                    v[i] = v[i] * beta2T + oneMinusBeta2 * d * d
+                                    var denominator = v[i]
+                                    if let vMax {
+                                        vMax[i] = Swift.max(vMax[i], v[i])
+                                        denominator = vMax[i]
+                                    }
+                                    param[i] += negativeStep * m[i] / (denominator.squareRoot() / correction2T + eps)
                                 }
-                                m[i] += oneMinusBeta1 * (d - m[i])
-                                v[i] = v[i] * beta2T + oneMinusBeta2 * d * d
-                                param[i] += negativeStep * m[i] / (v[i].squareRoot() / correction2T + eps)
-                            }
-                            return
-                        }
-                        maxMoment.withUnsafeMutableBufferPointer(as: T.self) { vMax in
-                            for i in param.indices {
-                                var d = sign * grad[i]
-                                if decay != 0 {
-                                    if decoupled { param[i] *= shrink } else { d += decay * param[i] }
-                                }
-                                m[i] += oneMinusBeta1 * (d - m[i])
-                                v[i] = v[i] * beta2T + oneMinusBeta2 * d * d
-                                vMax[i] = Swift.max(vMax[i], v[i])
-                                param[i] += negativeStep * m[i] / (vMax[i].squareRoot() / correction2T + eps)
                             }
                         }
                     }
@@ -125,11 +167,21 @@ public class Adam: Optimizer {
 /// the parameters by `1 - learningRate · weightDecay`, then takes an Adam step on
 /// the undecayed gradient. PyTorch's defaults, with weight decay 1e-2.
 public final class AdamW: Adam {
-    public init(
+    /// AdamW over one group of parameters.
+    public convenience init(
         _ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
         epsilon: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false, maximize: Bool = false
     ) {
-        super.init(parameters, learningRate: learningRate, betas: betas, epsilon: epsilon,
+        self.init([ParameterGroup(parameters)], learningRate: learningRate, betas: betas, epsilon: epsilon,
+                  weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize)
+    }
+
+    /// AdamW over parameter groups; the arguments are the defaults of every value a group does not set.
+    public init(
+        _ groups: [ParameterGroup], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+        epsilon: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false, maximize: Bool = false
+    ) {
+        super.init(groups, learningRate: learningRate, betas: betas, epsilon: epsilon,
                    weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize, decoupledWeightDecay: true)
     }
 }

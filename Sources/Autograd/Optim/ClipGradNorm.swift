@@ -28,11 +28,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Doub
     }
     var accumulated = 0.0
     for g in gradients {
-        let partial = switch g.dtype {
-        case .float32: GradientNorm.accumulate(g, normType: normType, as: Float.self)
-        case .float64: GradientNorm.accumulate(g, normType: normType, as: Double.self)
-        case .int64, .bool: preconditionFailure("gradients are floating-point")
-        }
+        let partial = GradientNorm.Accumulate(gradient: g, normType: normType).run(for: g.dtype, in: "clipGradNorm")
         accumulated = normType == .infinity ? Swift.max(accumulated, partial) : accumulated + partial
     }
     let total = normType == .infinity ? accumulated
@@ -40,11 +36,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Doub
     let coefficient = maxNorm / (total + 1e-6)
     if coefficient < 1 || !total.isFinite {
         for g in gradients {
-            switch g.dtype {
-            case .float32: GradientNorm.scale(g, by: coefficient, as: Float.self)
-            case .float64: GradientNorm.scale(g, by: coefficient, as: Double.self)
-            case .int64, .bool: preconditionFailure("gradients are floating-point")
-            }
+            GradientNorm.Scale(gradient: g, coefficient: coefficient).run(for: g.dtype, in: "clipGradNorm")
         }
     }
     return total
@@ -53,31 +45,42 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Doub
 /// The loops of `clipGradNorm`, over contiguous gradient buffers.
 enum GradientNorm {
     /// Σ|g|ᵖ for a finite p (Σg² for p = 2), or max|g| for p = ∞, in Double.
-    static func accumulate<T: TensorScalar>(_ g: Tensor, normType: Double, as _: T.Type) -> Double {
-        g.withUnsafeBufferPointer(as: T.self) { values in
-            if normType == .infinity {
-                var largest = 0.0
-                for v in values {
-                    let a = Double(Swift.abs(v))
-                    if a > largest || a.isNaN { largest = a }
+    struct Accumulate: FloatingPointLoop {
+        let gradient: Tensor
+        let normType: Double
+
+        func run<T: TensorScalar>(as _: T.Type) -> Double {
+            gradient.withUnsafeBufferPointer(as: T.self) { values in
+                if normType == .infinity {
+                    var largest = 0.0
+                    for v in values {
+                        let a = Double(Swift.abs(v))
+                        if a > largest || a.isNaN { largest = a }
+                    }
+                    return largest
                 }
-                return largest
-            }
-            if normType == 2 {
+                if normType == 2 {
+                    var sum = 0.0
+                    for v in values { sum += Double(v) * Double(v) }
+                    return sum
+                }
                 var sum = 0.0
-                for v in values { sum += Double(v) * Double(v) }
+                for v in values { sum += Double.pow(Double(Swift.abs(v)), normType) }
                 return sum
             }
-            var sum = 0.0
-            for v in values { sum += Double.pow(Double(Swift.abs(v)), normType) }
-            return sum
         }
     }
 
-    static func scale<T: TensorScalar>(_ g: Tensor, by coefficient: Double, as _: T.Type) {
-        let c = T(coefficient)
-        g.withUnsafeMutableBufferPointer(as: T.self) { values in
-            for i in values.indices { values[i] *= c }
+    /// g = coefficient · g, in place.
+    struct Scale: FloatingPointLoop {
+        let gradient: Tensor
+        let coefficient: Double
+
+        func run<T: TensorScalar>(as _: T.Type) {
+            let c = T(coefficient)
+            gradient.withUnsafeMutableBufferPointer(as: T.self) { values in
+                for i in values.indices { values[i] *= c }
+            }
         }
     }
 }

@@ -1,9 +1,11 @@
 /// Stochastic gradient descent with momentum, Nesterov momentum and weight decay,
 /// as `torch.optim.SGD`.
 ///
-/// Per parameter `p` with gradient `g`, following PyTorch's update exactly:
+/// Per parameter `p` with gradient `g`, with its group's hyper-parameters,
+/// following PyTorch's update exactly:
 ///
 /// ```
+/// g = -g                                            (if maximize)
 /// g = g + weightDecay · p                           (if weightDecay ≠ 0)
 /// b = g                                             (first step)
 /// b = momentum · b + (1 - dampening) · g            (later steps; if momentum ≠ 0)
@@ -11,75 +13,112 @@
 /// p = p - learningRate · g
 /// ```
 ///
-/// With `maximize: true` the gradient is negated first.
+/// The state dict keeps `momentum_buffer` per parameter (when momentum ≠ 0).
 public final class SGD: Optimizer {
-    public let parameters: [Tensor]
-    public var learningRate: Double
-    public var momentum: Double
-    public var dampening: Double
-    public var nesterov: Bool
-    public var weightDecay: Double
-    public var maximize: Bool
-    /// One momentum buffer per parameter, made on its first step.
-    private var momentumBuffers: [Tensor?]
+    private var storage: _OptimizerStorage<State>
 
-    public init(
-        _ parameters: [Tensor], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+    /// SGD over one group of parameters. The defaults are PyTorch's.
+    public convenience init(
+        _ parameters: [Tensor], learningRate: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
         nesterov: Bool = false, weightDecay: Double = 0, maximize: Bool = false
     ) {
-        precondition(learningRate >= 0, "SGD: invalid learning rate \(learningRate)")
-        precondition(momentum >= 0, "SGD: invalid momentum \(momentum)")
-        precondition(weightDecay >= 0, "SGD: invalid weight decay \(weightDecay)")
-        precondition(!nesterov || (momentum > 0 && dampening == 0),
-                     "SGD: Nesterov momentum requires a momentum and zero dampening")
-        validateOptimizerParameters(parameters, optimizer: "SGD")
-        self.parameters = parameters
-        self.learningRate = learningRate
-        self.momentum = momentum
-        self.dampening = dampening
-        self.nesterov = nesterov
-        self.weightDecay = weightDecay
-        self.maximize = maximize
-        momentumBuffers = Array(repeating: nil, count: parameters.count)
+        self.init([ParameterGroup(parameters)], learningRate: learningRate, momentum: momentum,
+                  dampening: dampening, nesterov: nesterov, weightDecay: weightDecay, maximize: maximize)
     }
 
+    /// SGD over parameter groups; the arguments are the defaults of every value a group does not set.
+    public init(
+        _ groups: [ParameterGroup], learningRate: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
+        nesterov: Bool = false, weightDecay: Double = 0, maximize: Bool = false
+    ) {
+        let defaults = ParameterGroup([], learningRate: learningRate, weightDecay: weightDecay, momentum: momentum,
+                                      dampening: dampening, nesterov: nesterov, maximize: maximize)
+        storage = _OptimizerStorage(
+            name: "SGD", keys: [.learningRate, .momentum, .dampening, .weightDecay, .nesterov, .maximize],
+            defaults: defaults, groups: groups, problem: Self.problem)
+    }
+
+    public var parameterGroups: [ParameterGroup] {
+        get { storage.groups }
+        set { storage.replaceGroups(with: newValue) }
+    }
+
+    public var defaults: ParameterGroup { storage.defaults }
+
+    public func addParameterGroup(_ group: ParameterGroup) { storage.append(group) }
+
+    public func stateDict() -> Safetensors { storage.stateDict() }
+
+    public func loadStateDict(_ stateDict: Safetensors) throws { try storage.loadStateDict(stateDict) }
+
     public func step() {
-        for (i, p) in parameters.enumerated() {
-            guard let g = p.gradientForUpdate(optimizer: "SGD", index: i) else { continue }
+        storage.forEachParameterWithGradient { group, p, g, state in
             var first = false
-            if momentum != 0 && momentumBuffers[i] == nil {
-                momentumBuffers[i] = Tensor.zeros(like: p)
+            if group.momentum != 0 && state == nil {
+                state = State(momentumBuffer: Tensor.zeros(like: p))
                 first = true
             }
-            switch p.dtype {
-            case .float32: update(p, g, momentumBuffers[i], first: first, as: Float.self)
-            case .float64: update(p, g, momentumBuffers[i], first: first, as: Double.self)
-            case .int64, .bool: preconditionFailure("optimizers update floating-point parameters only")
-            }
+            Update(parameter: p, gradient: g, momentumBuffer: group.momentum != 0 ? state?.momentumBuffer : nil,
+                   firstStep: first, group: group).run(for: p.dtype, in: "SGD")
         }
     }
 
-    private func update<T: TensorScalar>(_ p: Tensor, _ g: Tensor, _ buffer: Tensor?, first: Bool, as _: T.Type) {
-        let lr = T(learningRate), decay = T(weightDecay), mu = T(momentum), keep = T(1 - dampening)
-        let sign: T = maximize ? -1 : 1
-        let nesterov = self.nesterov
-        p.withUnsafeMutableBufferPointer(as: T.self) { param in
-            g.withUnsafeBufferPointer(as: T.self) { grad in
-                guard let buffer else {
-                    for i in param.indices {
-                        var d = sign * grad[i]
-                        if decay != 0 { d += decay * param[i] }
-                        param[i] -= lr * d
-                    }
-                    return
-                }
-                buffer.withUnsafeMutableBufferPointer(as: T.self) { b in
-                    for i in param.indices {
-                        var d = sign * grad[i]
-                        if decay != 0 { d += decay * param[i] }
-                        b[i] = first ? d : mu * b[i] + keep * d
-                        d = nesterov ? d + mu * b[i] : b[i]
-                        param[i] -= lr * d
+    private static func problem(_ group: ParameterGroup) -> String? {
+        if !(group.learningRate >= 0) { return "invalid learning rate \(group.learningRate)" }
+        if !(group.momentum >= 0) { return "invalid momentum \(group.momentum)" }
+        if !(group.weightDecay >= 0) { return "invalid weight decay \(group.weightDecay)" }
+        if group.nesterov && (group.momentum <= 0 || group.dampening != 0) {
+            return "Nesterov momentum requires a momentum and zero dampening"
+        }
+        return nil
+    }
+
+    /// The momentum buffer of one parameter.
+    struct State: _ParameterState {
+        let momentumBuffer: Tensor
+
+        static var tensorNames: Set<String> { ["momentum_buffer"] }
+
+        var namedTensors: [(name: String, tensor: Tensor)] { [("momentum_buffer", momentumBuffer)] }
+
+        init(momentumBuffer: Tensor) {
+            self.momentumBuffer = momentumBuffer
+        }
+
+        init(restoring saved: _SavedState, group: ParameterGroup) throws {
+            momentumBuffer = try saved.tensor("momentum_buffer")
+        }
+    }
+
+    /// One parameter's update, fused into one pass over its buffers.
+    private struct Update: FloatingPointLoop {
+        let parameter: Tensor, gradient: Tensor, momentumBuffer: Tensor?
+        let firstStep: Bool
+        let group: ParameterGroup
+
+        func run<T: TensorScalar>(as _: T.Type) {
+            let lr = T(group.learningRate), decay = T(group.weightDecay), mu = T(group.momentum)
+            let keep = T(1 - group.dampening)
+            let sign: T = group.maximize ? -1 : 1
+            let nesterov = group.nesterov, first = firstStep
+            parameter.withUnsafeMutableBufferPointer(as: T.self) { param in
+                gradient.withUnsafeBufferPointer(as: T.self) { grad in
+                    momentumBuffer.withUnsafeMutableBufferPointer(as: T.self) { buffer in
+                        guard let b = buffer else {
+                            for i in param.indices {
+                                var d = sign * grad[i]
+                                if decay != 0 { d += decay * param[i] }
+                                param[i] -= lr * d
+                            }
+                            return
+                        }
+                        for i in param.indices {
+                            var d = sign * grad[i]
+                            if decay != 0 { d += decay * param[i] }
+                            b[i] = first ? d : mu * b[i] + keep * d
+                            d = nesterov ? d + mu * b[i] : b[i]
+                            param[i] -= lr * d
+                        }
                     }
                 }
             }
