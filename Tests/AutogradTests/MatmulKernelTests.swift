@@ -64,7 +64,7 @@ struct MatmulKernelTests {
         }
     }
 
-    @Test("matmul reads transposed, padded, offset, expanded and batch-strided views correctly", arguments: DType.allCases)
+    @Test("matmul reads transposed, padded, offset, expanded and batch-strided views correctly", arguments: [DType.float32, .float64])
     func views(dtype: DType) throws {
         var generator = RandomGenerator(seed: 14)
         let (m, k, n) = (37, 65, 33)

@@ -59,7 +59,7 @@ enum TrainingChecks {
     }
 
     static func labels(_ indices: [Int]) -> Tensor {
-        Tensor(shape: [indices.count], scalars: indices.map { Double($0 % 3) }, dtype: .float64)
+        Tensor(shape: [indices.count], scalars: indices.map { Int64($0 % 3) }, dtype: .int64)
     }
 
     static func gatheredIndices(_ share: [Int], _ group: ProcessGroup) throws -> [Int] {

@@ -13,7 +13,8 @@ struct GraphExportTests {
         #expect(dot.hasPrefix("digraph autograd {"))
         #expect(dot.hasSuffix("}\n"))
         for expected in [
-            #"label="NllLossBackward0\ncross_entropy\n[]""#,
+            #"label="NllLossBackward0\nnll_loss (ignore_index=-100, reduction=\"mean\")\n[]""#,
+            #"label="LogSoftmaxBackward0\nlog_softmax (dim=1)\n[5, 2]""#,
             #"label="AddmmBackward0\nlinear\n[5, 2]""#,
             #"label="ReluBackward0\nrelu\n[5, 3]""#,
             #"label="AddmmBackward0\nlinear\n[5, 3]""#,
@@ -25,7 +26,7 @@ struct GraphExportTests {
             #expect(dot.contains(expected), "missing \(expected) in\n\(dot)")
         }
         let edges = dot.split(separator: "\n").filter { $0.contains("->") }
-        #expect(edges.count == 8, "4 parameters, 3 op-to-op edges and one into the output")
+        #expect(edges.count == 9, "4 parameters, 4 op-to-op edges (cross_entropy is log_softmax then nll_loss) and one into the output")
     }
 
     @Test("op attributes, unnamed leaves and shared nodes")

@@ -107,7 +107,7 @@ struct OptimizerStateTests {
 
     @Test("train, save, load into fresh objects, go on: bit for bit the uninterrupted run", arguments: resumeCases)
     func resumeIsExact(_ resume: ResumeCase) throws {
-        for dtype in DType.allCases {
+        for dtype in [DType.float32, .float64] {
             let uninterrupted = try Self.run(steps: 8, saveAfter: nil, dtype: dtype, resume.make)
             for saveAfter in [1, 3, 7] {
                 let resumed = try Self.run(steps: 8, saveAfter: saveAfter, dtype: dtype, resume.make)
@@ -294,7 +294,7 @@ struct OptimizerStateTests {
 /// Overwrites a parameter's elements (float32 or float64) with `values`.
 func assign(_ values: [Double], to p: Tensor) {
     if p.dtype == .float32 {
-        p.withUnsafeMutableBufferPointer(as: Float.self) { _ = $0.update(fromContentsOf: values.map(Float.init)) }
+        p.withUnsafeMutableBufferPointer(as: Float.self) { _ = $0.update(fromContentsOf: values.map { Float($0) }) }
     } else {
         p.withUnsafeMutableBufferPointer(as: Double.self) { _ = $0.update(fromContentsOf: values) }
     }

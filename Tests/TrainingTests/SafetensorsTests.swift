@@ -62,7 +62,7 @@ struct SafetensorsTests {
 
     @Test("a model's parameters round-trip through a file, float32 and float64")
     func roundTrip() throws {
-        for dtype in DType.allCases {
+        for dtype in [DType.float32, .float64] {
             var g1 = RandomGenerator(seed: 1), g2 = RandomGenerator(seed: 2)
             let saved = Sequential(Linear(5, 4, dtype: dtype, generator: &g1), Tanh(), Linear(4, 3, dtype: dtype, generator: &g1))
             let loaded = Sequential(Linear(5, 4, dtype: dtype, generator: &g2), Tanh(), Linear(4, 3, dtype: dtype, generator: &g2))
@@ -160,7 +160,7 @@ struct SafetensorsTests {
         Malformed(name: "trailing bytes", bytes: file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 6)),
                   kind: .malformed, message: "the tensors cover 4 bytes of data, but 6 bytes follow the header"),
         Malformed(name: "a dtype the library does not hold", bytes: file(#"{"h":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}"#, data: [0, 0]),
-                  kind: .unsupportedDType, message: "tensor 'h' has dtype F16; this library reads F32 and F64 tensors"),
+                  kind: .unsupportedDType, message: "tensor 'h' has dtype F16; this library reads F32, F64, I64 and BOOL tensors"),
         Malformed(name: "a dtype the format does not define", bytes: file(#"{"q":{"dtype":"F12","shape":[1],"data_offsets":[0,2]}}"#, data: [0, 0]),
                   kind: .malformed, message: "tensor 'q' has dtype 'F12', which the safetensors format does not define"),
         Malformed(name: "overflowing shape", bytes: file(#"{"a":{"dtype":"F64","shape":[4611686018427387904,4],"data_offsets":[0,0]}}"#),

@@ -216,7 +216,7 @@ enum Engine {
                     gradOutputs.append(pending[start + k])
                     pending[start + k] = nil
                 }
-                var grads: [Tensor?] = Array(repeating: nil, count: node.inputs.count)
+                var grads: [Tensor?] = []
                 if needed[slot] && gradOutputs.contains(where: { $0 != nil }) {
                     try capture(gradOutputs, at: node)
                     let wanted = node.inputs.map { $0.needsGradient && (inputs == nil || leadsToTarget($0.edge)) }
@@ -226,7 +226,7 @@ enum Engine {
                     if !retainGraph { node.release() }
                 }
                 for i in node.inputs.indices {
-                    let g = grads[i].take()
+                    let g = i < grads.count ? grads[i].take() : nil
                     switch node.inputs[i].edge {
                     case .node(let next, let output):
                         let nextSlot = slots[ObjectIdentifier(next)]!
@@ -314,11 +314,11 @@ enum Engine {
 
     /// Calls a node's backward rule and checks what it returns.
     static func apply(_ node: Node, gradOutputs: [Tensor?], needs: [Bool], createGraph: Bool) throws -> [Tensor?] {
-        let def = node.op.definition
-        guard let rule = def.backward else { return node.inputs.map { _ in nil } }
+        let op = node.op
+        guard let rule = op.backwardRule else { return node.inputs.map { _ in nil } }
         if node.isReleased {
             throw AutogradError(.graph, """
-                \(node.name) (op \(def.name)): trying to backward through the graph a second time, \
+                \(node.name) (op \(op.name)): trying to backward through the graph a second time, \
                 or to read saved tensors after they were freed. Saved tensors are freed by backward() \
                 and grad(of:wrt:); pass retainGraph: true to backward through the graph again
                 """)
@@ -334,7 +334,7 @@ enum Engine {
                 if t.storage.version != input.version {
                     throw AutogradError(.inPlace, """
                         one of the tensors needed for gradient computation has been modified by an in-place \
-                        operation: input \(i) (\(node.op.slotNames(count: node.inputs.count)[i])) of \(def.name), \
+                        operation: input \(i) (\(node.op.slotNames(count: node.inputs.count)[i])) of \(op.name), \
                         a \(t.dtype) tensor of shape \(Shape.describe(t.shape)), is at version \(t.storage.version); \
                         expected version \(input.version) (needed by \(node.name))
                         """)
@@ -363,12 +363,12 @@ enum Engine {
             }
         }
         let context = BackwardContext(
-            op: def.name, attributes: node.attributes, gradOutputs: gradOutputs, needsInputGrad: needs,
+            op: op.name, attributes: node.attributes, gradOutputs: gradOutputs, needsInputGrad: needs,
             node: node, savedInputs: savedInputs, savedOutputs: savedOutputs)
         var grads = try rule(context)
         guard grads.count == node.inputs.count else {
             throw AutogradError(.backward, """
-                \(node.name) (op \(def.name)): the backward rule returned \(grads.count) gradients, \
+                \(node.name) (op \(op.name)): the backward rule returned \(grads.count) gradients, \
                 expected \(node.inputs.count), one per input
                 """)
         }
@@ -379,19 +379,19 @@ enum Engine {
             }
             let shape = node.inputs[i].shape
             var fitted = g
-            if g.shape != shape, def.isElementwise, Shape.broadcast(shape, g.shape) == g.shape {
+            if g.shape != shape, op.isElementwise, Shape.broadcast(shape, g.shape) == g.shape {
                 fitted = try g.summed(toShape: shape)
             }
             guard fitted.shape == shape, fitted.dtype == dtype else {
                 throw AutogradError(.backward, """
-                    \(node.name) (op \(def.name)): the gradient for input \(i) \
+                    \(node.name) (op \(op.name)): the gradient for input \(i) \
                     (\(node.op.slotNames(count: node.inputs.count)[i])) has shape \(Shape.describe(g.shape)) and \
                     dtype \(g.dtype); expected the input's shape \(Shape.describe(shape)) and dtype \(dtype)
                     """)
             }
             grads[i] = fitted
         }
-        if createGraph && !def.supportsHigherOrder {
+        if createGraph && !op.supportsHigherOrder {
             grads = try grads.map { try $0.map { try firstOrderOnly($0, node: node, context: context) } }
         }
         return grads
@@ -404,7 +404,7 @@ enum Engine {
         let sources = context.gradOutputs.compactMap { $0 } + context.savedInputs.compactMap { $0 }
             + context.savedOutputs.compactMap { $0 }
         guard sources.contains(where: \.requiresGrad) else { return g }
-        let name = node.op.definition.name, nodeName = node.name
+        let name = node.op.name, nodeName = node.name
         let guardOp = Op(OpDefinition(
             name: "\(name).backward", inputs: ["grad", .list("sources")],
             forward: .composite(dtypes: DType.allCases) { $0.inputs[0].detach() }, saves: [],

@@ -22,7 +22,16 @@ extension Tensor {
 
     /// Sets every element to `value`, in place.
     public func fill(_ value: Double) {
-        trapOnError { try update(InPlaceOps.fill, [], attributes: ["value": .double(value)]) }
+        trapOnError {
+            if GradMode.isEnabled && requiresGrad || ForwardAD.isActive && tangent != nil {
+                try update(InPlaceOps.fill, [], attributes: ["value": .double(value)])
+            } else {
+                // Nothing to record: write the value directly.
+                try checkWritable("fill")
+                StridedLoops.fill(self, with: value)
+                storage.version &+= 1
+            }
+        }
     }
 
     /// Copies the elements of `source` (broadcast to this shape, converted to this
@@ -54,7 +63,7 @@ extension Tensor {
         if let info = viewInfo, recording {
             try Node.record(op: EngineOps.asStridedScatter,
                             attributes: geometry(relativeTo: info.base).replacing(["accumulate": false]),
-                            inputs: [info.base, result], differentiable: [true, true], outputs: [info.base])
+                            inputs: [info.base, result], outputs: [info.base])
         } else if recording {
             history = result.history
             outputIndex = result.outputIndex

@@ -48,6 +48,30 @@ public final class Node: @unchecked Sendable {
         let dtype: DType
     }
 
+    /// The outputs' shapes and dtypes; the first held directly, so a one-output
+    /// node needs no array for them.
+    struct OutputList: RandomAccessCollection {
+        let first: Output
+        let others: [Output]
+        let count: Int
+
+        init(_ output: Tensor) {
+            first = Output(shape: output.shape, dtype: output.dtype)
+            others = []
+            count = 1
+        }
+
+        init(_ outputs: [Tensor]) {
+            first = outputs.first.map { Output(shape: $0.shape, dtype: $0.dtype) } ?? Output(shape: [], dtype: .float32)
+            others = outputs.dropFirst().map { Output(shape: $0.shape, dtype: $0.dtype) }
+            count = outputs.count
+        }
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { count }
+        subscript(index: Int) -> Output { index == 0 ? first : others[index - 1] }
+    }
+
     /// A tensor that asked to keep its gradient (`retainGrad()`), held weakly.
     struct Retained {
         weak var tensor: Tensor?
@@ -57,7 +81,7 @@ public final class Node: @unchecked Sendable {
     let op: Op
     let attributes: Attributes
     var inputs: [Input]
-    let outputs: [Output]
+    let outputs: OutputList
     /// Saved outputs, when the op saves `.output`: aliases without history.
     var savedOutputs: [Tensor?] = []
     var savedOutputVersions: [Int] = []
@@ -66,7 +90,7 @@ public final class Node: @unchecked Sendable {
     var retained: [Retained] = []
 
     /// The name PyTorch shows, such as `MulBackward0`.
-    public var name: String { op.definition.gradFnName }
+    public var name: String { op.gradFnName }
 
     /// Where each input's gradient goes, in input order.
     public var nextFunctions: [GradientEdge] {
@@ -79,7 +103,7 @@ public final class Node: @unchecked Sendable {
         }
     }
 
-    init(op: Op, attributes: Attributes, inputs: [Input], outputs: [Output]) {
+    init(op: Op, attributes: Attributes, inputs: [Input], outputs: OutputList) {
         self.op = op
         self.attributes = attributes
         self.inputs = inputs
@@ -90,16 +114,14 @@ public final class Node: @unchecked Sendable {
     /// tensors the op's backward reads, and each differentiable output's history
     /// pointed at it.
     ///
-    /// - Parameters:
-    ///   - differentiable: per input, whether the op sends it a gradient.
-    ///   - outputs: the call's outputs; floating-point ones get this node as history.
+    /// - Parameter outputs: the call's outputs; floating-point ones get this node as history.
     @discardableResult
-    static func record(
-        op: Op, attributes: Attributes, inputs tensors: [Tensor?], differentiable: [Bool], outputs: [Tensor]
-    ) throws -> Node {
-        let saves = op.definition.saves
-        let needs = tensors.indices.map { i in differentiable[i] && (tensors[i]?.requiresGrad ?? false) }
-        let needCount = needs.count { $0 }
+    static func record(op: Op, attributes: Attributes, inputs tensors: [Tensor?], outputs: [Tensor]) throws -> Node {
+        let saves = op.saves
+        let count = tensors.count
+        func needs(_ i: Int) -> Bool { op.sendsGradient(to: tensors[i], slot: i, count: count) }
+        var needCount = 0
+        for i in tensors.indices where needs(i) { needCount += 1 }
         var inputs: [Input] = []
         inputs.reserveCapacity(tensors.count)
         for (i, tensor) in tensors.enumerated() {
@@ -107,12 +129,14 @@ public final class Node: @unchecked Sendable {
                 inputs.append(Input(edge: .unused, saved: nil, version: 0, shape: [], dtype: nil))
                 continue
             }
-            let save = saves.contains(.inputs) || (saves.contains(.otherInputs) && needCount > (needs[i] ? 1 : 0))
-            inputs.append(Input(edge: needs[i] ? try tensor.gradientEdge() : .unused, saved: save ? try tensor.savedForm() : nil,
+            let needsGradient = needs(i)
+            let save = saves.contains(.inputs) || (saves.contains(.otherInputs) && needCount > (needsGradient ? 1 : 0))
+            inputs.append(Input(edge: needsGradient ? try tensor.gradientEdge() : .unused,
+                                saved: save ? try tensor.savedForm() : nil,
                                 version: tensor.storage.version, shape: tensor.shape, dtype: tensor.dtype))
         }
         let node = Node(op: op, attributes: attributes, inputs: inputs,
-                        outputs: outputs.map { Output(shape: $0.shape, dtype: $0.dtype) })
+                        outputs: outputs.count == 1 ? OutputList(outputs[0]) : OutputList(outputs))
         if saves.contains(.output) {
             node.savedOutputs = outputs.map { $0.historyFreeAlias() }
             node.savedOutputVersions = outputs.map(\.storage.version)

@@ -36,16 +36,47 @@ public final class Op: Sendable {
     private let kernels: [ForwardKernels.Body?]
     private let isDifferentiable: Bool
     private let hasSeveralOutputs: Bool
+    // The parts of the definition every call reads, hoisted: reading them through
+    // `definition` would copy the whole struct, retaining every member, per call.
+    private let inputSpecs: [OpInput]
+    private let hasListInput: Bool
+    let isElementwise: Bool
+    private let isDecomposition: Bool
+    let backwardRule: BackwardRule?
+    let saves: SavedTensors
+    let supportsHigherOrder: Bool
+    private let shapeRule: ShapeRule
+    private let outputRules: [OpOutput.DTypeRule]
+    private let forwardRule: ForwardRule?
+    let gradFnName: String
+    public let name: String
 
     init(_ definition: OpDefinition) {
         self.definition = definition
+        name = definition.name
         defaultAttributes = try? Attributes(resolving: [:], specs: definition.attributes, op: definition.name)
         kernels = DType.allCases.map { definition.forward.bodies[$0] }
         isDifferentiable = definition.backward != nil
         hasSeveralOutputs = definition.hasVariadicOutputs || definition.outputs.count != 1
+        inputSpecs = definition.inputs
+        hasListInput = definition.listInputIndex != nil
+        isElementwise = definition.isElementwise
+        backwardRule = definition.backward
+        saves = definition.saves
+        supportsHigherOrder = definition.supportsHigherOrder
+        isDecomposition = definition.forward.isDecomposition
+        shapeRule = definition.outputShapes
+        outputRules = definition.outputs.map(\.dtype)
+        forwardRule = definition.jvp
+        gradFnName = definition.gradFnName
     }
 
-    public var name: String { definition.name }
+    /// The declared input behind flat input slot `slot` of a call with `count` tensors.
+    @inline(__always)
+    private func spec(_ slot: Int, count: Int) -> OpInput {
+        hasListInput ? inputSpecs[definition.inputIndex(ofSlot: slot, count: count)] : inputSpecs[slot]
+    }
+
 
     /// The faster kernels registered for this op.
     public var kernelOverrides: [KernelOverride] { overrides.withLock { $0 } }
@@ -83,35 +114,28 @@ public final class Op: Sendable {
 
     /// The one path of every call.
     func run(_ given: [Tensor?], attributes: Attributes) throws -> [Tensor] {
-        let def = definition
         let inputs = try arrange(given)
         let dtype = try computeDType(inputs)
-        let outputShapes = try def.outputShapes.compute(ShapeContext(
-            op: name, declaredInputs: def, shapes: inputs.map { $0?.shape ?? [] },
-            dtypes: inputs.map { $0?.dtype }, attributes: attributes))
-        let outputDTypes = try self.outputDTypes(count: outputShapes.count, dtype: dtype, attributes: attributes,
-                                                 inputs: inputs)
-        try checkOutputShapes(outputShapes)
+        let plan = try outputPlan(ShapeContext(owner: self, inputs: inputs, attributes: attributes), dtype: dtype)
 
         // Inputs in the op's dtype: recorded conversions, so gradients flow back in each input's own dtype.
         var converted = inputs
         for i in inputs.indices {
-            guard let x = inputs[i], x.dtype != dtype, case .promoted = def.inputs[def.inputIndex(ofSlot: i, count: inputs.count)].dtypes
-            else { continue }
+            guard let x = inputs[i], x.dtype != dtype, case .promoted = spec(i, count: inputs.count).dtypes else { continue }
             converted[i] = try x.convertedOrThrow(to: dtype)
         }
-        if def.forward.isDecomposition {
-            return try runDecomposition(converted, attributes: attributes, outputShapes: outputShapes,
-                                        outputDTypes: outputDTypes, dtype: dtype)
+        if isDecomposition {
+            return try runDecomposition(converted, attributes: attributes, plan: plan, dtype: dtype)
         }
         var kernelInputs = converted
-        if def.isElementwise, let shape = outputShapes.first {
+        if isElementwise {
+            let shape = plan.firstShape
             for i in kernelInputs.indices where kernelInputs[i] != nil && kernelInputs[i]!.shape != shape {
                 kernelInputs[i] = kernelInputs[i]!.broadcastView(to: shape)
             }
         }
-        let context = KernelContext(op: name, inputs: OpInputs(kernelInputs), attributes: attributes,
-                                    outputShapes: outputShapes, outputDTypes: outputDTypes, dtype: dtype)
+        let context = KernelContext(op: name, inputs: OpInputs(kernelInputs), attributes: attributes, dtype: dtype,
+                                    outputs: plan)
         let body = try selectKernel(dtype: dtype, inputs: kernelInputs, attributes: attributes)
         // Kernels run with recording and tangents off, so one made of other ops leaves nothing behind.
         var outputs: [Tensor] = try GradMode.withDisabled {
@@ -122,52 +146,80 @@ public final class Op: Sendable {
                 }
             }
         }
-        try checkOutputs(outputs, shapes: outputShapes, dtypes: outputDTypes, dtype: dtype)
+        try checkOutputs(outputs, plan: plan, dtype: dtype)
         for k in outputs.indices where outputs[k].needsFreshAlias(among: converted) {
             outputs[k] = outputs[k].historyFreeAlias()
             outputs[k].tangentStorage = nil
         }
         if let first = converted.first ?? nil, first === inputs.first ?? nil {
             let creation: ViewCreation = !GradMode.isEnabled ? .inNoGradMode
-                : outputs.count > 1 ? .oneOfSeveral(def.gradFnName) : .ordinary
+                : outputs.count > 1 ? .oneOfSeveral(gradFnName) : .ordinary
             for output in outputs where output.storage === first.storage { output.markAsView(of: first, creation: creation) }
         }
         if ForwardAD.isActive { try carryTangents(inputs: converted, outputs: outputs, attributes: attributes) }
-        if isDifferentiable && GradMode.isEnabled {
-            let differentiable = converted.indices.map { i in
-                (converted[i]?.dtype.isFloatingPoint ?? false)
-                    && def.inputs[def.inputIndex(ofSlot: i, count: converted.count)].isDifferentiable
-            }
-            if converted.indices.contains(where: { differentiable[$0] && converted[$0]!.requiresGrad }),
-               outputs.contains(where: { $0.dtype.isFloatingPoint }) {
-                try Node.record(op: self, attributes: attributes, inputs: converted, differentiable: differentiable,
-                            outputs: outputs)
+        if isDifferentiable && GradMode.isEnabled && outputs.contains(where: { $0.dtype.isFloatingPoint }) {
+            let count = converted.count
+            if converted.indices.contains(where: { sendsGradient(to: converted[$0], slot: $0, count: count) }) {
+                try Node.record(op: self, attributes: attributes, inputs: converted, outputs: outputs)
             }
         }
         return outputs
     }
 
+    /// Whether a call's backward sends a gradient to input `slot`: a floating-point
+    /// tensor that requires grad, in an input the op differentiates.
+    @inline(__always)
+    func sendsGradient(to tensor: Tensor?, slot: Int, count: Int) -> Bool {
+        guard let tensor, tensor.dtype.isFloatingPoint else { return false }
+        return spec(slot, count: count).isDifferentiable && tensor.requiresGrad
+    }
+
     /// An op made of other ops that record themselves: its outputs keep the history
     /// (and tangents) those ops gave them, so the op needs no rules of its own.
-    private func runDecomposition(
-        _ inputs: [Tensor?], attributes: Attributes, outputShapes: [[Int]], outputDTypes: [DType], dtype: DType
-    ) throws -> [Tensor] {
-        let context = KernelContext(op: name, inputs: OpInputs(inputs), attributes: attributes,
-                                    outputShapes: outputShapes, outputDTypes: outputDTypes, dtype: dtype)
+    private func runDecomposition(_ inputs: [Tensor?], attributes: Attributes, plan: OutputPlan, dtype: DType) throws -> [Tensor] {
+        let context = KernelContext(op: name, inputs: OpInputs(inputs), attributes: attributes, dtype: dtype, outputs: plan)
         let outputs: [Tensor]
         switch try selectKernel(dtype: dtype, inputs: inputs, attributes: attributes) {
         case .single(let kernel): outputs = [try kernel(context)]
         case .multiple(let kernel): outputs = try kernel(context)
         }
-        try checkOutputs(outputs, shapes: outputShapes, dtypes: outputDTypes, dtype: dtype)
+        try checkOutputs(outputs, plan: plan, dtype: dtype)
         return outputs
+    }
+
+    /// The shapes (from the shape rule) and dtypes of the call's outputs, checked.
+    private func outputPlan(_ context: ShapeContext, dtype: DType) throws -> OutputPlan {
+        switch shapeRule.body {
+        case .single(let rule):
+            let shape = try rule(context)
+            try checkCount(shape)
+            return OutputPlan(count: 1, firstShape: shape, firstDType: try outputDType(0, dtype: dtype, context: context),
+                              otherShapes: [], otherDTypes: [])
+        case .multiple(let rule):
+            let shapes = try rule(context)
+            if !definition.hasVariadicOutputs && shapes.count != outputRules.count {
+                throw AutogradError(.shape, "\(name): the shape rule gave \(shapes.count) shapes for \(outputRules.count) outputs")
+            }
+            for shape in shapes { try checkCount(shape) }
+            let dtypes = try shapes.indices.map { try outputDType($0, dtype: dtype, context: context) }
+            return OutputPlan(count: shapes.count, firstShape: shapes.first ?? [], firstDType: dtypes.first ?? dtype,
+                              otherShapes: Array(shapes.dropFirst()), otherDTypes: Array(dtypes.dropFirst()))
+        }
+    }
+
+    private func checkCount(_ shape: [Int]) throws {
+        if Shape.checkedCount(shape) == nil {
+            throw AutogradError(.shape, """
+                \(name): the output shape \(Shape.describe(shape)) has a negative size or more elements than can be counted
+                """)
+        }
     }
 
     /// The given tensors as one entry per input slot, checked against the declared inputs.
     private func arrange(_ given: [Tensor?]) throws -> [Tensor?] {
-        let declared = definition.inputs
+        let declared = inputSpecs
         var slots = given
-        if definition.listInputIndex == nil {
+        if !hasListInput {
             let required = (declared.lastIndex { !$0.isOptional } ?? -1) + 1
             guard given.count >= required && given.count <= declared.count else { throw arityError(given.count) }
             slots += Array(repeating: nil, count: declared.count - given.count)
@@ -175,7 +227,7 @@ public final class Op: Sendable {
             throw arityError(given.count)
         }
         for (i, tensor) in slots.enumerated() {
-            let input = declared[definition.inputIndex(ofSlot: i, count: slots.count)]
+            let input = spec(i, count: slots.count)
             guard let tensor else {
                 if input.isOptional { continue }
                 throw AutogradError(.inputCount, "\(name): input '\(input.name)' is required but was given as nil")
@@ -210,7 +262,7 @@ public final class Op: Sendable {
         for (i, x) in inputs.enumerated() {
             guard let x else { continue }
             first = first ?? x.dtype
-            guard case .promoted = definition.inputs[definition.inputIndex(ofSlot: i, count: inputs.count)].dtypes else { continue }
+            guard case .promoted = spec(i, count: inputs.count).dtypes else { continue }
             if x.rank == 0 {
                 zeroDim = zeroDim.map { DType.promoted($0, x.dtype) } ?? x.dtype
             } else {
@@ -236,47 +288,31 @@ public final class Op: Sendable {
         return higher
     }
 
-    private func outputDTypes(count: Int, dtype: DType, attributes: Attributes, inputs: [Tensor?]) throws -> [DType] {
-        try (0..<count).map { k in
-            let output = definition.outputs[definition.hasVariadicOutputs ? 0 : k]
-            switch output.dtype {
-            case .computed: return dtype
-            case .exactly(let d): return d
-            case .ofInput(let index): return inputs[index]?.dtype ?? dtype
-            case .attribute(let attribute):
-                let value = attributes.string(attribute)
-                guard let d = DType(rawValue: value) else {
-                    throw AutogradError(.attribute, """
-                        \(name): attribute '\(attribute)' names no dtype: "\(value)"; expected one of \
-                        \(DType.allCases.map(\.rawValue).joined(separator: ", "))
-                        """)
-                }
-                return d
+    private func outputDType(_ k: Int, dtype: DType, context: ShapeContext) throws -> DType {
+        switch outputRules[outputRules.count == 1 ? 0 : k] {
+        case .computed: return dtype
+        case .exactly(let d): return d
+        case .ofInput(let index): return context.dtypes[index] ?? dtype
+        case .attribute(let attribute):
+            let value = context.attributes.string(attribute)
+            guard let d = DType(rawValue: value) else {
+                throw AutogradError(.attribute, """
+                    \(name): attribute '\(attribute)' names no dtype: "\(value)"; expected one of \
+                    \(DType.allCases.map(\.rawValue).joined(separator: ", "))
+                    """)
             }
+            return d
         }
     }
 
-    private func checkOutputShapes(_ shapes: [[Int]]) throws {
-        if !definition.hasVariadicOutputs && shapes.count != definition.outputs.count {
-            throw AutogradError(.shape, """
-                \(name): the shape rule gave \(shapes.count) shapes for \(definition.outputs.count) outputs
-                """)
+    private func checkOutputs(_ outputs: [Tensor], plan: OutputPlan, dtype: DType) throws {
+        guard outputs.count == plan.count else {
+            throw AutogradError(.kernel, "\(name): the \(dtype) kernel returned \(outputs.count) outputs; expected \(plan.count)")
         }
-        for shape in shapes where Shape.checkedCount(shape) == nil {
-            throw AutogradError(.shape, """
-                \(name): the output shape \(Shape.describe(shape)) has a negative size or more elements than can be counted
-                """)
-        }
-    }
-
-    private func checkOutputs(_ outputs: [Tensor], shapes: [[Int]], dtypes: [DType], dtype: DType) throws {
-        guard outputs.count == shapes.count else {
-            throw AutogradError(.kernel, "\(name): the \(dtype) kernel returned \(outputs.count) outputs; expected \(shapes.count)")
-        }
-        for (k, output) in outputs.enumerated() where output.shape != shapes[k] || output.dtype != dtypes[k] {
+        for (k, output) in outputs.enumerated() where output.shape != plan.shape(k) || output.dtype != plan.dtype(k) {
             throw AutogradError(.kernel, """
                 \(name): the \(dtype) kernel returned a \(output.dtype) tensor of shape \
-                \(Shape.describe(output.shape)) for output \(k); the op expects \(dtypes[k]) \(Shape.describe(shapes[k]))
+                \(Shape.describe(output.shape)) for output \(k); the op expects \(plan.dtype(k)) \(Shape.describe(plan.shape(k)))
                 """)
         }
     }
@@ -301,12 +337,11 @@ public final class Op: Sendable {
     /// Computes the outputs' tangents from the inputs' (forward mode).
     private func carryTangents(inputs: [Tensor?], outputs: [Tensor], attributes: Attributes) throws {
         let tangents = inputs.indices.map { i -> Tensor? in
-            guard let x = inputs[i], x.dtype.isFloatingPoint,
-                  definition.inputs[definition.inputIndex(ofSlot: i, count: inputs.count)].isDifferentiable else { return nil }
+            guard let x = inputs[i], x.dtype.isFloatingPoint, spec(i, count: inputs.count).isDifferentiable else { return nil }
             return x.tangent
         }
         guard tangents.contains(where: { $0 != nil }), outputs.contains(where: { $0.dtype.isFloatingPoint }) else { return }
-        guard let rule = definition.jvp else {
+        guard let rule = forwardRule else {
             throw AutogradError(.backward, """
                 \(name): the op has no forward-mode rule, so jvp cannot carry tangents through it; \
                 declare jvp (or an elementwise derivative) in its definition

@@ -6,22 +6,40 @@ public struct KernelContext {
     /// elementwise ops, broadcast to `outputShape`.
     public let inputs: OpInputs
     public let attributes: Attributes
-    /// The shape of each output, as the op's shape rule computed them.
-    public let outputShapes: [[Int]]
-    /// The dtype of each output.
-    public let outputDTypes: [DType]
     /// The dtype the op computes in.
     public let dtype: DType
+    let outputs: OutputPlan
 
     /// The shape of the (first) output.
-    public var outputShape: [Int] { outputShapes[0] }
+    public var outputShape: [Int] { outputs.firstShape }
+
+    /// The shape of each output, as the op's shape rule computed them.
+    public var outputShapes: [[Int]] { outputs.shapes }
+
+    /// The dtype of each output.
+    public var outputDTypes: [DType] { outputs.dtypes }
 
     /// A new, uninitialised, contiguous tensor of output `index`'s shape and dtype.
     ///
     /// - Throws: `AutogradError` of kind `.allocation` when the memory cannot be had.
     public func makeOutput(_ index: Int = 0) throws -> Tensor {
-        try Tensor.uninitialized(outputShapes[index], dtype: outputDTypes[index], op: op)
+        try Tensor.uninitialized(outputs.shape(index), dtype: outputs.dtype(index), op: op)
     }
+}
+
+/// The shapes and dtypes of a call's outputs. The first is held directly, so a
+/// one-output call builds no arrays for them.
+struct OutputPlan {
+    let count: Int
+    let firstShape: [Int]
+    let firstDType: DType
+    let otherShapes: [[Int]]
+    let otherDTypes: [DType]
+
+    func shape(_ k: Int) -> [Int] { k == 0 ? firstShape : otherShapes[k - 1] }
+    func dtype(_ k: Int) -> DType { k == 0 ? firstDType : otherDTypes[k - 1] }
+    var shapes: [[Int]] { count == 0 ? [] : [firstShape] + otherShapes }
+    var dtypes: [DType] { count == 0 ? [] : [firstDType] + otherDTypes }
 }
 
 /// What a backward rule receives.

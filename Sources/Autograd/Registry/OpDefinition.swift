@@ -169,7 +169,13 @@ public struct OpDefinition: Sendable {
                 let term = tangent.converted(to: dtype) * d.converted(to: dtype)
                 total = total.map { $0 + term } ?? term
             }
-            return [try total?.summed(toShape: ctx.outputs[0].shape)]
+            guard let total else { return [nil] }
+            let shape = ctx.outputs[0].shape
+            // A tangent of a broadcast input, times a constant partial, has the input's
+            // shape: it broadcasts up to the output's. A partial that is larger sums down.
+            if total.shape == shape { return [total] }
+            if Shape.broadcast(total.shape, shape) == shape { return [total.expanded(to: shape).contiguous()] }
+            return [try total.summed(toShape: shape)]
         }
     }
 }
@@ -335,20 +341,33 @@ public protocol NumericMultiOutputKernel: SendableMetatype {
 
 /// Computes an op's output shapes, or throws an error naming the op and the shapes.
 public struct ShapeRule: Sendable {
-    let compute: @Sendable (ShapeContext) throws -> [[Int]]
+    enum Body: Sendable {
+        case single(@Sendable (ShapeContext) throws -> [Int])
+        case multiple(@Sendable (ShapeContext) throws -> [[Int]])
+    }
+
+    let body: Body
 
     /// The shape of a one-output op.
     public init(_ compute: @escaping @Sendable (ShapeContext) throws -> [Int]) {
-        self.compute = { [try compute($0)] }
+        body = .single(compute)
     }
 
     private init(outputs compute: @escaping @Sendable (ShapeContext) throws -> [[Int]]) {
-        self.compute = compute
+        body = .multiple(compute)
     }
 
     /// The shape of each output of a several-output op.
     public static func outputs(_ compute: @escaping @Sendable (ShapeContext) throws -> [[Int]]) -> ShapeRule {
         ShapeRule(outputs: compute)
+    }
+
+    /// Every output's shape.
+    func compute(_ context: ShapeContext) throws -> [[Int]] {
+        switch body {
+        case .single(let rule): [try rule(context)]
+        case .multiple(let rule): try rule(context)
+        }
     }
 
     /// All inputs broadcast together (NumPy rules).
@@ -374,18 +393,26 @@ public struct ShapeRule: Sendable {
 }
 
 /// What a shape rule sees: the op, the input shapes and dtypes, and the attributes.
-public struct ShapeContext: Sendable {
-    public let op: String
-    /// The op's declared inputs, from which each tensor's name follows.
-    let declaredInputs: OpDefinition
+public struct ShapeContext {
+    /// The op being called, from whose declaration each input's name follows.
+    let owner: Op
+    /// The op's name, for error messages.
+    public var op: String { owner.name }
     /// One name per input tensor (`tensors[2]` for an element of a list input),
     /// worked out when asked: most calls never need them.
-    public var inputNames: [String] { declaredInputs.slotNames(count: shapes.count) }
+    public var inputNames: [String] { owner.slotNames(count: shapes.count) }
     /// One shape per input tensor; `[]` for an omitted optional input (see `isGiven`).
-    public let shapes: [[Int]]
+    public let shapes: InputShapes
     /// One dtype per input tensor, as given (before promotion); nil for an omitted one.
-    public let dtypes: [DType?]
+    public let dtypes: InputDTypes
     public let attributes: Attributes
+
+    init(owner: Op, inputs: [Tensor?], attributes: Attributes) {
+        self.owner = owner
+        self.shapes = InputShapes(tensors: inputs)
+        self.dtypes = InputDTypes(tensors: inputs)
+        self.attributes = attributes
+    }
 
     /// Whether input `index` was given (optional inputs may be omitted).
     public func isGiven(_ index: Int) -> Bool { index < dtypes.count && dtypes[index] != nil }
@@ -404,4 +431,21 @@ public struct ShapeContext: Sendable {
         }
         return d
     }
+}
+
+/// The shapes of a call's inputs, read from the tensors when asked (no copy per call).
+public struct InputShapes: RandomAccessCollection {
+    let tensors: [Tensor?]
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { tensors.count }
+    /// Input `index`'s shape; `[]` for an omitted optional input.
+    public subscript(index: Int) -> [Int] { tensors[index]?.shape ?? [] }
+}
+
+/// The dtypes of a call's inputs, as given; nil for an omitted optional input.
+public struct InputDTypes: RandomAccessCollection {
+    let tensors: [Tensor?]
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { tensors.count }
+    public subscript(index: Int) -> DType? { tensors[index]?.dtype }
 }
