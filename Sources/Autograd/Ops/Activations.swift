@@ -1,4 +1,5 @@
-/// relu, sigmoid, tanh, clamp, softmax, log_softmax.
+/// relu, sigmoid, tanh, clamp, softmax, log_softmax. The other pointwise
+/// activations of `torch.nn.functional` are in PointwiseActivations.swift.
 extension BuiltinOps {
     static let activations: [OpDefinition] = [
         // threshold_backward(grad, result, 0): 0 at and below 0, the gradient itself elsewhere (NaN too).

@@ -91,7 +91,7 @@ enum ScalarConstants {
 public enum BuiltinOps {
     /// Every built-in op definition.
     public static var all: [OpDefinition] {
-        arithmetic + unaryMath + rounding + binaryMath + activations + reductions + shapeOps + linearAlgebra + losses + comparisons
+        arithmetic + unaryMath + rounding + binaryMath + activations + pointwiseActivations + reductions + shapeOps + linearAlgebra + losses + comparisons
             + conversions + selection + [asStridedDefinition, asStridedScatterDefinition]
     }
 }
