@@ -89,6 +89,9 @@ struct RegistryTests {
             _ = try registry.call("sum", [a], attributes: ["keepdim": 1])
         }
         expectError(["pow_scalar: missing required attribute 'exponent'"]) { _ = try registry.call("pow_scalar", [a]) }
+        expectError(["mse_loss: attribute 'reduction' expects one of \"mean\", \"sum\", \"none\", got string \"avg\""]) {
+            _ = try registry.call("mse_loss", [a, a], attributes: ["reduction": "avg"])
+        }
         expectError(["matmul", "last dim of a (3)", "b (2)", "a [2, 3]", "b [2, 2]"]) {
             _ = try registry.call("matmul", [Tensor.zeros([2, 3]), Tensor.zeros([2, 2])])
         }

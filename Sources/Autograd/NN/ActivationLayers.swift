@@ -18,3 +18,65 @@ public final class Sigmoid: Module, TrainingModeStoring {
     public init() {}
     public func callAsFunction(_ input: Tensor) -> Tensor { sigmoid(input) }
 }
+
+/// The Gaussian error linear unit, as a layer (`torch.nn.GELU`). See `gelu(_:approximate:)`.
+///
+/// ```swift
+/// GELU()                       // nn.GELU()
+/// GELU(approximate: .tanh)     // nn.GELU(approximate="tanh")
+/// ```
+public final class GELU: Module, TrainingModeStoring {
+    public var isTraining = true
+    /// The formula: exact (PyTorch's `"none"`, the default) or the tanh approximation.
+    public let approximate: GELUApproximation
+    public init(approximate: GELUApproximation = .exact) { self.approximate = approximate }
+    public func callAsFunction(_ input: Tensor) -> Tensor { gelu(input, approximate: approximate) }
+}
+
+/// `x · sigmoid(x)`, as a layer (`torch.nn.SiLU`). See `silu(_:)`.
+public final class SiLU: Module, TrainingModeStoring {
+    public var isTraining = true
+    public init() {}
+    public func callAsFunction(_ input: Tensor) -> Tensor { silu(input) }
+}
+
+/// Leaky relu, as a layer (`torch.nn.LeakyReLU`, default slope 0.01). See `leakyRelu(_:negativeSlope:)`.
+public final class LeakyReLU: Module, TrainingModeStoring {
+    public var isTraining = true
+    /// The slope for negative inputs (PyTorch's `negative_slope`).
+    public let negativeSlope: Double
+    public init(negativeSlope: Double = 0.01) { self.negativeSlope = negativeSlope }
+    public func callAsFunction(_ input: Tensor) -> Tensor { leakyRelu(input, negativeSlope: negativeSlope) }
+}
+
+/// The exponential linear unit, as a layer (`torch.nn.ELU`, default alpha 1). See `elu(_:alpha:)`.
+public final class ELU: Module, TrainingModeStoring {
+    public var isTraining = true
+    /// The value negative inputs approach, as `-alpha`.
+    public let alpha: Double
+    public init(alpha: Double = 1) { self.alpha = alpha }
+    public func callAsFunction(_ input: Tensor) -> Tensor { elu(input, alpha: alpha) }
+}
+
+/// A smooth relu, as a layer (`torch.nn.Softplus`, defaults beta 1 and threshold 20).
+/// See `softplus(_:beta:threshold:)`.
+public final class Softplus: Module, TrainingModeStoring {
+    public var isTraining = true
+    /// The sharpness: `log(1 + exp(beta · x)) / beta`.
+    public let beta: Double
+    /// Above `beta · x > threshold` the layer returns `x` itself.
+    public let threshold: Double
+    public init(beta: Double = 1, threshold: Double = 20) {
+        self.beta = beta
+        self.threshold = threshold
+    }
+    public func callAsFunction(_ input: Tensor) -> Tensor { softplus(input, beta: beta, threshold: threshold) }
+}
+
+/// Returns its input as it is, as a layer (`torch.nn.Identity`): a placeholder
+/// where a model's definition expects a layer, such as an optional norm.
+public final class Identity: Module, TrainingModeStoring {
+    public var isTraining = true
+    public init() {}
+    public func callAsFunction(_ input: Tensor) -> Tensor { input }
+}

@@ -1,8 +1,10 @@
-/// relu, sigmoid, tanh, clamp, softmax, log_softmax.
+/// relu, sigmoid, tanh, clamp, softmax, log_softmax. The other pointwise
+/// activations of `torch.nn.functional` are in PointwiseActivations.swift.
 extension BuiltinOps {
     static let activations: [OpDefinition] = [
+        // threshold_backward(grad, result, 0): 0 at and below 0, the gradient itself elsewhere (NaN too).
         OpDefinition(name: "relu", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.numericUnary(Relu.self),
-                     saves: .output, derivative: .partials { ctx in [(ctx.output .> 0).converted(to: ctx.output.dtype)] }),
+                     saves: .output, derivative: .partials { ctx in [which(ctx.output .<= 0, 0, 1, dtype: ctx.output.dtype)] }),
         OpDefinition(name: "sigmoid", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.unary(SigmoidFunction.self),
                      saves: .output, derivative: .partials { ctx in
                          let y = ctx.output

@@ -89,7 +89,7 @@ enum ScalarConstants {
 public enum BuiltinOps {
     /// Every built-in op definition.
     public static var all: [OpDefinition] {
-        arithmetic + unaryMath + activations + reductions + shapeOps + linearAlgebra + losses + comparisons
+        arithmetic + unaryMath + rounding + binaryMath + activations + pointwiseActivations + reductions + shapeOps + linearAlgebra + losses + comparisons
             + conversions + selection + [asStridedDefinition, asStridedScatterDefinition]
     }
 }

@@ -69,7 +69,9 @@ public enum AttributeType: Sendable, Equatable, CustomStringConvertible {
         case (.int, .int), (.double, .double), (.bool, .bool), (.ints, .ints): value
         case (.double, .int(let v)): .double(Double(v))
         case (.ints, .int(let v)): .ints([v])
-        case (.string(let allowed), .string(let v)): allowed.isEmpty || allowed.contains(v) ? value : nil
+        // Not `allowed.contains(v) ? value : nil`: that `nil` is AttributeValue's literal,
+        // `.absent`, so a string outside the allowed ones would pass as "not given".
+        case (.string(let allowed), .string(let v)) where allowed.isEmpty || allowed.contains(v): value
         default: nil
         }
     }

@@ -34,6 +34,11 @@ extension OpSample {
             table[name] = .elementwise(arity: arity, domain: domain, reference: reference,
                                        referenceCoversSpecialValues: covers)
         }
+        // Ops whose definitions carry their references, sampled inside their domains.
+        for (name, domain) in [("log1p", ValueDomain.positive), ("log2", .positive), ("rsqrt", .positive),
+                               ("asin", .unit), ("acos", .unit)] {
+            table[name] = .elementwise(arity: 1, domain: domain)
+        }
         table["clamp"] = .elementwise(arity: 1, attributes: ["min": -0.5, "max": 0.5],
                                       reference: "-maximum(-maximum(x, min), -max)")
         table["pow_scalar"] = .elementwise(arity: 1, domain: .positive, attributes: ["exponent": 2.5],

@@ -8,13 +8,15 @@ public enum ValueDomain: Sendable, Equatable {
     case real
     /// [0.2, 2].
     case positive
+    /// ±[0.1, 0.9]: inside (-1, 1), away from 0 and the ends (asin, acos).
+    case unit
     /// Whole numbers in `0..<count`, stored as floats (class indices).
     case classIndices(count: Int)
 
     /// The special values an input of this domain receives in the special-values check.
     var specialValues: [Double] {
         switch self {
-        case .real: [.nan, .infinity, -.infinity]
+        case .real, .unit: [.nan, .infinity, -.infinity]
         case .positive: [.nan, .infinity]
         case .classIndices: []
         }
@@ -27,6 +29,9 @@ public enum ValueDomain: Sendable, Equatable {
             return generator.next() & 1 == 0 ? magnitude : -magnitude
         case .positive:
             return 0.2 + 1.8 * generator.nextUniform()
+        case .unit:
+            let magnitude = 0.1 + 0.8 * generator.nextUniform()
+            return generator.next() & 1 == 0 ? magnitude : -magnitude
         case .classIndices(let count):
             return Double(Int(generator.next() % UInt64(Swift.max(count, 1))))
         }
