@@ -88,6 +88,10 @@ public final class Node: @unchecked Sendable {
     /// Set once backward has freed the saved tensors.
     var isReleased = false
     var retained: [Retained] = []
+    /// Hooks on the gradients of this node's outputs (`registerHook`).
+    var hooks = HookList()
+    /// Where the op was called (see `CallSites`).
+    let callSite: UInt32
 
     /// The name PyTorch shows, such as `MulBackward0`.
     public var name: String { op.gradFnName }
@@ -108,6 +112,7 @@ public final class Node: @unchecked Sendable {
         self.attributes = attributes
         self.inputs = inputs
         self.outputs = outputs
+        callSite = CallSites.current()
     }
 
     /// Records a call: a node with an edge per input that needs a gradient, the
@@ -209,6 +214,10 @@ extension Node: CustomStringConvertible {
 /// (after `backward(createGraph: true)`) is not kept alive by that cycle.
 final class GradAccumulator: @unchecked Sendable {
     weak var leaf: Tensor?
+    /// Hooks on the leaf's gradient, run before it is accumulated (`registerHook`).
+    var hooks = HookList()
+    /// Hooks run after `backward()` accumulated into the leaf's `grad`.
+    var postAccumulateHooks: [(id: Int, body: (Tensor) throws -> Void)] = []
 
     init(leaf: Tensor) { self.leaf = leaf }
 }
