@@ -262,7 +262,7 @@ public final class Op: Sendable {
                 \(name): the shape rule gave \(shapes.count) shapes for \(definition.outputs.count) outputs
                 """)
         }
-        for shape in shapes where Shape.checkedCount(shape) == nil {
+        for shape in shapes where Shape.checkedCount(shape.map { $0 == ShapeRule.dataDependentSize ? 1 : $0 }) == nil {
             throw AutogradError(.shape, """
                 \(name): the output shape \(Shape.describe(shape)) has a negative size or more elements than can be counted
                 """)
@@ -273,7 +273,7 @@ public final class Op: Sendable {
         guard outputs.count == shapes.count else {
             throw AutogradError(.kernel, "\(name): the \(dtype) kernel returned \(outputs.count) outputs; expected \(shapes.count)")
         }
-        for (k, output) in outputs.enumerated() where output.shape != shapes[k] || output.dtype != dtypes[k] {
+        for (k, output) in outputs.enumerated() where !ShapeRule.allows(output.shape, for: shapes[k]) || output.dtype != dtypes[k] {
             throw AutogradError(.kernel, """
                 \(name): the \(dtype) kernel returned a \(output.dtype) tensor of shape \
                 \(Shape.describe(output.shape)) for output \(k); the op expects \(dtypes[k]) \(Shape.describe(shapes[k]))

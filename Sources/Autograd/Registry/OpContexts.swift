@@ -22,6 +22,12 @@ public struct KernelContext {
     public func makeOutput(_ index: Int = 0) throws -> Tensor {
         try Tensor.uninitialized(outputShapes[index], dtype: outputDTypes[index], op: op)
     }
+
+    /// A new, uninitialised, contiguous tensor for output `index` of an explicit
+    /// shape: for an output whose shape rule gave `ShapeRule.dataDependentSize`.
+    public func makeOutput(_ index: Int = 0, shape: [Int]) throws -> Tensor {
+        try Tensor.uninitialized(shape, dtype: outputDTypes[index], op: op)
+    }
 }
 
 /// What a backward rule receives.
