@@ -92,7 +92,7 @@ public enum BuiltinOps {
     /// Every built-in op definition.
     public static var all: [OpDefinition] {
         arithmetic + unaryMath + activations + reductions + shapeOps + linearAlgebra + losses + comparisons
-            + conversions + selection + slicing + indexing + masking
+            + conversions + selection + slicing + indexing + masking + joining
             + [asStridedDefinition, asStridedScatterDefinition]
     }
 }
