@@ -228,15 +228,16 @@ enum Engine {
                     if !retainGraph { node.release() }
                 }
                 for i in node.inputs.indices {
-                    let g = grads[i].take()
                     switch node.inputs[i].edge {
                     case .node(let next, let output):
                         let nextSlot = slots[ObjectIdentifier(next)]!
-                        if let g { try add(g, toPending: firstPending[nextSlot] + output) }
+                        if let g = grads[i].take() { try add(g, toPending: firstPending[nextSlot] + output) }
                         dependencies[nextSlot] -= 1
                         if dependencies[nextSlot] == 0 { ready.append(nextSlot) }
                     case .accumulate:
-                        if let g { try deliver(consume g, along: node.inputs[i].edge, owned: true) }
+                        // Taken straight from the array, so that no other binding keeps a
+                        // reference and accumulate can move a uniquely owned gradient in.
+                        if let g = grads[i].take() { try deliver(consume g, along: node.inputs[i].edge, owned: true) }
                     case .unused:
                         break
                     }
@@ -295,7 +296,7 @@ enum Engine {
     /// recorded (and the first gradient a recorded copy); otherwise an existing
     /// gradient is updated in place, and a uniquely owned contiguous `g` is moved in.
     static func accumulate(_ given: consuming Tensor, into tensor: Tensor, createGraph: Bool, owned: Bool) throws {
-        var g = given
+        var g = consume given
         if createGraph {
             tensor.grad = try tensor.grad.map { try EngineOps.add.call([$0, g]) } ?? EngineOps.clone.call([g])
             return
