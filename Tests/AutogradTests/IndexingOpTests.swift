@@ -75,6 +75,19 @@ struct IndexingOpTests {
         expectTensor(h, shape: [4], [8, 0, 24, 0])
     }
 
+    @Test("slice's gradient of large tensors, filled block by block on several threads, as a copy into the window gives")
+    func largeSliceGradient() throws {
+        for (shape, dim) in [([1024, 1024], 1), ([8, 512, 256], 1)] {
+            let x = Tensor.zeros(shape, dtype: .float64, requiresGrad: true)
+            let y = x.sliced(dim: dim, start: 1, step: 3)
+            let g = Tensor(shape: y.shape, scalars: (0..<y.scalarCount).map(Double.init), dtype: .float64)
+            try y.backward(gradient: g)
+            let expected = Tensor.zeros(shape, dtype: .float64)
+            try expected.sliced(dim: dim, start: 1, step: 3).copy(from: g)
+            #expect(x.grad!.scalars == expected.scalars, "\(shape)")
+        }
+    }
+
     @Test("gather and scatter_add by hand, every dtype")
     func gatherScatter() {
         let index = Tensor([[3, 0], [1, 1], [0, 2]])

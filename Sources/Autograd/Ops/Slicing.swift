@@ -146,14 +146,37 @@ struct SelectPosition {
 }
 
 /// Zeros of the input's shape with the slice's window set to the gradient.
+///
+/// Block by block along the sliced dim: each block (one position of the dims
+/// before it) is zeroed and written while it is in cache, so the output is
+/// written once rather than zeroed in one pass and written again in another.
+/// Large outputs are split across cores by blocks.
 enum SliceBackwardKernel: ElementKernel {
     static func run<T: TensorElement>(_ ctx: KernelContext, as _: T.Type) throws -> Tensor {
-        let g = ctx.inputs[0], out = try ctx.makeOutput()
+        let out = try ctx.makeOutput()
         let bounds = try SliceBounds(ctx.attributes, shape: out.shape, op: ctx.op)
-        UnsafeMutableRawPointer(out.pointer(T.self)).initializeMemory(as: UInt8.self, repeating: 0,
-                                                                     count: out.scalarCount * MemoryLayout<T>.stride)
-        let window = bounds.window(ofStorage: out.storage, strides: out.strides, offset: out.offset, dtype: out.dtype)
-        StridedLoops.copy(from: g, into: window)
+        let g = ctx.inputs[0].contiguousData()
+        let (outer, size, inner) = ReductionKernels.split(out.shape, around: bounds.dim)
+        let block = size &* inner, o = out.pointer(T.self), pg = g.pointer(T.self)
+        guard block > 0 && outer > 0 else { return out }
+        let (start, step, count) = (bounds.start, bounds.step, bounds.count)
+        let fill = { (rows: Range<Int>) in
+            for a in rows {
+                let destination = o + a &* block, source = pg + a &* count &* inner
+                UnsafeMutableRawPointer(destination).initializeMemory(as: UInt8.self, repeating: 0,
+                                                                     count: block &* MemoryLayout<T>.stride)
+                if inner == 1 {
+                    for j in 0..<count { destination[start &+ j &* step] = source[j] }
+                } else {
+                    for j in 0..<count {
+                        (destination + (start &+ j &* step) &* inner).update(from: source + j &* inner, count: inner)
+                    }
+                }
+            }
+        }
+        let bytes = outer &* block &* MemoryLayout<T>.stride
+        let parts = bytes < BlockCopy.parallelThreshold ? 1 : Swift.min(Parallel.cores, outer)
+        Parallel.forEach(parts) { part in fill((outer &* part / parts)..<(outer &* (part &+ 1) / parts)) }
         return out
     }
 }
