@@ -38,6 +38,7 @@ public protocol TensorIndexConvertible {
 }
 
 extension TensorIndex: TensorIndexConvertible {
+    /// The entry itself.
     public var tensorIndex: TensorIndex { self }
 }
 
@@ -62,30 +63,37 @@ extension TensorIndexConvertible where Self == TensorIndex {
 }
 
 extension Int: TensorIndexConvertible {
+    /// One position (`x[2]`, `x[-1]`): the dim is dropped.
     public var tensorIndex: TensorIndex { TensorIndex(.position(self)) }
 }
 
 extension Range: TensorIndexConvertible where Bound == Int {
+    /// The positions in the range (`x[1..<3]`, Python's `x[1:3]`).
     public var tensorIndex: TensorIndex { TensorIndex(.slice(start: lowerBound, end: upperBound, step: 1)) }
 }
 
 extension ClosedRange: TensorIndexConvertible where Bound == Int {
+    /// The positions in the range, its upper bound included (`x[1...3]`, Python's `x[1:4]`).
     public var tensorIndex: TensorIndex { TensorIndex(.slice(start: lowerBound, end: TensorIndex.end(through: upperBound), step: 1)) }
 }
 
 extension PartialRangeFrom: TensorIndexConvertible where Bound == Int {
+    /// The positions from the bound on (`x[1...]`, Python's `x[1:]`).
     public var tensorIndex: TensorIndex { TensorIndex(.slice(start: lowerBound, end: nil, step: 1)) }
 }
 
 extension PartialRangeUpTo: TensorIndexConvertible where Bound == Int {
+    /// The positions before the bound (`x[..<2]`, Python's `x[:2]`).
     public var tensorIndex: TensorIndex { TensorIndex(.slice(start: nil, end: upperBound, step: 1)) }
 }
 
 extension PartialRangeThrough: TensorIndexConvertible where Bound == Int {
+    /// The positions up to the bound, included (`x[...2]`, Python's `x[:3]`; `x[...(-1)]` is all of them).
     public var tensorIndex: TensorIndex { TensorIndex(.slice(start: nil, end: TensorIndex.end(through: upperBound), step: 1)) }
 }
 
 extension Tensor: TensorIndexConvertible {
+    /// Positions (int64) or a mask (bool), as in `x[indices]` and `x[mask]`.
     public var tensorIndex: TensorIndex { TensorIndex(.tensor(self)) }
 }
 
