@@ -53,6 +53,8 @@ struct JoiningOpTests {
         let across = concatenated([iota([n, 1]), iota([n, 2], from: n), iota([n, 3], from: 3 * n)], dim: 1)
         #expect(across.select(dim: 0, index: n - 1).scalars
             == [n - 1, 3 * n - 2, 3 * n - 1, 6 * n - 3, 6 * n - 2, 6 * n - 1].map(Double.init))
+        // A contiguous copy that large (a clone, or a gradient the engine takes) is split the same way.
+        #expect(joined.cloned().scalars == joined.scalars)
     }
 
     @Test("stacked inserts a dim, for 0-d tensors too; its gradient selects")
