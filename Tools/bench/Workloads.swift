@@ -96,4 +96,30 @@ struct Workloads {
         return ["W6_us_per_step": seconds / Double(steps) * 1e6,
                 "W6_rss_growth_MB": Double(Measure.memory() - rssAt1000) / 1e6]
     }
+
+    /// W13: `cat` of four 1M-element float32 tensors, forward + backward (and forward alone).
+    func w13() -> [String: Double] {
+        var g = RandomGenerator(seed: 13)
+        let parts = (0..<4).map { _ in Tensor.randn([1 << 20], requiresGrad: true, generator: &g) }
+        let upstream = Tensor.randn([4 << 20], generator: &g)
+        let forward = Measure.median(runs: runs) { _ = withNoGrad { concatenated(parts) } }
+        let both = Measure.median(runs: runs) {
+            try! concatenated(parts).backward(gradient: upstream)
+            for p in parts { p.grad = nil }
+        }
+        return ["W13_cat_ms": both * 1e3, "W13_cat_fwd_ms": forward * 1e3]
+    }
+
+    /// W14: the strided slice copy `x[:, 1::2]` of a 2048×2048 float32 tensor, forward + backward (and forward alone).
+    func w14() -> [String: Double] {
+        var g = RandomGenerator(seed: 14)
+        let x = Tensor.randn([2048, 2048], requiresGrad: true, generator: &g)
+        let upstream = Tensor.randn([2048, 1024], generator: &g)
+        let forward = Measure.median(runs: runs) { _ = withNoGrad { x[.all, .strided(from: 1, by: 2)].contiguous() } }
+        let both = Measure.median(runs: runs) {
+            try! x[.all, .strided(from: 1, by: 2)].contiguous().backward(gradient: upstream)
+            x.grad = nil
+        }
+        return ["W14_strided_copy_ms": both * 1e3, "W14_strided_copy_fwd_ms": forward * 1e3]
+    }
 }

@@ -242,15 +242,16 @@ enum Engine {
                     if !retainGraph { node.release() }
                 }
                 for i in node.inputs.indices {
-                    let g = i < grads.count ? grads[i].take() : nil
                     switch node.inputs[i].edge {
                     case .node(let next, let output):
                         let nextSlot = slots[ObjectIdentifier(next)]!
-                        if let g { try add(g, toPending: firstPending[nextSlot] + output) }
+                        if i < grads.count, let g = grads[i].take() { try add(g, toPending: firstPending[nextSlot] + output) }
                         dependencies[nextSlot] -= 1
                         if dependencies[nextSlot] == 0 { ready.append(nextSlot) }
                     case .accumulate(let accumulator):
-                        if let g {
+                        // Taken straight from the array, so that no other binding keeps a
+                        // reference and accumulation can move a uniquely owned gradient in.
+                        if i < grads.count, let g = grads[i].take() {
                             try contribute(consume g, to: accumulator, owned: true)
                         } else {
                             try contribute(nil, to: accumulator, owned: false)
@@ -332,7 +333,7 @@ enum Engine {
     /// recorded (and the first gradient a recorded copy); otherwise an existing
     /// gradient is updated in place, and a uniquely owned contiguous `g` is moved in.
     static func accumulate(_ given: consuming Tensor, into tensor: Tensor, createGraph: Bool, owned: Bool) throws {
-        var g = given
+        var g = consume given
         if createGraph {
             tensor.grad = try tensor.grad.map { try EngineOps.add.call([$0, g]) } ?? EngineOps.clone.call([g])
             return

@@ -107,6 +107,16 @@ extension OpSample {
         table["one_hot"] = OpSample(
             inputs: [InputSpec([5], .classIndices(count: 4))], attributes: ["num_classes": 4],
             zeroDim: ShapeVariant([[]]), emptyDim: ShapeVariant([[0]]), large: LargeVariant([[-1]], split: [0]))
+        table["slice"] = OpSample(
+            inputs: [InputSpec([3, 5])], attributes: ["dim": 1, "start": 1, "end": nil, "step": 2],
+            emptyDim: ShapeVariant([[0, 5]]), large: LargeVariant([[-1, 5]], split: [0]), invalidShapes: [[3]])
+        table["select"] = OpSample(
+            inputs: [InputSpec([3, 4])], attributes: ["dim": 1, "index": -1],
+            emptyDim: ShapeVariant([[0, 4]]), large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
+        table["slice_backward"] = OpSample(
+            inputs: [InputSpec([3, 2])], attributes: ["input_sizes": [3, 5], "dim": 1, "start": 1, "end": nil, "step": 2],
+            emptyDim: ShapeVariant([[0, 2]], attributes: ["input_sizes": [0, 5], "dim": 1, "start": 1, "end": nil, "step": 2]),
+            invalidShapes: [[3, 3]])
         return table
     }()
 }
