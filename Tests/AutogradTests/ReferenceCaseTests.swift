@@ -52,7 +52,7 @@ struct ReferenceCaseTests {
 
     @Test("every differentiable built-in op has reference cases")
     func coverage() {
-        let covered = Set(ReferenceCase.all.map(\.op))
+        let covered = Set(ReferenceCase.all.map(\.op) + OpCase.all.map(\.op))
         let helpers: Set = ["contiguous"]
         for def in BuiltinOps.all where def.backward != nil && !helpers.contains(def.name) {
             #expect(covered.contains(def.name), "no reference case for \(def.name)")

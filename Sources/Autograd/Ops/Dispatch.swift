@@ -93,6 +93,6 @@ public enum BuiltinOps {
     public static var all: [OpDefinition] {
         arithmetic + unaryMath + activations + reductions + shapeOps + linearAlgebra + losses + comparisons
             + conversions + selection + [asStridedDefinition, asStridedScatterDefinition]
-            + layoutOps
+            + layoutOps + extremeReductions + productReductions + statisticalReductions
     }
 }

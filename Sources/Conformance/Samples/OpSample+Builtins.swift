@@ -64,7 +64,6 @@ extension OpSample {
             inputs: [InputSpec([3, 4])], attributes: ["dim": 1],
             zeroDim: ShapeVariant([[]], attributes: ["dim": 0]), emptyDim: ShapeVariant([[0, 4]]),
             large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
-        table["max_mask"] = table["max_reduce"]
         table["transpose"] = OpSample(
             inputs: [InputSpec([3, 4])], attributes: ["dim0": 0, "dim1": 1],
             zeroDim: ShapeVariant([[]], attributes: ["dim0": 0, "dim1": 0]), emptyDim: ShapeVariant([[0, 4]]),
