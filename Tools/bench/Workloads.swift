@@ -24,7 +24,7 @@ struct Workloads {
         let swiftOnly = OpRegistry.withBuiltins()
         func gflops(_ n: Int, _ dtype: DType, _ registry: OpRegistry) -> Double {
             var g = RandomGenerator(seed: 1)
-            let a = Tensor.randn([n, n], dtype: dtype, generator: &g), b = Tensor.randn([n, n], dtype: dtype, generator: &g)
+            let a = Tensor.randn([n, n], dtype: dtype, using: &g), b = Tensor.randn([n, n], dtype: dtype, using: &g)
             let t = Measure.median(runs: quick ? 1 : (n >= 1024 ? 3 : 7)) { _ = try! registry.call("matmul", [a, b]) }
             return 2 * Double(n * n * n) / t / 1e9
         }
@@ -38,9 +38,9 @@ struct Workloads {
     func w4() -> [String: Double] {
         let n = 4 << 20
         var g = RandomGenerator(seed: 2)
-        let x = Tensor.randn([n], generator: &g)
-        let a = Tensor.randn([n], requiresGrad: true, generator: &g)
-        let b = Tensor.randn([n], requiresGrad: true, generator: &g)
+        let x = Tensor.randn([n], using: &g)
+        let a = Tensor.randn([n], requiresGrad: true, using: &g)
+        let b = Tensor.randn([n], requiresGrad: true, using: &g)
         let forward = Measure.median(runs: runs) { _ = withNoGrad { (x * a + b).sum() } }
         let both = Measure.median(runs: runs) {
             try! (x * a + b).sum().backward()
@@ -48,7 +48,7 @@ struct Workloads {
             b.grad = nil
         }
         // The machine's copy bandwidth, bytes read plus bytes written, as W4's figure counts them.
-        let big = Tensor.randn([16 << 20], generator: &g), destination = Tensor.zeros([16 << 20])
+        let big = Tensor.randn([16 << 20], using: &g), destination = Tensor.zeros([16 << 20])
         let copy = Measure.median(runs: runs) { try! destination.copy(from: big) }
         return ["W4_fwd_ms": forward * 1e3, "W4_fwd_bwd_ms": both * 1e3,
                 // x, a, b read; t = x·a written and read; y written and read by sum: 7 passes of 4 bytes.
