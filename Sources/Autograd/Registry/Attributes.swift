@@ -69,7 +69,9 @@ public enum AttributeType: Sendable, Equatable, CustomStringConvertible {
         case (.int, .int), (.double, .double), (.bool, .bool), (.ints, .ints): value
         case (.double, .int(let v)): .double(Double(v))
         case (.ints, .int(let v)): .ints([v])
-        case (.string(let allowed), .string(let v)): allowed.isEmpty || allowed.contains(v) ? value : nil
+        // `Optional.none`, spelled out: a bare `nil` here is AttributeValue's nil literal, `.absent`,
+        // which would accept any string.
+        case (.string(let allowed), .string(let v)): allowed.isEmpty || allowed.contains(v) ? value : Optional.none
         default: nil
         }
     }
