@@ -132,8 +132,11 @@ extension Tensor {
     ) -> Tensor {
         precondition(count >= 0, "linspace: count must be >= 0, got \(count)")
         let step = count > 1 ? (end - start) / Double(count - 1) : 0
-        // The second half counts back from `end`, as PyTorch does, so both ends are exact.
-        let values = (0..<count).map { i in i < count / 2 ? start + Double(i) * step : end - Double(count - 1 - i) * step }
+        // The second half counts back from `end`, as PyTorch does, so both ends are exact;
+        // a single value is `start`.
+        let values = (0..<count).map { i in
+            i < count / 2 || count == 1 ? start + Double(i) * step : end - Double(count - 1 - i) * step
+        }
         return Tensor(shape: [count], scalars: values, dtype: dtype, requiresGrad: requiresGrad)
     }
 
