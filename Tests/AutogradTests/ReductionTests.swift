@@ -142,6 +142,26 @@ struct ReductionTests {
         }
     }
 
+    @Test("float32 logSumExp runs eight lanes at a time and agrees with float64, special values included")
+    func logSumExpLanes() throws {
+        func row(_ value: (Int) -> Double) -> [Double] { (0..<21).map(value) }
+        var rows = (0..<4).map { r in row { Double(($0 * 37 + r * 11) % 23) / 3 - 4 + Double(r) * 300 } }
+        rows.append(row { _ in -.infinity })
+        rows.append(row { $0 == 13 ? .infinity : Double($0) })
+        rows.append(row { $0 == 17 ? .nan : Double($0) })
+        rows.append(row { $0 % 2 == 0 ? -.infinity : Double($0) - 90 })
+        let values = rows.flatMap { $0 }
+        let x32 = Tensor(shape: [rows.count, 21], scalars: values, requiresGrad: true)
+        // The same (float32-rounded) values in float64.
+        let x64 = Tensor(shape: [rows.count, 21], scalars: x32.scalars, dtype: .float64, requiresGrad: true)
+        let (y32, y64) = (x32.logSumExp(dims: [1]), x64.logSumExp(dims: [1]))
+        expectClose(y32.scalars, y64.scalars, atol: 1e-5, rtol: 1e-6, "float32 against float64")
+        let upstream = (0..<rows.count).map { 0.5 + Double($0) }
+        try y32.backward(gradient: Tensor(upstream))
+        try y64.backward(gradient: Tensor(upstream, dtype: .float64))
+        expectClose(try #require(x32.grad).scalars, try #require(x64.grad).scalars, atol: 1e-5, rtol: 1e-4, "gradients, within the float32 cases' tolerance")
+    }
+
     @Test("cumulativeSum and cumulativeProduct along a dim, for int64 too; cumprod's gradient with zeros")
     func scans() throws {
         let x = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])

@@ -166,6 +166,10 @@ struct LogSumExpReduction<T: TensorScalar>: RowReduction {
 
     func fold(_ p: UnsafePointer<T>, count: Int, stride: Int, start _: Int) -> Partial {
         guard count > 0 else { return (-.infinity, 0) }
+        if T.self == Float.self && stride == 1 {
+            let (m, s) = LogSumExpKernels.row(UnsafeRawPointer(p).assumingMemoryBound(to: Float.self), count: count)
+            return (unsafeBitCast(m, to: T.self), unsafeBitCast(s, to: T.self))
+        }
         // NaN is skipped here; it reaches the sum through exp and makes it NaN.
         func maximum(stride s: Int) -> T {
             var m0 = p[0], m1 = m0, m2 = m0, m3 = m0

@@ -1,5 +1,6 @@
 /// var, std, logsumexp and norm (`torch.linalg.vector_norm`): reductions over
-/// `dims` (all when absent) whose rules come from their partial derivatives.
+/// `dims` (all when absent) whose rules come from their partial derivatives; and
+/// logsumexp_backward, the fused `g · exp(x - logsumexp)` of logsumexp's rules.
 extension OpHandle {
     static let variance = OpHandle("var")
     static let standardDeviation = OpHandle("std")
@@ -32,14 +33,37 @@ extension BuiltinOps {
         return which(std .== 0, 0, varianceDerivative(ctx) / (2 * std))
     }
 
-    /// ∂logsumexp/∂x = exp(x - logsumexp): the softmax over the reduced dims.
-    private static let logSumExpRules = reductionRules(dims: reduced) { ctx in
-        exp(ctx.inputs[0] - ctx.outputs[0])
-    }
+    /// ∂logsumexp/∂x = exp(x - logsumexp), the softmax over the reduced dims, weighted
+    /// by the gradient (or, summed, by the tangent) in one fused op.
+    private static let logSumExpRules: (jvp: ForwardMode, backward: BackwardRule) = (
+        .rule { ctx in
+            let x = ctx.inputs[0], dims = try reducedDims(ctx.attributes, rank: x.rank)
+            let r = ctx.output.reshaped(keptShape(x.shape, dims: dims))
+            let terms = try logSumExpBackward.call([ctx.tangent(0), x, r])
+            return [terms.sum(dims: dims.sorted(), keepdim: true).reshaped(ctx.output.shape)]
+        },
+        { ctx in
+            let x = ctx.inputs[0], dims = try reducedDims(ctx.attributes, rank: x.rank)
+            let kept = keptShape(x.shape, dims: dims)
+            return [try logSumExpBackward.call([ctx.gradOutput.reshaped(kept), x, ctx.output.reshaped(kept)])]
+        }
+    )
 
     private static let normRules = reductionRules(dims: reduced) { ctx in
         normDerivative(ctx.inputs[0], norm: ctx.outputs[0], p: ctx.attributes.double("p"), dims: ctx.dims)
     }
+
+    /// `g · exp(x - r)` in one pass (g and r broadcast against x): logsumexp's gradient
+    /// for its result r, and the terms of its tangent. Differentiable again through its
+    /// partials. Held here rather than registered, as `EngineOps` are: a step of
+    /// logsumexp's rules, with no PyTorch op of its own.
+    static let logSumExpBackward = Op(OpDefinition(
+        name: "logsumexp_backward", inputs: ["grad", "x", "result"], elementwise: true,
+        forward: .floating(LogSumExpBackwardKernel.self), saves: [.inputs, .output], reference: "grad * exp(x - result)",
+        derivative: .partials { ctx in
+            let y = ctx.output
+            return [exp(ctx.inputs[1] - ctx.inputs[2]), y, -y]
+        }))
 
     static let statisticalReductions: [OpDefinition] = [
         OpDefinition(name: "var", inputs: ["x"], attributes: momentAttributes, outputShape: reducedShape,
