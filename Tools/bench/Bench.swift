@@ -39,6 +39,7 @@ struct Bench: ParsableCommand {
         let all: [(String, () -> [String: Double])] = [
             ("W1", workloads.w1), ("W2", workloads.w2), ("W3", workloads.w3), ("W4", workloads.w4),
             ("W6", workloads.w6), ("W7", workloads.w7), ("W8", { (try? PluginOverhead.run(quick: quick)) ?? [:] }),
+            ("W15", workloads.w15),
             ("W5", { child ? workloads.w5() : ((try? self.child("W5")) ?? [:]) }),
         ]
         var figures: [String: Double] = [:]

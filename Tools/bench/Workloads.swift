@@ -96,4 +96,19 @@ struct Workloads {
         return ["W6_us_per_step": seconds / Double(steps) * 1e6,
                 "W6_rss_growth_MB": Double(Measure.memory() - rssAt1000) / 1e6]
     }
+
+    /// W15: logsumexp over the last dim of a 4096×1024 float32 tensor, forward and
+    /// backward; the fastest of several runs.
+    func w15() -> [String: Double] {
+        var g = RandomGenerator(seed: 15)
+        let x = Tensor.randn([4096, 1024], requiresGrad: true, using: &g)
+        let upstream = Tensor.randn([4096], using: &g)
+        let runs = quick ? 3 : 20
+        let forward = Measure.fastest(runs: runs) { _ = withNoGrad { x.logSumExp(dims: [-1]) } }
+        let both = Measure.fastest(runs: runs) {
+            try! x.logSumExp(dims: [-1]).backward(gradient: upstream)
+            x.grad = nil
+        }
+        return ["W15_logsumexp_fwd_ms": forward * 1e3, "W15_logsumexp_ms": both * 1e3]
+    }
 }
