@@ -68,6 +68,17 @@ struct LayoutOpsTests {
         }
     }
 
+    @Test("an in-place update through a diagonal view reaches its base and its gradient")
+    func diagonalView() throws {
+        let w = Tensor([[1.0, 2], [3, 4]], dtype: .float64, requiresGrad: true)
+        let base = w * 1
+        let d = base.diagonal()
+        d *= 3.0
+        #expect(base.scalars == [3, 2, 3, 12])
+        try (base * base).sum().backward()
+        expectTensor(w.grad, shape: [2, 2], [18, 4, 6, 72])
+    }
+
     @Test("flipped reverses dims, for every dtype and any layout")
     func flipped() throws {
         #expect(grid.flipped(dims: [1]).scalars == [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8])
