@@ -220,6 +220,27 @@ struct ReductionTests {
         }
     }
 
+    @Test("reductions over leading dims read their rows through a tiled transpose")
+    func leadingDims() throws {
+        let (a, b, c) = (3, 50, 37)
+        let values = (0..<(a * b * c)).map { Double(($0 &* 7919) % 1009) / 100 - 5 }
+        func at(_ i: Int, _ j: Int, _ k: Int) -> Double { values[(i * b + j) * c + k] }
+        let x = Tensor(shape: [a, b, c], scalars: values, dtype: .float64)
+        let columns = (0..<a).flatMap { i in (0..<c).map { k in (0..<b).map { at(i, $0, k) } } }
+        #expect(x.amax(dims: [1]).scalars == columns.map { $0.max()! })
+        #expect(x.argmin(dim: 1).scalars == columns.map { Double($0.firstIndex(of: $0.min()!)!) })
+        expectClose(x.prod(dim: 1).scalars, columns.map { $0.reduce(1, *) }, atol: 1e-12, rtol: 1e-12, "prod over dim 1")
+        expectClose(x.norm(p: 1, dims: [1]).scalars, columns.map { $0.reduce(0) { $0 + Swift.abs($1) } },
+                    atol: 1e-12, rtol: 1e-12, "norm over dim 1")
+        let f32 = Tensor(shape: [a, b, c], scalars: values)
+        #expect(f32.max(dim: 1).values.scalars == columns.map { Double(Float($0.max()!)) })
+        let first = (0..<(b * c)).map { j in (0..<a).map { values[$0 * b * c + j] } }
+        expectClose(x.variance(dims: [0]).scalars, first.map { column in
+            let mean = column.reduce(0, +) / Double(a)
+            return column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(a - 1)
+        }, atol: 1e-12, rtol: 1e-10, "variance over dim 0")
+    }
+
     @Test("reductions too long for one core split the row and combine in order")
     func splitRows() throws {
         let n = (Parallel.minimumChunk << 1) + 7

@@ -1,16 +1,17 @@
 /// The reductions of max/min, prod, norm, logsumexp, var and std, as `RowReduction`s.
+/// Float rows run in SIMD lanes (`ReductionLanes`); int64 rows in four scalar accumulators.
 
 /// Which of two values an extremum prefers: the greater (max) or the lesser (min).
 protocol ExtremumOrder {
-    static func prefers<T: TensorNumeric>(_ a: T, over b: T) -> Bool
+    static func prefers<T: Comparable>(_ a: T, over b: T) -> Bool
 }
 
 enum Greatest: ExtremumOrder {
-    @inline(__always) static func prefers<T: TensorNumeric>(_ a: T, over b: T) -> Bool { a > b }
+    @inline(__always) static func prefers<T: Comparable>(_ a: T, over b: T) -> Bool { a > b }
 }
 
 enum Least: ExtremumOrder {
-    @inline(__always) static func prefers<T: TensorNumeric>(_ a: T, over b: T) -> Bool { a < b }
+    @inline(__always) static func prefers<T: Comparable>(_ a: T, over b: T) -> Bool { a < b }
 }
 
 /// The maximum or minimum of each row and the position of its first occurrence;
@@ -21,41 +22,35 @@ struct ExtremumReduction<T: TensorNumeric, Order: ExtremumOrder>: RowReduction {
     let values: UnsafeMutablePointer<T>?
     let positions: UnsafeMutablePointer<Int64>?
 
-    func fold(_ p: UnsafePointer<T>, count: Int, stride: Int, start: Int) -> Partial {
+    func fold(_ p: UnsafePointer<T>, count: Int, start: Int) -> Partial {
         guard count > 0 else { return (p.pointee, -1) }
-        // One vectorisable pass for the value, NaN ignored; `probe` turns NaN when a
-        // NaN (or an infinity: x - x) passes, and only then is the row searched for NaN.
-        func best(stride s: Int) -> (T, T) {
+        let value: T
+        if T.self == Float.self {
+            value = unsafeBitCast(ReductionLanes.extremum(rebound(p, Float.self), count: count, Order.self), to: T.self)
+        } else if T.self == Double.self {
+            value = unsafeBitCast(ReductionLanes.extremum(rebound(p, Double.self), count: count, Order.self), to: T.self)
+        } else {
+            // Integers: four accumulators, and no NaN.
             var b0 = p[0], b1 = b0, b2 = b0, b3 = b0
-            var probe = T.zeroValue
             var i = 0
             while i &+ 4 <= count {
-                let v0 = p[i &* s], v1 = p[(i &+ 1) &* s], v2 = p[(i &+ 2) &* s], v3 = p[(i &+ 3) &* s]
-                b0 = Order.prefers(v0, over: b0) ? v0 : b0
-                b1 = Order.prefers(v1, over: b1) ? v1 : b1
-                b2 = Order.prefers(v2, over: b2) ? v2 : b2
-                b3 = Order.prefers(v3, over: b3) ? v3 : b3
-                probe = T.wrappingAdd(probe, T.wrappingAdd(T.wrappingSubtract(v0, v0), T.wrappingSubtract(v1, v1)))
-                probe = T.wrappingAdd(probe, T.wrappingAdd(T.wrappingSubtract(v2, v2), T.wrappingSubtract(v3, v3)))
+                b0 = Order.prefers(p[i], over: b0) ? p[i] : b0
+                b1 = Order.prefers(p[i &+ 1], over: b1) ? p[i &+ 1] : b1
+                b2 = Order.prefers(p[i &+ 2], over: b2) ? p[i &+ 2] : b2
+                b3 = Order.prefers(p[i &+ 3], over: b3) ? p[i &+ 3] : b3
                 i &+= 4
             }
             while i < count {
-                let v = p[i &* s]
-                b0 = Order.prefers(v, over: b0) ? v : b0
-                probe = T.wrappingAdd(probe, T.wrappingSubtract(v, v))
+                b0 = Order.prefers(p[i], over: b0) ? p[i] : b0
                 i &+= 1
             }
             b0 = Order.prefers(b1, over: b0) ? b1 : b0
             b2 = Order.prefers(b3, over: b2) ? b3 : b2
-            return (Order.prefers(b2, over: b0) ? b2 : b0, probe)
+            value = Order.prefers(b2, over: b0) ? b2 : b0
         }
-        let (value, probe) = stride == 1 ? best(stride: 1) : best(stride: stride)
-        if probe.isNaNValue || value.isNaNValue {
-            // A NaN, or only infinities (for which `value` is already right).
-            for i in 0..<count where p[i &* stride].isNaNValue { return (p[i &* stride], start + i) }
-        }
-        guard positions != nil else { return (value, start) }
-        for i in 0..<count where p[i &* stride] == value { return (value, start + i) }
+        guard positions != nil || value.isNaNValue else { return (value, start) }
+        // The first occurrence: of a NaN when there is one (the value is then NaN).
+        for i in 0..<count where p[i] == value || (value.isNaNValue && p[i].isNaNValue) { return (p[i], start + i) }
         return (value, start)
     }
 
@@ -75,21 +70,24 @@ struct ExtremumReduction<T: TensorNumeric, Order: ExtremumOrder>: RowReduction {
 struct ProductReduction<T: TensorNumeric>: RowReduction {
     let output: UnsafeMutablePointer<T>
 
-    func fold(_ p: UnsafePointer<T>, count: Int, stride: Int, start _: Int) -> T {
-        func product(stride s: Int) -> T {
-            var a0 = T.oneValue, a1 = a0, a2 = a0, a3 = a0
-            var i = 0
-            while i &+ 4 <= count {
-                a0 = T.wrappingMultiply(a0, p[i &* s])
-                a1 = T.wrappingMultiply(a1, p[(i &+ 1) &* s])
-                a2 = T.wrappingMultiply(a2, p[(i &+ 2) &* s])
-                a3 = T.wrappingMultiply(a3, p[(i &+ 3) &* s])
-                i &+= 4
-            }
-            while i < count { a0 = T.wrappingMultiply(a0, p[i &* s]); i &+= 1 }
-            return T.wrappingMultiply(T.wrappingMultiply(a0, a1), T.wrappingMultiply(a2, a3))
+    func fold(_ p: UnsafePointer<T>, count: Int, start _: Int) -> T {
+        if T.self == Float.self {
+            return unsafeBitCast(ReductionLanes.product(rebound(p, Float.self), count: count, SIMD8<Float>.self), to: T.self)
         }
-        return stride == 1 ? product(stride: 1) : product(stride: stride)
+        if T.self == Double.self {
+            return unsafeBitCast(ReductionLanes.product(rebound(p, Double.self), count: count, SIMD8<Double>.self), to: T.self)
+        }
+        var a0 = T.oneValue, a1 = a0, a2 = a0, a3 = a0
+        var i = 0
+        while i &+ 4 <= count {
+            a0 = T.wrappingMultiply(a0, p[i])
+            a1 = T.wrappingMultiply(a1, p[i &+ 1])
+            a2 = T.wrappingMultiply(a2, p[i &+ 2])
+            a3 = T.wrappingMultiply(a3, p[i &+ 3])
+            i &+= 4
+        }
+        while i < count { a0 = T.wrappingMultiply(a0, p[i]); i &+= 1 }
+        return T.wrappingMultiply(T.wrappingMultiply(a0, a1), T.wrappingMultiply(a2, a3))
     }
 
     func combine(_ a: T, _ b: T) -> T { T.wrappingMultiply(a, b) }
@@ -100,7 +98,7 @@ struct ProductReduction<T: TensorNumeric>: RowReduction {
 struct NormReduction<T: TensorScalar>: RowReduction {
     enum Kind {
         case nonzeroCount, absoluteSum, euclidean, maxAbsolute, minAbsolute
-        case power(T)
+        case power(Double)
     }
 
     let kind: Kind
@@ -113,24 +111,24 @@ struct NormReduction<T: TensorScalar>: RowReduction {
         case 2: kind = .euclidean
         case .infinity: kind = .maxAbsolute
         case -.infinity: kind = .minAbsolute
-        default: kind = .power(T(p))
+        default: kind = .power(p)
         }
         self.output = output
     }
 
-    func fold(_ p: UnsafePointer<T>, count: Int, stride: Int, start _: Int) -> Double {
+    func fold(_ p: UnsafePointer<T>, count: Int, start _: Int) -> Double {
         switch kind {
-        case .nonzeroCount: return ReductionKernels.sum(p, count: count, stride: stride) { $0 != 0 ? 1 : 0 }
-        case .absoluteSum: return ReductionKernels.sum(p, count: count, stride: stride) { Swift.abs($0) }
-        case .euclidean: return ReductionKernels.sum(p, count: count, stride: stride) { $0 * $0 }
-        case .power(let e): return ReductionKernels.sum(p, count: count, stride: stride) { T.cPow(Swift.abs($0), e) }
+        case .nonzeroCount: return ReductionLanes.sum(p, count: count, NonZero())
+        case .absoluteSum: return ReductionLanes.sum(p, count: count, Magnitude())
+        case .euclidean: return ReductionLanes.sum(p, count: count, Square())
+        case .power(let e): return ReductionLanes.sum(p, count: count, MagnitudePower(exponent: e))
         case .maxAbsolute, .minAbsolute:
             // The identity of an empty stretch; rows are never empty (the shape rule refuses).
             var m = count == 0 ? Double.nan : Double(Swift.abs(p[0]))
             var largest = false
             if case .maxAbsolute = kind { largest = true }
             for i in 0..<count {
-                let v = Double(Swift.abs(p[i &* stride]))
+                let v = Double(Swift.abs(p[i]))
                 if v.isNaN || m.isNaN { m = .nan } else if largest ? v > m : v < m { m = v }
             }
             return m
@@ -148,7 +146,7 @@ struct NormReduction<T: TensorScalar>: RowReduction {
     func finish(_ partial: Double, count _: Int, index: Int) {
         switch kind {
         case .euclidean: output[index] = T(partial.squareRoot())
-        case .power(let e): output[index] = T.cPow(T(partial), 1 / e)
+        case .power(let e): output[index] = T(Double.pow(partial, 1 / e))
         default: output[index] = T(partial)
         }
     }
@@ -164,30 +162,19 @@ struct LogSumExpReduction<T: TensorScalar>: RowReduction {
 
     @inline(__always) static func shift(_ m: T) -> T { m.isInfinite ? 0 : m }
 
-    func fold(_ p: UnsafePointer<T>, count: Int, stride: Int, start _: Int) -> Partial {
+    func fold(_ p: UnsafePointer<T>, count: Int, start _: Int) -> Partial {
         guard count > 0 else { return (-.infinity, 0) }
-        if T.self == Float.self && stride == 1 {
-            let (m, s) = LogSumExpKernels.row(UnsafeRawPointer(p).assumingMemoryBound(to: Float.self), count: count)
+        if T.self == Float.self {
+            let (m, s) = LogSumExpKernels.row(rebound(p, Float.self), count: count)
             return (unsafeBitCast(m, to: T.self), unsafeBitCast(s, to: T.self))
         }
         // NaN is skipped here; it reaches the sum through exp and makes it NaN.
-        func maximum(stride s: Int) -> T {
-            var m0 = p[0], m1 = m0, m2 = m0, m3 = m0
-            var i = 0
-            while i &+ 4 <= count {
-                let v0 = p[i &* s], v1 = p[(i &+ 1) &* s], v2 = p[(i &+ 2) &* s], v3 = p[(i &+ 3) &* s]
-                m0 = v0 > m0 ? v0 : m0
-                m1 = v1 > m1 ? v1 : m1
-                m2 = v2 > m2 ? v2 : m2
-                m3 = v3 > m3 ? v3 : m3
-                i &+= 4
-            }
-            while i < count { m0 = p[i &* s] > m0 ? p[i &* s] : m0; i &+= 1 }
-            return Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
-        }
-        let m = stride == 1 ? maximum(stride: 1) : maximum(stride: stride)
+        var m = p[0]
+        for i in 0..<count where p[i] > m { m = p[i] }
         let c = Self.shift(m)
-        return (m, T(ReductionKernels.sum(p, count: count, stride: stride) { FastMath.exp($0 - c) }))
+        var total = T.zero
+        for i in 0..<count { total += T.exp(p[i] - c) }
+        return (m, total)
     }
 
     func combine(_ a: Partial, _ b: Partial) -> Partial {
@@ -212,14 +199,14 @@ struct MomentsReduction<T: TensorScalar>: RowReduction {
     let standardDeviation: Bool
     let output: UnsafeMutablePointer<T>
 
-    func fold(_ p: UnsafePointer<T>, count: Int, stride: Int, start _: Int) -> Partial {
+    func fold(_ p: UnsafePointer<T>, count: Int, start _: Int) -> Partial {
         guard count > 0 else { return (0, 0, 0) }
-        let mean = ReductionKernels.sum(p, count: count, stride: stride) { $0 } / Double(count)
-        let c = T(mean)
-        // Deviations from the rounded mean, corrected by their own sum (the corrected two-pass algorithm).
-        let first = ReductionKernels.sum(p, count: count, stride: stride) { $0 - c }
-        let second = ReductionKernels.sum(p, count: count, stride: stride) { ($0 - c) * ($0 - c) }
-        return (count, Double(c) + first / Double(count), second - first * first / Double(count))
+        // Deviations from the mean rounded to T, corrected by their own sum (the
+        // corrected two-pass algorithm).
+        let c = Double(T(ReductionLanes.sum(p, count: count, Identity()) / Double(count)))
+        let first = ReductionLanes.sum(p, count: count, Deviation(center: c))
+        let second = ReductionLanes.sum(p, count: count, SquaredDeviation(center: c))
+        return (count, c + first / Double(count), second - first * first / Double(count))
     }
 
     func combine(_ a: Partial, _ b: Partial) -> Partial {
@@ -236,31 +223,8 @@ struct MomentsReduction<T: TensorScalar>: RowReduction {
     }
 }
 
-extension ReductionKernels {
-    /// `Σ f(p[i · stride])` in blocks whose four vectorisable partial sums add up
-    /// in Double: float32 reductions of millions of elements stay accurate.
-    @inline(__always)
-    static func sum<T: TensorScalar>(_ p: UnsafePointer<T>, count n: Int, stride: Int, _ f: (T) -> T) -> Double {
-        stride == 1 ? blockedSum(p, count: n, stride: 1, f) : blockedSum(p, count: n, stride: stride, f)
-    }
-
-    @inline(__always)
-    private static func blockedSum<T: TensorScalar>(_ p: UnsafePointer<T>, count n: Int, stride s: Int, _ f: (T) -> T) -> Double {
-        let block = 4096
-        var total = 0.0
-        var start = 0
-        while start < n {
-            let end = Swift.min(start &+ block, n)
-            var a0 = T.zero, a1 = T.zero, a2 = T.zero, a3 = T.zero
-            var i = start
-            while i &+ 4 <= end {
-                a0 += f(p[i &* s]); a1 += f(p[(i &+ 1) &* s]); a2 += f(p[(i &+ 2) &* s]); a3 += f(p[(i &+ 3) &* s])
-                i &+= 4
-            }
-            while i < end { a0 += f(p[i &* s]); i &+= 1 }
-            total += Double((a0 + a1) + (a2 + a3))
-            start = end
-        }
-        return total
-    }
+/// `p` read as `U`, which is its element type (checked by the caller's `T.self == U.self`).
+@inline(__always)
+private func rebound<T, U>(_ p: UnsafePointer<T>, _: U.Type) -> UnsafePointer<U> {
+    UnsafeRawPointer(p).assumingMemoryBound(to: U.self)
 }

@@ -1,40 +1,39 @@
-/// A tensor's elements arranged for a reduction: `outer × count × inner`, contiguous,
-/// where each result reduces `count` elements `inner` apart. Results are numbered
-/// `a · inner + c` (row-major over the kept dims, whether or not they are kept with size 1).
+/// A tensor's elements arranged for a reduction: `results` contiguous rows of
+/// `count` elements, one row per result, numbered row-major over the kept dims
+/// (whether or not they are kept with size 1).
 struct ReductionLayout {
     let source: Tensor
-    let outer: Int
+    let results: Int
     let count: Int
-    let inner: Int
 
     /// `x` arranged for a reduction over `dims` (all of them for a 0-d tensor).
     ///
-    /// Reduced dims that are adjacent need no copy of contiguous data; others are
-    /// moved behind the kept dims in a contiguous copy.
+    /// Contiguous data reduced over its last dims needs no copy. Reduced dims
+    /// followed by kept ones are moved last by a tiled transpose, so every row is
+    /// read contiguously (a fold down a column would touch a cache line per element);
+    /// reduced dims apart from each other are moved behind the kept ones by a copy.
     init(_ x: Tensor, dims: Set<Int>) {
         let shape = x.shape
         let sorted = dims.sorted()
         guard x.rank > 0, let first = sorted.first, let last = sorted.last else {
-            (source, outer, count, inner) = (x.contiguousData(), x.scalarCount, 1, 1)
+            (source, results, count) = (x.contiguousData(), x.scalarCount, 1)
             return
         }
         if last - first + 1 == sorted.count {
-            source = x.contiguousData()
-            outer = Shape.count(Array(shape[..<first]))
-            count = Shape.count(Array(shape[first...last]))
-            inner = Shape.count(Array(shape[(last + 1)...]))
+            let outer = Shape.count(Array(shape[..<first])), n = Shape.count(Array(shape[first...last]))
+            let inner = Shape.count(Array(shape[(last + 1)...]))
+            let data = x.contiguousData()
+            source = inner == 1 || n == 1 ? data : ReductionKernels.transposed(data, outer: outer, rows: n, columns: inner)
+            (results, count) = (outer * inner, n)
             return
         }
         let kept = shape.indices.filter { !dims.contains($0) }
         let order = kept + sorted
         let moved = Tensor(storage: x.storage, shape: order.map { shape[$0] }, strides: order.map { x.strides[$0] },
                            offset: x.offset, dtype: x.dtype)
-        (source, outer, count, inner) = (moved.contiguousData(), Shape.count(kept.map { shape[$0] }),
-                                         Shape.count(sorted.map { shape[$0] }), 1)
+        (source, results, count) = (moved.contiguousData(), Shape.count(kept.map { shape[$0] }),
+                                    Shape.count(sorted.map { shape[$0] }))
     }
-
-    /// The number of results.
-    var results: Int { outer * inner }
 }
 
 /// A reduction of a row of elements to one result, written as a fold over any
@@ -44,9 +43,9 @@ struct ReductionLayout {
 protocol RowReduction {
     associatedtype Element: TensorNumeric
     associatedtype Partial
-    /// The fold of `count` elements at `p`, `stride` apart, which begin at
-    /// position `start` of their row (for reductions that report positions).
-    func fold(_ p: UnsafePointer<Element>, count: Int, stride: Int, start: Int) -> Partial
+    /// The fold of the `count` contiguous elements at `p`, which begin at position
+    /// `start` of their row (for reductions that report positions).
+    func fold(_ p: UnsafePointer<Element>, count: Int, start: Int) -> Partial
     /// Two folds of adjacent stretches, `a` first.
     func combine(_ a: Partial, _ b: Partial) -> Partial
     /// Writes result `index` from the fold of its whole row of `count` elements.
@@ -58,35 +57,64 @@ extension ReductionKernels {
     /// when it is large: whole rows per core when there are enough of them, else
     /// stretches of each row, combined in order (so results do not depend on timing).
     static func reduce<R: RowReduction>(_ layout: ReductionLayout, _ reduction: R) {
-        let results = layout.results, n = layout.count, inner = layout.inner
+        let results = layout.results, n = layout.count
         guard results > 0 else { return }
         let p = UnsafePointer(layout.source.pointer(R.Element.self))
         let pieces = Parallel.chunks(for: results &* n)
-        func row(_ index: Int) -> UnsafePointer<R.Element> {
-            let a = index / inner, c = index &- a &* inner
-            return p + (a &* n &* inner &+ c)
-        }
         if pieces <= 1 || results >= pieces {
             let step = (results + pieces - 1) / pieces
             Parallel.forEach(pieces) { piece in
                 for index in (piece * step)..<Swift.min(results, (piece + 1) * step) {
-                    reduction.finish(reduction.fold(row(index), count: n, stride: inner, start: 0), count: n, index: index)
+                    reduction.finish(reduction.fold(p + index &* n, count: n, start: 0), count: n, index: index)
                 }
             }
             return
         }
         let step = (n + pieces - 1) / pieces
         for index in 0..<results {
-            let start = row(index)
+            let row = p + index &* n
             var partials = [R.Partial?](repeating: nil, count: pieces)
             partials.withUnsafeMutableBufferPointer { slots in
                 Parallel.forEach(pieces) { piece in
                     let from = piece * step, to = Swift.min(n, from + step)
-                    slots[piece] = reduction.fold(start + from &* inner, count: Swift.max(0, to - from), stride: inner, start: from)
+                    slots[piece] = reduction.fold(row + from, count: Swift.max(0, to - from), start: from)
                 }
             }
             let total = partials.dropFirst().reduce(partials[0]!) { reduction.combine($0, $1!) }
             reduction.finish(total, count: n, index: index)
         }
+    }
+
+    /// Each of the `outer` matrices of `rows × columns` in the contiguous `x`,
+    /// transposed into a new contiguous tensor, tile by tile so both sides are read
+    /// and written a cache line at a time.
+    static func transposed(_ x: Tensor, outer: Int, rows: Int, columns: Int) -> Tensor {
+        let out = Tensor(uninitializedShape: [outer, columns, rows], dtype: x.dtype)
+        func move<E>(_: E.Type) {
+            let (p, o) = (UnsafeRawPointer(x.unsafeRawPointer).assumingMemoryBound(to: E.self),
+                          out.unsafeRawPointer.assumingMemoryBound(to: E.self))
+            // Work items are bands of `tile` rows of one matrix, so one large matrix splits across cores too.
+            let tile = 32, matrix = rows &* columns, bands = (rows + tile - 1) / tile
+            let pieces = Swift.min(outer &* bands, Parallel.chunks(for: outer &* matrix))
+            let step = (outer &* bands + pieces - 1) / pieces
+            Parallel.forEach(pieces) { piece in
+                for item in (piece * step)..<Swift.min(outer &* bands, (piece + 1) * step) {
+                    let a = item / bands, r0 = (item &- a &* bands) &* tile, r1 = Swift.min(r0 &+ tile, rows)
+                    let (source, target) = (p + a &* matrix, o + a &* matrix)
+                    for c0 in stride(from: 0, to: columns, by: tile) {
+                        for c in c0..<Swift.min(c0 &+ tile, columns) {
+                            let column = target + c &* rows
+                            for r in r0..<r1 { column[r] = source[r &* columns &+ c] }
+                        }
+                    }
+                }
+            }
+        }
+        switch x.dtype.byteCount {
+        case 1: move(UInt8.self)
+        case 4: move(UInt32.self)
+        default: move(UInt64.self)
+        }
+        return out
     }
 }

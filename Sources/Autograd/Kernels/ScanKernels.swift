@@ -5,10 +5,10 @@ enum ScanKernels {
     /// after another; when the dim is not the last, whole slices combine at once
     /// (a vectorisable loop over the dims after it).
     static func scan<T: TensorNumeric, F: NumericBinaryFunction>(_ x: Tensor, dim: Int, into out: Tensor, _: F.Type, as _: T.Type) {
-        let layout = ReductionLayout(x, dims: x.rank == 0 ? [] : [dim])
-        let (outer, n, inner) = x.rank == 0 ? (1, 1, 1) : (layout.outer, layout.count, layout.inner)
+        let source = x.contiguousData()
+        let (outer, n, inner) = ReductionKernels.split(x.shape, around: dim)
         guard outer * n * inner > 0 else { return }
-        let p = layout.source.pointer(T.self), o = out.pointer(T.self)
+        let p = source.pointer(T.self), o = out.pointer(T.self)
         let pieces = Swift.min(outer, Parallel.chunks(for: outer * n * inner))
         let step = (outer + pieces - 1) / pieces
         Parallel.forEach(pieces) { piece in
