@@ -9,7 +9,7 @@ extension Workloads {
         let model = Sequential(Linear(784, 256, generator: &g), ReLU(), Linear(256, 10, generator: &g))
         let optimizer = SGD(model.parameters(), learningRate: 0.01)
         let criterion = CrossEntropyLoss()
-        let x = Tensor.randn([128, 784], generator: &g)
+        let x = Tensor.randn([128, 784], using: &g)
         let labels = Tensor(shape: [128], scalars: (0..<128).map { _ in Double(g.next() % 10) })
         let seconds = Measure.median(runs: runs * 4, warmup: 3) {
             optimizer.zeroGrad()

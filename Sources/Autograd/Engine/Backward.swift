@@ -294,12 +294,13 @@ enum Engine {
             guard var entry = leaves[key] else { return }
             leaves[key] = nil
             var mayMove = owned
-            if let g {
+            if g != nil {
                 if let existing = entry.gradient {
-                    entry.gradient = try EngineOps.add.call([existing, g])
+                    entry.gradient = try EngineOps.add.call([existing, g!])
                     mayMove = true
                 } else {
-                    entry.gradient = g
+                    // Moved, not bound: a second binding would keep the gradient from being unique.
+                    entry.gradient = consume g
                 }
             }
             entry.waiting -= 1
@@ -307,7 +308,7 @@ enum Engine {
                 leaves[key] = entry
                 return
             }
-            if let gradient = entry.gradient.take() { try finish(gradient, at: accumulator, owned: mayMove) }
+            if let gradient = entry.gradient.take() { try finish(consume gradient, at: accumulator, owned: mayMove) }
         }
 
         /// A leaf's complete gradient: through its hooks, then captured for

@@ -91,6 +91,7 @@ public enum BuiltinOps {
     public static var all: [OpDefinition] {
         arithmetic + unaryMath + rounding + binaryMath + activations + pointwiseActivations + reductions + shapeOps
             + linearAlgebra + losses + comparisons + conversions + selection + slicing + indexing + masking + joining
+            + layoutOps + extremeReductions + productReductions + statisticalReductions
             + [asStridedDefinition, asStridedScatterDefinition]
     }
 }

@@ -69,7 +69,6 @@ extension OpSample {
             inputs: [InputSpec([3, 4])], attributes: ["dim": 1],
             zeroDim: ShapeVariant([[]], attributes: ["dim": 0]), emptyDim: ShapeVariant([[0, 4]]),
             large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
-        table["max_mask"] = table["max_reduce"]
         table["transpose"] = OpSample(
             inputs: [InputSpec([3, 4])], attributes: ["dim0": 0, "dim1": 1],
             zeroDim: ShapeVariant([[]], attributes: ["dim0": 0, "dim1": 0]), emptyDim: ShapeVariant([[0, 4]]),
@@ -117,6 +116,69 @@ extension OpSample {
             inputs: [InputSpec([3, 2])], attributes: ["input_sizes": [3, 5], "dim": 1, "start": 1, "end": nil, "step": 2],
             emptyDim: ShapeVariant([[0, 2]], attributes: ["input_sizes": [0, 5], "dim": 1, "start": 1, "end": nil, "step": 2]),
             invalidShapes: [[3, 3]])
+        addLayoutSamples(to: &table)
+        addReductionSamples(to: &table)
         return table
     }()
+
+    private static func addLayoutSamples(to table: inout [String: OpSample]) {
+        let matrix = [InputSpec([3, 4])]
+        table["flatten"] = OpSample(
+            inputs: [InputSpec([3, 2, 4])], attributes: ["start_dim": 1, "end_dim": 2], reference: "reshape(x, shape=[-1, 8])",
+            zeroDim: ShapeVariant([[]], attributes: [:]), emptyDim: ShapeVariant([[0, 2, 4]]),
+            large: LargeVariant([[-1, 2, 4]], split: [0]), invalidShapes: [[3, 4]])
+        table["flip"] = OpSample(
+            inputs: matrix, attributes: ["dims": [1]],
+            zeroDim: ShapeVariant([[]], attributes: ["dims": [0]]), emptyDim: ShapeVariant([[0, 4]]),
+            large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
+        table["roll"] = OpSample(
+            inputs: matrix, attributes: ["shifts": [1], "dims": [1]],
+            zeroDim: ShapeVariant([[]], attributes: ["shifts": [1], "dims": [0]]), emptyDim: ShapeVariant([[0, 4]]),
+            large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
+        table["pad"] = OpSample(
+            inputs: matrix, attributes: ["pad": [1, 2], "value": 0.5],
+            zeroDim: ShapeVariant([[]], attributes: ["pad": .ints([])]), emptyDim: ShapeVariant([[0, 4]]),
+            large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[]])
+        table["repeat"] = OpSample(
+            inputs: matrix, attributes: ["repeats": [1, 2]],
+            zeroDim: ShapeVariant([[]], attributes: ["repeats": [2]]), emptyDim: ShapeVariant([[0, 4]]),
+            large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[2, 3, 4]])
+        for name in ["tril", "triu"] {
+            table[name] = OpSample(
+                inputs: matrix, attributes: ["diagonal": 1], emptyDim: ShapeVariant([[0, 4]]),
+                large: LargeVariant([[-1, 3, 4]], split: [0]), invalidShapes: [[3]])
+        }
+        table["diagonal"] = OpSample(
+            inputs: matrix, attributes: ["offset": 1],
+            emptyDim: ShapeVariant([[0, 4]]),
+            large: LargeVariant([[-1, 3, 4]], split: [0], attributes: ["dim1": 1, "dim2": 2]), invalidShapes: [[3]])
+    }
+
+    private static func addReductionSamples(to table: inout [String: OpSample]) {
+        let matrix = [InputSpec([3, 4])]
+        for name in ["min_reduce", "argmax", "argmin", "prod", "cumsum", "cumprod"] {
+            table[name] = OpSample(
+                inputs: matrix, attributes: ["dim": 1],
+                zeroDim: ShapeVariant([[]], attributes: ["dim": 0]), emptyDim: ShapeVariant([[0, 4]]),
+                large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
+        }
+        // Running sums as a product with an upper-triangular matrix of ones.
+        table["cumsum"]?.reference = "matmul(x, triu(expand(sum(x * 0, dims=[0]) + 1, shape=[4, 4]), diagonal=0))"
+        table["cumsum"]?.referenceCoversSpecialValues = false
+        let overDims: [(String, [String: AttributeValue], String?)] = [
+            ("amax", [:], "-amin(-x, dims=[1])"), ("amin", [:], "-amax(-x, dims=[1])"),
+            ("var", ["correction": 1], "sum((x - mean(x, dims=[1], keepdim=true)) ** 2, dims=[1]) / 3"),
+            ("std", ["correction": 0], "sqrt(mean((x - mean(x, dims=[1], keepdim=true)) ** 2, dims=[1]))"),
+            ("logsumexp", [:], "log(sum(exp(x), dims=[1]))"),
+            ("norm", ["p": 3], "sum(abs(x) ** 3, dims=[1]) ** (1 / 3)"),
+        ]
+        for (name, extra, reference) in overDims {
+            let zeroDim: [String: AttributeValue] = name == "var" ? ["correction": 0] : [:]
+            table[name] = OpSample(
+                inputs: matrix, attributes: extra.merging(["dims": [1]]) { $1 }, reference: reference,
+                referenceCoversSpecialValues: false,
+                zeroDim: ShapeVariant([[]], attributes: extra.merging(zeroDim) { $1 }), emptyDim: ShapeVariant([[0, 4]]),
+                large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
+        }
+    }
 }
