@@ -113,8 +113,11 @@ enum Engine {
         /// Where each node's pending gradients start in `pending` (one per output).
         var firstPending: [Int] = []
         var pending: [Tensor?] = []
-        /// Per node, whether it leads to an input of `grad(of:wrt:)` (always, for backward()).
+        /// Per node, whether its backward runs: always for backward(); for
+        /// `grad(of:wrt:)`, when an edge leads on to one of its inputs.
         var needed: [Bool] = []
+        /// Per node, whether it runs or is itself where an input's gradient is captured.
+        var leads: [Bool] = []
         /// The leaves the pass reaches: the sum of their incoming gradients so far, and
         /// how many edges are still to deliver theirs. A leaf's gradient is complete,
         /// and its hooks run, when the last one has (PyTorch's `AccumulateGrad`).
@@ -188,17 +191,20 @@ enum Engine {
                 needed = Array(repeating: true, count: nodes.count)
                 return
             }
-            // Children come before parents in post-order, so one sweep decides each node.
+            // Children come before parents in post-order, so one sweep decides each node:
+            // it runs when an edge leads on to an input; it leads to one when it runs or is one.
             needed = Array(repeating: false, count: nodes.count)
+            leads = Array(repeating: false, count: nodes.count)
             for slot in postOrder {
                 let node = nodes[slot]
-                needed[slot] = nodeTargets[ObjectIdentifier(node)] != nil || node.inputs.contains { leadsToTarget($0.edge) }
+                needed[slot] = node.inputs.contains { leadsToTarget($0.edge) }
+                leads[slot] = needed[slot] || nodeTargets[ObjectIdentifier(node)] != nil
             }
         }
 
         private func leadsToTarget(_ edge: Node.Edge) -> Bool {
             switch edge {
-            case .node(let child, _): needed[slots[ObjectIdentifier(child)]!]
+            case .node(let child, _): leads[slots[ObjectIdentifier(child)]!]
             case .accumulate(let accumulator): leafTargets[ObjectIdentifier(accumulator)] != nil
             case .unused: false
             }
@@ -233,8 +239,8 @@ enum Engine {
                 if !node.hooks.isEmpty {
                     for k in gradOutputs.indices { gradOutputs[k] = try gradOutputs[k].map { try node.hooks.apply($0, output: k) } }
                 }
+                if gradOutputs.contains(where: { $0 != nil }) { try capture(gradOutputs, at: node) }
                 if needed[slot] && gradOutputs.contains(where: { $0 != nil }) {
-                    try capture(gradOutputs, at: node)
                     let wanted = node.inputs.map { $0.needsGradient && (inputs == nil || leadsToTarget($0.edge)) }
                     if wanted.contains(true) {
                         grads = try Engine.apply(node, gradOutputs: gradOutputs, needs: wanted, createGraph: createGraph)

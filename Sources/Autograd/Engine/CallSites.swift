@@ -11,8 +11,9 @@ import Runtime
 /// full backtrace, which is symbolicated only when an error needs it.
 enum CallSites {
     /// Frames hashed per call: enough to climb out of the library's own frames
-    /// in a debug build, where nothing is inlined.
-    private static let depth = 10
+    /// in a debug build, where nothing is inlined (about ten), and a few of the
+    /// caller's, so one line reached along different paths stays told apart.
+    private static let depth = 16
     /// Distinct call stacks kept at most; past that, new ones are unknown (0).
     private static let capacity = 1 << 16
 
