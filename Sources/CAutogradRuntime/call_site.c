@@ -69,3 +69,14 @@ void autograd_call_site_cache_store(uint64_t hash, uint32_t id) {
     call_site_cache[slot].hash = hash;
     call_site_cache[slot].id = id;
 }
+
+// The gradient-checkpointing frame active on this thread (see Checkpoint.swift), or NULL.
+static _Thread_local void *checkpoint_frame;
+
+void *autograd_checkpoint_frame(void) { return checkpoint_frame; }
+
+void *autograd_checkpoint_set_frame(void *frame) {
+    void *previous = checkpoint_frame;
+    checkpoint_frame = frame;
+    return previous;
+}

@@ -370,6 +370,7 @@ enum Engine {
                 and grad(of:wrt:); pass retainGraph: true to backward through the graph again
                 """)
         }
+        if node.needsRecomputation { try node.checkpoint!.recompute(for: node, createGraph: createGraph) }
         var savedInputs: [Tensor?] = []
         if node.inputs.contains(where: { $0.saved != nil }) {
             savedInputs.reserveCapacity(node.inputs.count)

@@ -29,6 +29,11 @@ size_t autograd_return_addresses(uintptr_t *out, size_t capacity);
 uint32_t autograd_call_site_cache_lookup(uint64_t hash);
 void autograd_call_site_cache_store(uint64_t hash, uint32_t id);
 
+/// The gradient-checkpointing frame recording on this thread (NULL: none), and
+/// its setter, which returns the previous one.
+void *autograd_checkpoint_frame(void);
+void *autograd_checkpoint_set_frame(void *frame);
+
 /// Anomaly detection, per thread: whether backward checks every gradient for NaN and infinity.
 bool autograd_anomaly_detection_is_enabled(void);
 /// Sets the flag and returns its previous value.
