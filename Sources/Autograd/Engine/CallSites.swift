@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CAutogradRuntime
 import Runtime
 
@@ -23,6 +28,13 @@ enum CallSites {
     }
 
     private static let table = Locked(Table())
+
+    /// Whether nodes record call sites: on unless `AUTOGRAD_CALL_SITES=0`
+    /// (for measuring what recording costs; errors then name no call site).
+    static let isEnabled: Bool = {
+        guard let value = getenv("AUTOGRAD_CALL_SITES") else { return true }
+        return String(cString: value) != "0"
+    }()
 
     /// The identifier of the calling code's stack; 0 when it cannot be had.
     static func current() -> UInt32 {

@@ -119,7 +119,7 @@ public final class Node: @unchecked Sendable {
         self.attributes = attributes
         self.inputs = inputs
         self.outputs = outputs
-        callSite = CallSites.current()
+        callSite = CallSites.isEnabled ? CallSites.current() : 0
         LiveNodes.count.add(1, ordering: .relaxed)
     }
 
