@@ -1,0 +1,248 @@
+/// Convolution (`conv1d`, `conv2d`) forward and gradients over contiguous buffers laid
+/// out as `ConvolutionGeometry` describes, lowered to the packed GEMM: per image and
+/// group, `output = weight · im2col(input)`, `im2col(gradInput) = weightᵀ · gradOutput`
+/// (then col2im), `gradWeight = Σ gradOutput · im2col(input)ᵀ`.
+///
+/// The im2col matrix is built a block of output rows at a time (`blockRows`), small
+/// enough to stay in L2 beside the GEMM's packed copy of it; a 1×1 kernel with stride 1
+/// and no padding reads the input as the matrix itself. Work is split across threads by
+/// image and block, or by input channel when the batch is too small to occupy every
+/// core. Every output element is summed in an order fixed by the geometry alone, so
+/// results are bit-identical whatever the thread count.
+enum ConvolutionKernels {
+    /// The size of an im2col block: with the GEMM's packed copy of it, it fits a 512 KB L2.
+    static let columnBlockBytes = 128 * 1024
+
+    /// Images summed per partial weight gradient. The batch is cut into at most this
+    /// many slices, each summed by one thread, and the slices are added in order: a
+    /// fixed cut, so that the sum does not depend on the thread count.
+    static let maximumWeightSlices = 8
+
+    /// Output rows per im2col block; a function of the geometry and the scalar type only.
+    static func blockRows<T: TensorScalar>(_ g: ConvolutionGeometry, _: T.Type) -> Int {
+        if g.isPointwise { return Swift.max(1, g.output.height) }
+        let bytesPerRow = Swift.max(1, g.patchSize * g.output.width * MemoryLayout<T>.stride)
+        return Swift.max(1, Swift.min(g.output.height, columnBlockBytes / bytesPerRow))
+    }
+
+    /// `output = conv(input, weight) + bias`.
+    ///
+    /// - Parameters:
+    ///   - input: [N, C_in, H, W]; weight: [C_out, C_in / groups, kH, kW]; bias: [C_out] or nil.
+    ///   - output: [N, C_out, H_out, W_out], overwritten.
+    ///   - threads: split into this many parts whatever the size (tests); nil chooses.
+    static func forward<T: TensorScalar>(
+        _ g: ConvolutionGeometry, input: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
+        output: UnsafeMutablePointer<T>, threads: Int? = nil
+    ) {
+        let planeIn = g.input.area, planeOut = g.output.area, wo = g.output.width
+        guard g.batch > 0, g.outChannels > 0, planeOut > 0 else { return }
+        let patch = g.patchSize, cinG = g.inChannelsPerGroup, coutG = g.outChannelsPerGroup
+        let rows = blockRows(g, T.self), blocks = (g.output.height + rows - 1) / rows
+        let items = g.batch * blocks
+        let scratch = g.isPointwise ? 1 : Swift.max(1, patch * rows * wo)
+        split(items, parts: parts(g, items: items, threads: threads)) { range in
+            let columns = UnsafeMutablePointer<T>.allocate(capacity: scratch)
+            defer { columns.deallocate() }
+            for item in range {
+                let n = item / blocks, oh0 = (item % blocks) &* rows, oh1 = Swift.min(g.output.height, oh0 &+ rows)
+                let width = (oh1 &- oh0) &* wo
+                for group in 0..<g.groups {
+                    let image = input + (n &* g.inChannels &+ group &* cinG) &* planeIn
+                    var b = UnsafePointer(columns), ldb = width
+                    if g.isPointwise {
+                        (b, ldb) = (image + oh0 &* wo, planeIn)
+                    } else {
+                        Im2Col.lower(g, image: image, channels: cinG, outputRows: oh0, oh1, into: columns)
+                    }
+                    let c = output + ((n &* g.outChannels &+ group &* coutG) &* planeOut &+ oh0 &* wo)
+                    MatmulKernel.gemm(transA: false, transB: false, m: coutG, n: width, k: patch,
+                                      a: weight + group &* coutG &* patch, lda: patch, b: b, ldb: ldb, c: c, ldc: planeOut)
+                    if let bias {
+                        for co in 0..<coutG {
+                            let value = bias[group &* coutG &+ co], row = c + co &* planeOut
+                            for j in 0..<width { row[j] += value }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `gradInput`, the gradient of `⟨conv(input, weight), gradOutput⟩` with respect to the input.
+    ///
+    /// - Parameters:
+    ///   - gradOutput: [N, C_out, H_out, W_out]; weight: [C_out, C_in / groups, kH, kW].
+    ///   - gradInput: [N, C_in, H, W], overwritten.
+    static func backwardInput<T: TensorScalar>(
+        _ g: ConvolutionGeometry, gradOutput: UnsafePointer<T>, weight: UnsafePointer<T>,
+        gradInput: UnsafeMutablePointer<T>, threads: Int? = nil
+    ) {
+        let planeIn = g.input.area, planeOut = g.output.area, wo = g.output.width
+        guard g.batch > 0, g.inChannels > 0, planeIn > 0 else { return }
+        let patch = g.patchSize, area = g.kernel.area, cinG = g.inChannelsPerGroup, coutG = g.outChannelsPerGroup
+        let rows = blockRows(g, T.self), blocks = (g.output.height + rows - 1) / rows
+        let units = g.batch * g.groups
+        let channelBlocks = channelSplit(g, units: units, threads: threads)
+        let items = units * channelBlocks
+        let scratch = g.isPointwise ? 1 : Swift.max(1, (cinG + channelBlocks - 1) / channelBlocks * area * rows * wo)
+        split(items, parts: parts(g, items: items, threads: threads)) { range in
+            let columns = UnsafeMutablePointer<T>.allocate(capacity: scratch)
+            defer { columns.deallocate() }
+            for item in range {
+                let unit = item / channelBlocks, block = item % channelBlocks
+                let n = unit / g.groups, group = unit % g.groups
+                let c0 = block * cinG / channelBlocks, c1 = (block + 1) * cinG / channelBlocks
+                let image = gradInput + (n &* g.inChannels &+ group &* cinG &+ c0) &* planeIn
+                // The columns of this group's weight rows that multiply channels [c0, c1), read transposed.
+                let a = weight + (group &* coutG &* patch &+ c0 &* area)
+                let upstream = gradOutput + (n &* g.outChannels &+ group &* coutG) &* planeOut
+                if g.isPointwise {
+                    MatmulKernel.gemm(transA: true, transB: false, m: c1 &- c0, n: planeOut, k: coutG,
+                                      a: a, lda: patch, b: upstream, ldb: planeOut, c: image, ldc: planeIn)
+                    continue
+                }
+                image.update(repeating: 0, count: (c1 &- c0) &* planeIn)
+                for rowBlock in 0..<blocks {
+                    let oh0 = rowBlock &* rows, oh1 = Swift.min(g.output.height, oh0 &+ rows)
+                    let width = (oh1 &- oh0) &* wo
+                    MatmulKernel.gemm(transA: true, transB: false, m: (c1 &- c0) &* area, n: width, k: coutG,
+                                      a: a, lda: patch, b: upstream + oh0 &* wo, ldb: planeOut, c: columns, ldc: width)
+                    Im2Col.accumulate(g, columns: columns, channels: c1 &- c0, outputRows: oh0, oh1, into: image)
+                }
+            }
+        }
+    }
+
+    /// `gradWeight`, the gradient of `⟨conv(input, weight), gradOutput⟩` with respect to the weight.
+    ///
+    /// - Parameters:
+    ///   - input: [N, C_in, H, W]; gradOutput: [N, C_out, H_out, W_out].
+    ///   - gradWeight: [C_out, C_in / groups, kH, kW], overwritten.
+    static func backwardWeight<T: TensorScalar>(
+        _ g: ConvolutionGeometry, input: UnsafePointer<T>, gradOutput: UnsafePointer<T>,
+        gradWeight: UnsafeMutablePointer<T>, threads: Int? = nil
+    ) {
+        let count = g.outChannels * g.patchSize
+        guard count > 0 else { return }
+        let planeIn = g.input.area, planeOut = g.output.area, wo = g.output.width
+        guard g.batch > 0, planeOut > 0 else {
+            gradWeight.update(repeating: 0, count: count)
+            return
+        }
+        let patch = g.patchSize, area = g.kernel.area, cinG = g.inChannelsPerGroup, coutG = g.outChannelsPerGroup
+        let rows = blockRows(g, T.self), blocks = (g.output.height + rows - 1) / rows
+        let slices = Swift.max(1, Swift.min(g.batch, maximumWeightSlices, (1 << 22) / count))
+        let units = slices * g.groups
+        let channelBlocks = channelSplit(g, units: units, threads: threads)
+        let items = units * channelBlocks
+        let blockChannels = (cinG + channelBlocks - 1) / channelBlocks
+        let partials = slices > 1 ? UnsafeMutablePointer<T>.allocate(capacity: slices * count) : gradWeight
+        defer { if slices > 1 { partials.deallocate() } }
+        split(items, parts: parts(g, items: items, threads: threads)) { range in
+            let columns = UnsafeMutablePointer<T>.allocate(capacity: g.isPointwise ? 1 : blockChannels * area * rows * wo)
+            let product = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(1, coutG * blockChannels * area))
+            defer {
+                columns.deallocate()
+                product.deallocate()
+            }
+            for item in range {
+                let unit = item / channelBlocks, block = item % channelBlocks
+                let slice = unit / g.groups, group = unit % g.groups
+                let c0 = block * cinG / channelBlocks, c1 = (block + 1) * cinG / channelBlocks
+                let width = (c1 &- c0) &* area
+                // Rows of this group's weight gradient, the columns of channels [c0, c1).
+                let target = partials + (slice &* count &+ group &* coutG &* patch &+ c0 &* area)
+                var first = true
+                for n in (slice * g.batch / slices)..<((slice + 1) * g.batch / slices) {
+                    let image = input + (n &* g.inChannels &+ group &* cinG &+ c0) &* planeIn
+                    let upstream = gradOutput + (n &* g.outChannels &+ group &* coutG) &* planeOut
+                    for rowBlock in 0..<blocks {
+                        let oh0 = rowBlock &* rows, oh1 = Swift.min(g.output.height, oh0 &+ rows)
+                        let positions = (oh1 &- oh0) &* wo
+                        var b = UnsafePointer(columns), ldb = positions
+                        if g.isPointwise {
+                            (b, ldb) = (image + oh0 &* wo, planeIn)
+                        } else {
+                            Im2Col.lower(g, image: image, channels: c1 &- c0, outputRows: oh0, oh1, into: columns)
+                        }
+                        // The GEMM overwrites: the first block lands in place, later ones are added.
+                        let (c, ldc) = first ? (target, patch) : (product, width)
+                        MatmulKernel.gemm(transA: false, transB: true, m: coutG, n: width, k: positions,
+                                          a: upstream + oh0 &* wo, lda: planeOut, b: b, ldb: ldb, c: c, ldc: ldc)
+                        if !first {
+                            for co in 0..<coutG {
+                                let into = target + co &* patch, from = product + co &* width
+                                for j in 0..<width { into[j] += from[j] }
+                            }
+                        }
+                        first = false
+                    }
+                }
+            }
+        }
+        if slices > 1 {
+            gradWeight.update(from: partials, count: count)
+            for slice in 1..<slices {
+                let from = partials + slice &* count
+                for i in 0..<count { gradWeight[i] += from[i] }
+            }
+        }
+    }
+
+    /// `gradBias[c] = Σ_n Σ_positions gradOutput[n, c, ·]`, the bias gradient of a convolution.
+    static func backwardBias<T: TensorScalar>(
+        _ g: ConvolutionGeometry, gradOutput: UnsafePointer<T>, gradBias: UnsafeMutablePointer<T>
+    ) {
+        sumPerChannel(gradOutput, batch: g.batch, channels: g.outChannels, plane: g.output.area, into: gradBias)
+    }
+
+    /// `sums[c] = Σ_n Σ_i x[n, c, i]` for x [batch, channels, plane]: each plane summed in
+    /// Double, planes added in batch order; channels split across threads when large.
+    static func sumPerChannel<T: TensorScalar>(
+        _ x: UnsafePointer<T>, batch: Int, channels: Int, plane: Int, into sums: UnsafeMutablePointer<T>
+    ) {
+        let parts = Swift.max(1, Swift.min(channels, Parallel.chunks(for: batch * channels * plane)))
+        split(channels, parts: parts) { range in
+            for c in range {
+                var total = 0.0
+                for n in 0..<batch { total += ReductionKernels.sum(x + (n &* channels &+ c) &* plane, count: plane) }
+                sums[c] = T(total)
+            }
+        }
+    }
+
+    /// `x[n, c, i] += values[c]` for x [batch, channels, plane].
+    static func addPerChannel<T: TensorScalar>(
+        _ values: UnsafePointer<T>, to x: UnsafeMutablePointer<T>, batch: Int, channels: Int, plane: Int
+    ) {
+        for n in 0..<batch {
+            for c in 0..<channels {
+                let value = values[c], row = x + (n &* channels &+ c) &* plane
+                for i in 0..<plane { row[i] += value }
+            }
+        }
+    }
+
+    // MARK: - Splitting the work
+
+    /// Parts to split `items` into: `threads` if given, else one per core for work past
+    /// the GEMM's threading threshold.
+    private static func parts(_ g: ConvolutionGeometry, items: Int, threads: Int?) -> Int {
+        let wanted = threads.map { Swift.max(1, $0) } ?? (g.flops < MatmulKernel.parallelFlops ? 1 : Parallel.cores)
+        return Swift.max(1, Swift.min(wanted, items))
+    }
+
+    /// Blocks to cut each group's input channels into when `units` (images × groups, or
+    /// slices × groups) are fewer than the threads: 1 unless cores would sit idle.
+    private static func channelSplit(_ g: ConvolutionGeometry, units: Int, threads: Int?) -> Int {
+        let wanted = threads.map { Swift.max(1, $0) } ?? (g.flops < MatmulKernel.parallelFlops ? 1 : Parallel.cores)
+        guard units < wanted, g.inChannelsPerGroup > 1 else { return 1 }
+        return Swift.min(g.inChannelsPerGroup, (wanted + units - 1) / units)
+    }
+
+    /// Calls `body` on `parts` consecutive ranges covering `0..<items`, concurrently.
+    private static func split(_ items: Int, parts: Int, _ body: (Range<Int>) -> Void) {
+        Parallel.forEach(parts) { part in body((part * items / parts)..<((part + 1) * items / parts)) }
+    }
+}
