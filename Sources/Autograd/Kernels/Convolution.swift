@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Convolution (`conv1d`, `conv2d`) forward and gradients over contiguous buffers laid
 /// out as `ConvolutionGeometry` describes, lowered to the packed GEMM: per image and
 /// group, `output = weight · im2col(input)`, `im2col(gradInput) = weightᵀ · gradOutput`
@@ -13,10 +15,15 @@ enum ConvolutionKernels {
     /// The size of an im2col block: with the GEMM's packed copy of it, it fits a 512 KB L2.
     static let columnBlockBytes = 128 * 1024
 
-    /// Images summed per partial weight gradient. The batch is cut into at most this
-    /// many slices, each summed by one thread, and the slices are added in order: a
-    /// fixed cut, so that the sum does not depend on the thread count.
-    static let maximumWeightSlices = 8
+    /// The weight gradient cuts the batch into at most this many slices, sums each slice
+    /// on one thread into its own partial gradient, and adds the partials in order. The
+    /// cut depends on the geometry only, so the sum does not depend on the thread count;
+    /// many slices let threads balance when the cores are shared.
+    static let maximumWeightSlices = 64
+
+    /// Elements of partial weight gradients a call may hold: big weights get fewer slices
+    /// (down to one, when threads split the input channels instead).
+    static let weightSliceBudget = 1 << 20
 
     /// Output rows per im2col block; a function of the geometry and the scalar type only.
     static func blockRows<T: TensorScalar>(_ g: ConvolutionGeometry, _: T.Type) -> Int {
@@ -41,10 +48,10 @@ enum ConvolutionKernels {
         let rows = blockRows(g, T.self), blocks = (g.output.height + rows - 1) / rows
         let items = g.batch * blocks
         let scratch = g.isPointwise ? 1 : Swift.max(1, patch * rows * wo)
-        split(items, parts: parts(g, items: items, threads: threads)) { range in
+        schedule(items, parts: parts(g, items: items, threads: threads)) { next in
             let columns = UnsafeMutablePointer<T>.allocate(capacity: scratch)
             defer { columns.deallocate() }
-            for item in range {
+            while let item = next() {
                 let n = item / blocks, oh0 = (item % blocks) &* rows, oh1 = Swift.min(g.output.height, oh0 &+ rows)
                 let width = (oh1 &- oh0) &* wo
                 for group in 0..<g.groups {
@@ -86,10 +93,10 @@ enum ConvolutionKernels {
         let channelBlocks = channelSplit(g, units: units, threads: threads)
         let items = units * channelBlocks
         let scratch = g.isPointwise ? 1 : Swift.max(1, (cinG + channelBlocks - 1) / channelBlocks * area * rows * wo)
-        split(items, parts: parts(g, items: items, threads: threads)) { range in
+        schedule(items, parts: parts(g, items: items, threads: threads)) { next in
             let columns = UnsafeMutablePointer<T>.allocate(capacity: scratch)
             defer { columns.deallocate() }
-            for item in range {
+            while let item = next() {
                 let unit = item / channelBlocks, block = item % channelBlocks
                 let n = unit / g.groups, group = unit % g.groups
                 let c0 = block * cinG / channelBlocks, c1 = (block + 1) * cinG / channelBlocks
@@ -132,21 +139,21 @@ enum ConvolutionKernels {
         }
         let patch = g.patchSize, area = g.kernel.area, cinG = g.inChannelsPerGroup, coutG = g.outChannelsPerGroup
         let rows = blockRows(g, T.self), blocks = (g.output.height + rows - 1) / rows
-        let slices = Swift.max(1, Swift.min(g.batch, maximumWeightSlices, (1 << 22) / count))
+        let slices = Swift.max(1, Swift.min(g.batch, maximumWeightSlices, weightSliceBudget / count))
         let units = slices * g.groups
         let channelBlocks = channelSplit(g, units: units, threads: threads)
         let items = units * channelBlocks
         let blockChannels = (cinG + channelBlocks - 1) / channelBlocks
         let partials = slices > 1 ? UnsafeMutablePointer<T>.allocate(capacity: slices * count) : gradWeight
         defer { if slices > 1 { partials.deallocate() } }
-        split(items, parts: parts(g, items: items, threads: threads)) { range in
+        schedule(items, parts: parts(g, items: items, threads: threads)) { next in
             let columns = UnsafeMutablePointer<T>.allocate(capacity: g.isPointwise ? 1 : blockChannels * area * rows * wo)
             let product = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(1, coutG * blockChannels * area))
             defer {
                 columns.deallocate()
                 product.deallocate()
             }
-            for item in range {
+            while let item = next() {
                 let unit = item / channelBlocks, block = item % channelBlocks
                 let slice = unit / g.groups, group = unit % g.groups
                 let c0 = block * cinG / channelBlocks, c1 = (block + 1) * cinG / channelBlocks
@@ -244,5 +251,19 @@ enum ConvolutionKernels {
     /// Calls `body` on `parts` consecutive ranges covering `0..<items`, concurrently.
     private static func split(_ items: Int, parts: Int, _ body: (Range<Int>) -> Void) {
         Parallel.forEach(parts) { part in body((part * items / parts)..<((part + 1) * items / parts)) }
+    }
+
+    /// Runs `worker` on `parts` threads; each takes items from `0..<items` through `next`
+    /// until none are left. Items are claimed one at a time, so a thread the scheduler
+    /// delays (the cores are shared) leaves its share to the others. Which thread runs an
+    /// item does not change what it computes.
+    private static func schedule(_ items: Int, parts: Int, _ worker: (_ next: () -> Int?) -> Void) {
+        let claimed = Atomic<Int>(0)
+        Parallel.forEach(parts) { _ in
+            worker {
+                let item = claimed.wrappingAdd(1, ordering: .relaxed).oldValue
+                return item < items ? item : nil
+            }
+        }
     }
 }
