@@ -17,32 +17,31 @@ enum Im2Col {
         into columns: UnsafeMutablePointer<T>
     ) {
         let (h, w) = (g.input.height, g.input.width)
-        let wo = g.output.width, width = (oh1 &- oh0) &* wo
+        let wo = g.output.width, width = (oh1 &- oh0) &* wo, sw = g.stride.width
         var row = columns
         for c in 0..<channels {
             let plane = image + c &* h &* w
             for ki in 0..<g.kernel.height {
+                let (top, rowLo, rowHi) = validRows(g, ki: ki, oh0, oh1)
                 for kj in 0..<g.kernel.width {
                     let shift = kj &* g.dilation.width &- g.padding.width
                     let (lo, hi) = validColumns(g, shift: shift)
-                    var out = row
-                    for oh in oh0..<oh1 {
-                        let ih = oh &* g.stride.height &- g.padding.height &+ ki &* g.dilation.height
-                        if ih < 0 || ih >= h {
-                            out.update(repeating: 0, count: wo)
+                    // Output rows whose input row is padding are zero, in one run before and one after.
+                    row.update(repeating: 0, count: (rowLo &- oh0) &* wo)
+                    var out = row + (rowLo &- oh0) &* wo
+                    for oh in rowLo..<rowHi {
+                        let source = plane + (oh &* g.stride.height &+ top) &* w
+                        if lo > 0 { out.update(repeating: 0, count: lo) }
+                        if sw == 1 {
+                            // A contiguous run: memmove beats a loop on rows this short.
+                            (out + lo).update(from: source + (lo &+ shift), count: hi &- lo)
                         } else {
-                            let source = plane + ih &* w
-                            for ow in 0..<lo { out[ow] = 0 }
-                            if g.stride.width == 1 {
-                                for ow in lo..<hi { out[ow] = source[ow &+ shift] }
-                            } else {
-                                let sw = g.stride.width
-                                for ow in lo..<hi { out[ow] = source[ow &* sw &+ shift] }
-                            }
-                            for ow in hi..<wo { out[ow] = 0 }
+                            for ow in lo..<hi { out[ow] = source[ow &* sw &+ shift] }
                         }
+                        if hi < wo { (out + hi).update(repeating: 0, count: wo &- hi) }
                         out += wo
                     }
+                    out.update(repeating: 0, count: (oh1 &- rowHi) &* wo)
                     row += width
                 }
             }
@@ -62,20 +61,18 @@ enum Im2Col {
         for c in 0..<channels {
             let plane = image + c &* h &* w
             for ki in 0..<g.kernel.height {
+                let (top, rowLo, rowHi) = validRows(g, ki: ki, oh0, oh1)
                 for kj in 0..<g.kernel.width {
                     let shift = kj &* g.dilation.width &- g.padding.width
                     let (lo, hi) = validColumns(g, shift: shift)
-                    var column = row
-                    for oh in oh0..<oh1 {
-                        let ih = oh &* g.stride.height &- g.padding.height &+ ki &* g.dilation.height
-                        if ih >= 0 && ih < h {
-                            let target = plane + ih &* w
-                            if g.stride.width == 1 {
-                                for ow in lo..<hi { target[ow &+ shift] += column[ow] }
-                            } else {
-                                let sw = g.stride.width
-                                for ow in lo..<hi { target[ow &* sw &+ shift] += column[ow] }
-                            }
+                    var column = row + (rowLo &- oh0) &* wo
+                    for oh in rowLo..<rowHi {
+                        let target = plane + (oh &* g.stride.height &+ top) &* w
+                        if g.stride.width == 1 {
+                            for ow in lo..<hi { target[ow &+ shift] += column[ow] }
+                        } else {
+                            let sw = g.stride.width
+                            for ow in lo..<hi { target[ow &* sw &+ shift] += column[ow] }
                         }
                         column += wo
                     }
@@ -83,6 +80,16 @@ enum Im2Col {
                 }
             }
         }
+    }
+
+    /// For kernel row `ki`: the offset `top` with input row = `oh · stride + top`, and the
+    /// output rows [rowLo, rowHi) within [oh0, oh1) whose input row lies inside the input.
+    @inline(__always)
+    private static func validRows(_ g: ConvolutionGeometry, ki: Int, _ oh0: Int, _ oh1: Int) -> (Int, Int, Int) {
+        let sh = g.stride.height, top = ki &* g.dilation.height &- g.padding.height
+        let rowLo = Swift.min(oh1, Swift.max(oh0, Spatial2D.ceilDivide(0 &- top, sh)))
+        let rowHi = Swift.max(rowLo, Swift.min(oh1, Spatial2D.floorDivide(g.input.height &- 1 &- top, sh) &+ 1))
+        return (top, rowLo, rowHi)
     }
 
     /// The output columns [lo, hi) whose input column `ow·stride + shift` lies inside the input.
