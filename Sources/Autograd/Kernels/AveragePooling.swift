@@ -13,7 +13,7 @@ enum AveragePoolingKernels {
         threads: Int? = nil
     ) {
         let planeIn = g.input.area, planeOut = g.output.area, w = g.input.width, wo = g.output.width
-        PoolingParallel.forEachPlane(g.planes, work: g.planes &* planeOut &* g.kernel.area, threads: threads) { p in
+        Parallel.forEachPlane(g.planes, work: g.planes &* planeOut &* g.kernel.area, threads: threads) { p in
             let x = input + p &* planeIn, y = output + p &* planeOut
             for oh in 0..<g.output.height {
                 let rows = window(oh, g.stride.height, g.padding.height, g.kernel.height, g.input.height)
@@ -41,7 +41,7 @@ enum AveragePoolingKernels {
         threads: Int? = nil
     ) {
         let planeIn = g.input.area, planeOut = g.output.area, w = g.input.width, wo = g.output.width
-        PoolingParallel.forEachPlane(g.planes, work: g.planes &* planeOut &* g.kernel.area, threads: threads) { p in
+        Parallel.forEachPlane(g.planes, work: g.planes &* planeOut &* g.kernel.area, threads: threads) { p in
             let gx = gradInput + p &* planeIn, gy = gradOutput + p &* planeOut
             gx.update(repeating: 0, count: planeIn)
             for oh in 0..<g.output.height {
@@ -64,7 +64,7 @@ enum AveragePoolingKernels {
         _ g: AdaptivePoolingGeometry, input: UnsafePointer<T>, output: UnsafeMutablePointer<T>, threads: Int? = nil
     ) {
         let planeIn = g.input.area, planeOut = g.output.area, w = g.input.width, wo = g.output.width
-        PoolingParallel.forEachPlane(g.planes, work: g.planes &* (planeIn &+ planeOut), threads: threads) { p in
+        Parallel.forEachPlane(g.planes, work: g.planes &* (planeIn &+ planeOut), threads: threads) { p in
             let x = input + p &* planeIn, y = output + p &* planeOut
             for oh in 0..<g.output.height {
                 let rows = AdaptivePoolingGeometry.window(oh, inputLength: g.input.height, outputLength: g.output.height)
@@ -86,7 +86,7 @@ enum AveragePoolingKernels {
         _ g: AdaptivePoolingGeometry, gradOutput: UnsafePointer<T>, gradInput: UnsafeMutablePointer<T>, threads: Int? = nil
     ) {
         let planeIn = g.input.area, planeOut = g.output.area, w = g.input.width, wo = g.output.width
-        PoolingParallel.forEachPlane(g.planes, work: g.planes &* (planeIn &+ planeOut), threads: threads) { p in
+        Parallel.forEachPlane(g.planes, work: g.planes &* (planeIn &+ planeOut), threads: threads) { p in
             let gx = gradInput + p &* planeIn, gy = gradOutput + p &* planeOut
             gx.update(repeating: 0, count: planeIn)
             for oh in 0..<g.output.height {

@@ -15,7 +15,7 @@ enum MaxPoolingKernels {
     ) {
         let planeIn = g.input.area, planeOut = g.output.area
         let (h, w, wo) = (g.input.height, g.input.width, g.output.width)
-        PoolingParallel.forEachPlane(g.planes, work: g.planes &* planeOut &* g.kernel.area, threads: threads) { p in
+        Parallel.forEachPlane(g.planes, work: g.planes &* planeOut &* g.kernel.area, threads: threads) { p in
             let x = input + p &* planeIn, y = output + p &* planeOut, index = indices + p &* planeOut
             for oh in 0..<g.output.height {
                 let (h0, h1) = window(oh, g.stride.height, g.padding.height, g.kernel.height, g.dilation.height, h)
@@ -49,7 +49,7 @@ enum MaxPoolingKernels {
         gradInput: UnsafeMutablePointer<T>, threads: Int? = nil
     ) {
         let planeIn = g.input.area, planeOut = g.output.area
-        PoolingParallel.forEachPlane(g.planes, work: g.planes &* (planeIn &+ planeOut), threads: threads) { p in
+        Parallel.forEachPlane(g.planes, work: g.planes &* (planeIn &+ planeOut), threads: threads) { p in
             let gx = gradInput + p &* planeIn, gy = gradOutput + p &* planeOut, index = indices + p &* planeOut
             gx.update(repeating: 0, count: planeIn)
             for o in 0..<planeOut {
@@ -67,17 +67,5 @@ enum MaxPoolingKernels {
         let end = Swift.min(start &+ (kernel &- 1) &* dilation &+ 1, size)
         while start < 0 { start &+= dilation }
         return (start, end)
-    }
-}
-
-/// Splitting pooling loops across threads by plane.
-enum PoolingParallel {
-    /// Calls `body(plane)` for each plane, in `Parallel.cores` runs of planes when `work`
-    /// (elements touched) is large, else inline. `threads` forces a split (tests).
-    static func forEachPlane(_ planes: Int, work: Int, threads: Int?, _ body: (Int) -> Void) {
-        let parts = Swift.max(1, Swift.min(planes, threads ?? Parallel.chunks(for: work)))
-        Parallel.forEach(parts) { part in
-            for p in (part * planes / parts)..<((part + 1) * planes / parts) { body(p) }
-        }
     }
 }
