@@ -38,6 +38,9 @@ struct ConvolutionKernelTests {
         conv(5, 3, 7, 13, 11, k: (3, 3), p: (1, 1)),
         conv(9, 4, 5, 6, 7, k: (3, 3), p: (1, 1)),
         conv(2, 32, 8, 30, 30, k: (3, 3), p: (1, 1)),
+        // Rows too long for one im2col block, cut into pieces: a long 1-d signal, wide 2-d rows.
+        conv(2, 8, 4, 1, 1000, k: (1, 5), p: (0, 2), rank: 1),
+        conv(1, 8, 3, 3, 1400, k: (3, 3), s: (1, 2), p: (1, 1)),
         // Empty batch, no input channels.
         conv(0, 3, 4, 5, 5, k: (3, 3)),
         conv(1, 0, 4, 5, 5, k: (3, 3)),
@@ -65,6 +68,24 @@ struct ConvolutionKernelTests {
 
     // MARK: - Convolution
 
+    @Test("im2col blocks: whole rows when they fit, pieces of a row when one row is too large")
+    func blocking() {
+        let wide = Self.geometries[18], long = Self.geometries[17], small = Self.geometries[4]
+        #expect(ConvolutionKernels.blocking(small, Float.self).count == 1)
+        for g in [wide, long] {
+            for blocking in [ConvolutionKernels.blocking(g, Float.self), ConvolutionKernels.blocking(g, Double.self)] {
+                #expect(blocking.rowsPerBlock == 1 && blocking.columnBlocks > 1, "\(g.testDescription)")
+                // The blocks tile the output plane in order, each a contiguous run.
+                var next = 0
+                for i in 0..<blocking.count {
+                    #expect(blocking[i].offset == next)
+                    next += blocking[i].positions
+                }
+                #expect(next == g.output.area)
+            }
+        }
+    }
+
     @Test("conv forward and gradients match float64 loops", arguments: geometries)
     func convolution(g: ConvolutionGeometry) {
         var random = TestRandom(seed: UInt64(g.batch * 1000 + g.inChannels * 31 + g.input.area))
@@ -90,7 +111,8 @@ struct ConvolutionKernelTests {
     }
 
     @Test("conv results are bit-identical for 1, 2, 3, 4 and 7 threads", arguments: [
-        geometries[1], geometries[8], geometries[11], geometries[15], geometries[16], conv(1, 12, 6, 10, 9, k: (3, 3), p: (1, 1)),
+        geometries[1], geometries[8], geometries[11], geometries[15], geometries[16], geometries[17],
+        conv(1, 12, 6, 10, 9, k: (3, 3), p: (1, 1)),
     ])
     func convolutionDeterminism(g: ConvolutionGeometry) {
         var random = TestRandom(seed: 5)

@@ -5,7 +5,7 @@ import Synchronization
 /// group, `output = weight · im2col(input)`, `im2col(gradInput) = weightᵀ · gradOutput`
 /// (then col2im), `gradWeight = Σ gradOutput · im2col(input)ᵀ`.
 ///
-/// The im2col matrix is built a block of output rows at a time (`blockRows`), small
+/// The im2col matrix is built a block of output positions at a time (`blocking`), small
 /// enough to stay in L2 beside the GEMM's packed copy of it; a 1×1 kernel with stride 1
 /// and no padding reads the input as the matrix itself. Work is split across threads by
 /// image and block, or by input channel when the batch is too small to occupy every
@@ -25,11 +25,12 @@ enum ConvolutionKernels {
     /// (down to one, when threads split the input channels instead).
     static let weightSliceBudget = 1 << 20
 
-    /// Output rows per im2col block; a function of the geometry and the scalar type only.
-    static func blockRows<T: TensorScalar>(_ g: ConvolutionGeometry, _: T.Type) -> Int {
-        if g.isPointwise { return Swift.max(1, g.output.height) }
-        let bytesPerRow = Swift.max(1, g.patchSize * g.output.width * MemoryLayout<T>.stride)
-        return Swift.max(1, Swift.min(g.output.height, columnBlockBytes / bytesPerRow))
+    /// The im2col blocks of an image: a function of the geometry and the scalar type only,
+    /// so that sums over blocks do not depend on the thread count. A pointwise convolution
+    /// reads the input in place, in one block.
+    static func blocking<T: TensorScalar>(_ g: ConvolutionGeometry, _: T.Type) -> OutputBlocking {
+        OutputBlocking(g, matrixRows: g.patchSize, elementBytes: MemoryLayout<T>.stride,
+                       budget: g.isPointwise ? nil : columnBlockBytes)
     }
 
     /// `output = conv(input, weight) + bias`.
@@ -42,27 +43,26 @@ enum ConvolutionKernels {
         _ g: ConvolutionGeometry, input: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
         output: UnsafeMutablePointer<T>, threads: Int? = nil
     ) {
-        let planeIn = g.input.area, planeOut = g.output.area, wo = g.output.width
+        let planeIn = g.input.area, planeOut = g.output.area
         guard g.batch > 0, g.outChannels > 0, planeOut > 0 else { return }
         let patch = g.patchSize, cinG = g.inChannelsPerGroup, coutG = g.outChannelsPerGroup
-        let rows = blockRows(g, T.self), blocks = (g.output.height + rows - 1) / rows
+        let blocking = blocking(g, T.self), blocks = blocking.count
         let items = g.batch * blocks
-        let scratch = g.isPointwise ? 1 : Swift.max(1, patch * rows * wo)
+        let scratch = g.isPointwise ? 1 : Swift.max(1, patch * blocking.maximumPositions)
         schedule(items, parts: parts(g, items: items, threads: threads)) { next in
             let columns = UnsafeMutablePointer<T>.allocate(capacity: scratch)
             defer { columns.deallocate() }
             while let item = next() {
-                let n = item / blocks, oh0 = (item % blocks) &* rows, oh1 = Swift.min(g.output.height, oh0 &+ rows)
-                let width = (oh1 &- oh0) &* wo
+                let n = item / blocks, block = blocking[item % blocks], width = block.positions
                 for group in 0..<g.groups {
                     let image = input + (n &* g.inChannels &+ group &* cinG) &* planeIn
                     var b = UnsafePointer(columns), ldb = width
                     if g.isPointwise {
-                        (b, ldb) = (image + oh0 &* wo, planeIn)
+                        (b, ldb) = (image + block.offset, planeIn)
                     } else {
-                        Im2Col.lower(g, image: image, channels: cinG, outputRows: oh0, oh1, into: columns)
+                        Im2Col.lower(g, image: image, channels: cinG, block: block, into: columns)
                     }
-                    let c = output + ((n &* g.outChannels &+ group &* coutG) &* planeOut &+ oh0 &* wo)
+                    let c = output + ((n &* g.outChannels &+ group &* coutG) &* planeOut &+ block.offset)
                     MatmulKernel.gemm(transA: false, transB: false, m: coutG, n: width, k: patch,
                                       a: weight + group &* coutG &* patch, lda: patch, b: b, ldb: ldb, c: c, ldc: planeOut)
                     if let bias {
@@ -85,14 +85,14 @@ enum ConvolutionKernels {
         _ g: ConvolutionGeometry, gradOutput: UnsafePointer<T>, weight: UnsafePointer<T>,
         gradInput: UnsafeMutablePointer<T>, threads: Int? = nil
     ) {
-        let planeIn = g.input.area, planeOut = g.output.area, wo = g.output.width
+        let planeIn = g.input.area, planeOut = g.output.area
         guard g.batch > 0, g.inChannels > 0, planeIn > 0 else { return }
         let patch = g.patchSize, area = g.kernel.area, cinG = g.inChannelsPerGroup, coutG = g.outChannelsPerGroup
-        let rows = blockRows(g, T.self), blocks = (g.output.height + rows - 1) / rows
+        let blocking = blocking(g, T.self)
         let units = g.batch * g.groups
         let channelBlocks = channelSplit(g, units: units, threads: threads)
         let items = units * channelBlocks
-        let scratch = g.isPointwise ? 1 : Swift.max(1, (cinG + channelBlocks - 1) / channelBlocks * area * rows * wo)
+        let scratch = g.isPointwise ? 1 : Swift.max(1, (cinG + channelBlocks - 1) / channelBlocks * area * blocking.maximumPositions)
         schedule(items, parts: parts(g, items: items, threads: threads)) { next in
             let columns = UnsafeMutablePointer<T>.allocate(capacity: scratch)
             defer { columns.deallocate() }
@@ -110,12 +110,11 @@ enum ConvolutionKernels {
                     continue
                 }
                 image.update(repeating: 0, count: (c1 &- c0) &* planeIn)
-                for rowBlock in 0..<blocks {
-                    let oh0 = rowBlock &* rows, oh1 = Swift.min(g.output.height, oh0 &+ rows)
-                    let width = (oh1 &- oh0) &* wo
+                for index in 0..<blocking.count {
+                    let block = blocking[index], width = block.positions
                     MatmulKernel.gemm(transA: true, transB: false, m: (c1 &- c0) &* area, n: width, k: coutG,
-                                      a: a, lda: patch, b: upstream + oh0 &* wo, ldb: planeOut, c: columns, ldc: width)
-                    Im2Col.accumulate(g, columns: columns, channels: c1 &- c0, outputRows: oh0, oh1, into: image)
+                                      a: a, lda: patch, b: upstream + block.offset, ldb: planeOut, c: columns, ldc: width)
+                    Im2Col.accumulate(g, columns: columns, channels: c1 &- c0, block: block, into: image)
                 }
             }
         }
@@ -132,13 +131,13 @@ enum ConvolutionKernels {
     ) {
         let count = g.outChannels * g.patchSize
         guard count > 0 else { return }
-        let planeIn = g.input.area, planeOut = g.output.area, wo = g.output.width
+        let planeIn = g.input.area, planeOut = g.output.area
         guard g.batch > 0, planeOut > 0 else {
             gradWeight.update(repeating: 0, count: count)
             return
         }
         let patch = g.patchSize, area = g.kernel.area, cinG = g.inChannelsPerGroup, coutG = g.outChannelsPerGroup
-        let rows = blockRows(g, T.self), blocks = (g.output.height + rows - 1) / rows
+        let blocking = blocking(g, T.self)
         let slices = Swift.max(1, Swift.min(g.batch, maximumWeightSlices, weightSliceBudget / count))
         let units = slices * g.groups
         let channelBlocks = channelSplit(g, units: units, threads: threads)
@@ -147,7 +146,8 @@ enum ConvolutionKernels {
         let partials = slices > 1 ? UnsafeMutablePointer<T>.allocate(capacity: slices * count) : gradWeight
         defer { if slices > 1 { partials.deallocate() } }
         schedule(items, parts: parts(g, items: items, threads: threads)) { next in
-            let columns = UnsafeMutablePointer<T>.allocate(capacity: g.isPointwise ? 1 : blockChannels * area * rows * wo)
+            let columns = UnsafeMutablePointer<T>.allocate(
+                capacity: g.isPointwise ? 1 : Swift.max(1, blockChannels * area * blocking.maximumPositions))
             let product = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(1, coutG * blockChannels * area))
             defer {
                 columns.deallocate()
@@ -164,19 +164,18 @@ enum ConvolutionKernels {
                 for n in (slice * g.batch / slices)..<((slice + 1) * g.batch / slices) {
                     let image = input + (n &* g.inChannels &+ group &* cinG &+ c0) &* planeIn
                     let upstream = gradOutput + (n &* g.outChannels &+ group &* coutG) &* planeOut
-                    for rowBlock in 0..<blocks {
-                        let oh0 = rowBlock &* rows, oh1 = Swift.min(g.output.height, oh0 &+ rows)
-                        let positions = (oh1 &- oh0) &* wo
+                    for index in 0..<blocking.count {
+                        let block = blocking[index], positions = block.positions
                         var b = UnsafePointer(columns), ldb = positions
                         if g.isPointwise {
-                            (b, ldb) = (image + oh0 &* wo, planeIn)
+                            (b, ldb) = (image + block.offset, planeIn)
                         } else {
-                            Im2Col.lower(g, image: image, channels: c1 &- c0, outputRows: oh0, oh1, into: columns)
+                            Im2Col.lower(g, image: image, channels: c1 &- c0, block: block, into: columns)
                         }
                         // The GEMM overwrites: the first block lands in place, later ones are added.
                         let (c, ldc) = first ? (target, patch) : (product, width)
                         MatmulKernel.gemm(transA: false, transB: true, m: coutG, n: width, k: positions,
-                                          a: upstream + oh0 &* wo, lda: planeOut, b: b, ldb: ldb, c: c, ldc: ldc)
+                                          a: upstream + block.offset, lda: planeOut, b: b, ldb: ldb, c: c, ldc: ldc)
                         if !first {
                             for co in 0..<coutG {
                                 let into = target + co &* patch, from = product + co &* width
