@@ -88,26 +88,26 @@ struct ConvolutionKernelTests {
 
     @Test("conv forward and gradients match float64 loops", arguments: geometries)
     func convolution(g: ConvolutionGeometry) {
-        var random = TestRandom(seed: UInt64(g.batch * 1000 + g.inChannels * 31 + g.input.area))
+        var random = SplitMix(seed: UInt64(g.batch * 1000 + g.inChannels * 31 + g.input.area))
         let x = random.normals(g.batch * g.inChannels * g.input.area)
         let w = random.normals(g.outChannels * g.patchSize), bias = random.normals(g.outChannels)
         let gy = random.normals(g.batch * g.outChannels * g.output.area)
         let want = NaiveNN.convolution(g, x: x, w: w, bias: bias, upstream: gy)
-        expectSame(Self.run(g, x: x, w: w, bias: bias, upstream: gy, threads: nil, as: Double.self), want, float: false, "\(g.testDescription) float64")
-        expectSame(Self.run(g, x: x, w: w, bias: bias, upstream: gy, threads: 3, as: Double.self), want, float: false, "\(g.testDescription) float64, 3 threads")
-        expectSame(Self.run(g, x: x, w: w, bias: bias, upstream: gy, threads: nil, as: Float.self), want, float: true, "\(g.testDescription) float32")
+        expectBilinearClose(Self.run(g, x: x, w: w, bias: bias, upstream: gy, threads: nil, as: Double.self), want, float: false, "\(g.testDescription) float64")
+        expectBilinearClose(Self.run(g, x: x, w: w, bias: bias, upstream: gy, threads: 3, as: Double.self), want, float: false, "\(g.testDescription) float64, 3 threads")
+        expectBilinearClose(Self.run(g, x: x, w: w, bias: bias, upstream: gy, threads: nil, as: Float.self), want, float: true, "\(g.testDescription) float32")
     }
 
     @Test("⟨conv(x, w), g⟩ = ⟨x, gradInput(g)⟩ = ⟨w, gradWeight(x, g)⟩", arguments: geometries)
     func convolutionAdjoints(g: ConvolutionGeometry) {
-        var random = TestRandom(seed: 99)
+        var random = SplitMix(seed: 99)
         let x = random.normals(g.batch * g.inChannels * g.input.area), w = random.normals(g.outChannels * g.patchSize)
         let gy = random.normals(g.batch * g.outChannels * g.output.area)
         let got = Self.run(g, x: x, w: w, bias: nil, upstream: gy, threads: nil, as: Double.self)
-        let forward = dot(got.output, gy)
+        let forward = innerProduct(got.output, gy)
         let scale = 1e-12 * Swift.max(1, Swift.abs(forward))
-        #expect(Swift.abs(forward - dot(x, got.gradInput)) <= scale, "\(g.testDescription): ⟨conv(x), g⟩ \(forward) vs ⟨x, gradInput⟩ \(dot(x, got.gradInput))")
-        #expect(Swift.abs(forward - dot(w, got.gradWeight)) <= scale, "\(g.testDescription): ⟨conv(x), g⟩ \(forward) vs ⟨w, gradWeight⟩ \(dot(w, got.gradWeight))")
+        #expect(Swift.abs(forward - innerProduct(x, got.gradInput)) <= scale, "\(g.testDescription): ⟨conv(x), g⟩ \(forward) vs ⟨x, gradInput⟩ \(innerProduct(x, got.gradInput))")
+        #expect(Swift.abs(forward - innerProduct(w, got.gradWeight)) <= scale, "\(g.testDescription): ⟨conv(x), g⟩ \(forward) vs ⟨w, gradWeight⟩ \(innerProduct(w, got.gradWeight))")
     }
 
     @Test("conv results are bit-identical for 1, 2, 3, 4 and 7 threads", arguments: [
@@ -115,7 +115,7 @@ struct ConvolutionKernelTests {
         conv(1, 12, 6, 10, 9, k: (3, 3), p: (1, 1)),
     ])
     func convolutionDeterminism(g: ConvolutionGeometry) {
-        var random = TestRandom(seed: 5)
+        var random = SplitMix(seed: 5)
         let x = random.normals(g.batch * g.inChannels * g.input.area), w = random.normals(g.outChannels * g.patchSize)
         let bias = random.normals(g.outChannels), gy = random.normals(g.batch * g.outChannels * g.output.area)
         let one = Self.run(g, x: x, w: w, bias: bias, upstream: gy, threads: 1, as: Float.self)
@@ -132,19 +132,19 @@ struct ConvolutionKernelTests {
     @Test("conv_transpose2d forward and gradients match float64 loops", arguments: transposedGeometries)
     func transposedConvolution(t: TransposedConvolutionGeometry) {
         let g = t.convolution
-        var random = TestRandom(seed: UInt64(g.input.area * 7 + g.outChannels))
+        var random = SplitMix(seed: UInt64(g.input.area * 7 + g.outChannels))
         let x = random.normals(g.batch * g.outChannels * g.output.area), w = random.normals(g.outChannels * g.patchSize)
         let bias = random.normals(t.outChannels), gy = random.normals(g.batch * g.inChannels * g.input.area)
         let want = NaiveNN.transposed(t, x: x, w: w, bias: bias, upstream: gy)
         for threads in [nil, 2] as [Int?] {
-            expectSame(Self.run(t, x: x, w: w, bias: bias, upstream: gy, threads: threads, as: Double.self), want, float: false,
+            expectBilinearClose(Self.run(t, x: x, w: w, bias: bias, upstream: gy, threads: threads, as: Double.self), want, float: false,
                        "\(t.testDescription) float64, threads \(String(describing: threads))")
         }
-        expectSame(Self.run(t, x: x, w: w, bias: bias, upstream: gy, threads: nil, as: Float.self), want, float: true, "\(t.testDescription) float32")
+        expectBilinearClose(Self.run(t, x: x, w: w, bias: bias, upstream: gy, threads: nil, as: Float.self), want, float: true, "\(t.testDescription) float32")
         let got = Self.run(t, x: x, w: w, bias: nil, upstream: gy, threads: nil, as: Double.self)
-        let forward = dot(got.output, gy), scale = 1e-12 * Swift.max(1, Swift.abs(forward))
-        #expect(Swift.abs(forward - dot(x, got.gradInput)) <= scale, "\(t.testDescription): ⟨y, g⟩ vs ⟨x, gradInput⟩")
-        #expect(Swift.abs(forward - dot(w, got.gradWeight)) <= scale, "\(t.testDescription): ⟨y, g⟩ vs ⟨w, gradWeight⟩")
+        let forward = innerProduct(got.output, gy), scale = 1e-12 * Swift.max(1, Swift.abs(forward))
+        #expect(Swift.abs(forward - innerProduct(x, got.gradInput)) <= scale, "\(t.testDescription): ⟨y, g⟩ vs ⟨x, gradInput⟩")
+        #expect(Swift.abs(forward - innerProduct(w, got.gradWeight)) <= scale, "\(t.testDescription): ⟨y, g⟩ vs ⟨w, gradWeight⟩")
     }
 
     // MARK: - Running the kernels
@@ -181,16 +181,16 @@ struct ConvolutionKernelTests {
 
 /// Expects a bilinear op's forward and three gradients to match, within float64 rounding
 /// or, for float32 results, float32 rounding of sums scaled by their largest value.
-func expectSame(_ got: NaiveNN.Bilinear, _ want: NaiveNN.Bilinear, float: Bool, _ what: String,
+func expectBilinearClose(_ got: NaiveNN.Bilinear, _ want: NaiveNN.Bilinear, float: Bool, _ what: String,
                 sourceLocation: SourceLocation = #_sourceLocation) {
     for (name, g, w) in [("output", got.output, want.output), ("gradInput", got.gradInput, want.gradInput),
                          ("gradWeight", got.gradWeight, want.gradWeight), ("gradBias", got.gradBias, want.gradBias)] {
-        expectNear(g, w, float: float, "\(what) \(name)", sourceLocation: sourceLocation)
+        expectSumsClose(g, w, float: float, "\(what) \(name)", sourceLocation: sourceLocation)
     }
 }
 
 /// `expectClose` with tolerances for sums: absolute error relative to the largest magnitude.
-func expectNear(_ got: [Double], _ want: [Double], float: Bool, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectSumsClose(_ got: [Double], _ want: [Double], float: Bool, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
     let scale = Swift.max(1, want.reduce(0) { Swift.max($0, Swift.abs($1).isNaN ? 0 : Swift.abs($1)) })
     expectClose(got, want, atol: (float ? 2e-5 : 1e-12) * scale, rtol: float ? 1e-4 : 1e-10, what, sourceLocation: sourceLocation)
 }

@@ -216,7 +216,7 @@ final class KernelBuffer<T: TensorScalar> {
 }
 
 /// A small reproducible generator for test data (SplitMix64, normals by Box–Muller).
-struct TestRandom {
+struct SplitMix {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }
@@ -243,4 +243,4 @@ struct TestRandom {
 }
 
 /// The inner product of two equal-length vectors.
-func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+func innerProduct(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
