@@ -97,9 +97,9 @@ enum ConvolutionKernels {
             let columns = UnsafeMutablePointer<T>.allocate(capacity: scratch)
             defer { columns.deallocate() }
             while let item = next() {
-                let unit = item / channelBlocks, block = item % channelBlocks
+                let unit = item / channelBlocks, channelBlock = item % channelBlocks
                 let n = unit / g.groups, group = unit % g.groups
-                let c0 = block * cinG / channelBlocks, c1 = (block + 1) * cinG / channelBlocks
+                let c0 = channelBlock * cinG / channelBlocks, c1 = (channelBlock + 1) * cinG / channelBlocks
                 let image = gradInput + (n &* g.inChannels &+ group &* cinG &+ c0) &* planeIn
                 // The columns of this group's weight rows that multiply channels [c0, c1), read transposed.
                 let a = weight + (group &* coutG &* patch &+ c0 &* area)
@@ -154,9 +154,9 @@ enum ConvolutionKernels {
                 product.deallocate()
             }
             while let item = next() {
-                let unit = item / channelBlocks, block = item % channelBlocks
+                let unit = item / channelBlocks, channelBlock = item % channelBlocks
                 let slice = unit / g.groups, group = unit % g.groups
-                let c0 = block * cinG / channelBlocks, c1 = (block + 1) * cinG / channelBlocks
+                let c0 = channelBlock * cinG / channelBlocks, c1 = (channelBlock + 1) * cinG / channelBlocks
                 let width = (c1 &- c0) &* area
                 // Rows of this group's weight gradient, the columns of channels [c0, c1).
                 let target = partials + (slice &* count &+ group &* coutG &* patch &+ c0 &* area)
