@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(name: "tour", dependencies: ["Autograd"], path: "Tools/tour"),
         .executableTarget(
             name: "bench",
-            dependencies: ["Autograd", "DigitsExample", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Autograd", "CFFI", "DigitsExample", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/bench",
             exclude: ["pytorch_bench.py", "compare.py"]
         ),
