@@ -63,7 +63,8 @@ public final class OneCycleLR: LRScheduler {
     }
 
     /// A 1cycle schedule over `totalSteps` batches; making it records the cycle's rates and
-    /// momenta in each group and sets step 0 (the initial rate, the maximum momentum).
+    /// momenta in each group and sets step 0: the initial rate and, with `cycleMomentum`,
+    /// the maximum momentum.
     ///
     /// ```swift
     /// let scheduler = OneCycleLR(optimizer, maxLearningRate: 0.1, totalSteps: epochs * batchesPerEpoch)

@@ -104,8 +104,9 @@ public struct OpDefinition: Sendable {
     /// - Parameters:
     ///   - name: the registry name (`"mul"`, `"act.softplus"`), unique in the registry;
     ///     also gives the default `gradFnName`.
-    ///   - inputs: the tensor inputs in call order; string literals are float inputs
-    ///     (`["x", "weight"]`), `.indices(_:)` an int64 one, and an input may be optional or a list.
+    ///   - inputs: the tensor inputs in call order: a string literal is a required input
+    ///     promoted with the others (`["x", "weight"]`); `.indices(_:)`, `.optional(_:)`,
+    ///     `.list(_:)` and `.mask(_:)` declare the rest.
     ///   - attributes: the attributes the op accepts, with their types and defaults.
     ///   - outputs: the outputs, by name and dtype rule (default one output, `"output"`).
     ///   - variadicOutputs: the one entry of `outputs` describes as many outputs as the

@@ -20,7 +20,8 @@ public struct OpInput: Sendable, Equatable, ExpressibleByStringLiteral, CustomSt
         case any
     }
 
-    /// The input's name, used in error messages and by conformance cases and plugin manifests.
+    /// The input's name, as error messages and signatures show it; distinct among the op's
+    /// inputs and attributes.
     public var name: String
     /// Which dtypes the input takes and whether it joins the op's promoted dtype.
     public var dtypes: DTypeRule
