@@ -24,11 +24,23 @@ extension Tensor {
 /// differentiable, which gives Hessian-vector products and other higher-order terms.
 /// Only the part of the graph between `outputs` and `inputs` runs.
 ///
+/// ```swift
+/// let x = Tensor([4.0], requiresGrad: true)
+/// let y = x * x
+/// let g = try grad(of: [y], wrt: [x])   // g[0] is 2x: tensor([8.]); x.grad stays nil
+/// ```
+///
 /// - Parameters:
+///   - outputs: the tensors to differentiate, each requiring grad.
+///   - inputs: the tensors to differentiate with respect to.
 ///   - gradOutputs: one upstream gradient per output; nil entries (or none at all)
 ///     are allowed for one-element outputs.
 ///   - retainGraph: keep the graph for another backward; defaults to `createGraph`.
+///   - createGraph: record the backward pass itself, so the gradients can be differentiated again.
 ///   - allowUnused: return nil for an input the outputs do not depend on, instead of throwing.
+/// - Returns: one gradient per input, in order; nil only for unused inputs with `allowUnused`.
+/// - Throws: `AutogradError` when an output does not require grad, the counts or shapes
+///   of `gradOutputs` do not fit, an input is unused (without `allowUnused`), or the graph was freed.
 public func grad(
     of outputs: [Tensor], wrt inputs: [Tensor], gradOutputs: [Tensor?]? = nil,
     retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = false
