@@ -225,4 +225,17 @@ struct ModuleHookTests {
         #expect(a(Tensor([-1.0])).scalars == [1])
         #expect(b(Tensor([-1.0])).scalars == [0])
     }
+
+    @Test("a new module never inherits the hooks of a dead one, even at its old address")
+    func deadModulesTakeTheirHooks() {
+        let x = Tensor([-1.0])
+        for _ in 0..<200 {
+            do {
+                let dead = ReLU()
+                dead.registerForwardHook { _, _, y in y + 1 }
+            }
+            let fresh = ReLU()  // often allocated where `dead` was
+            #expect(fresh(x).scalars == [0])
+        }
+    }
 }
