@@ -34,7 +34,7 @@ public enum ModelChoice: String, CaseIterable, Sendable {
             Sequential(
                 Conv2d(1, 16, 3, padding: 1, using: &generator), ReLU(), MaxPool2d(2),
                 Conv2d(16, 32, 3, padding: 1, using: &generator), ReLU(), MaxPool2d(2),
-                Flatten(), Linear(128, DigitsDataset.classCount, generator: &generator))
+                Flatten(), Linear(128, DigitsDataset.classCount, using: &generator))
         }
     }
 
