@@ -162,6 +162,21 @@ import Testing
         #expect(forward.status == .fail && forward.message.contains("declaration error"), "\(forward.message)")
     }
 
+    /// Issue 14's row-sum with a gradient wrong by ×2: sampled from its shape rule, so
+    /// gradcheck runs and fails, and nothing else does.
+    @Test func aRowSumWithAWrongGradientFailsItsGradientRow() throws {
+        let rowsum = OpDefinition(
+            name: "user.rowsum", inputs: ["x"],
+            outputShape: ShapeRule { ctx in
+                guard ctx.shapes[0].count == 2 else { throw ctx.error("x of two dims") }
+                return [ctx.shapes[0][0]]
+            },
+            forward: .composite { ctx in ctx.inputs[0].sum(dims: [1]) }, reference: "sum(x, dims=[1])", jvp: .linear
+        ) { ctx in [2 * ctx.gradOutput.unsqueezed(dim: 1).expanded(to: ctx.inputShapes[0])] }
+        let report = try KernelCheck(op: "user.rowsum", registry: Self.registry([rowsum]), configuration: Self.configuration).run()
+        #expect(Set(report.failures.map(\.check)) == [.gradient], "\(report.text())")
+    }
+
     @Test func aDifferentiableOpWithoutAForwardRuleFails() throws {
         let op = OpDefinition(name: "user.no_jvp", inputs: ["x"], elementwise: true,
                               forward: .composite { ctx in ctx.inputs[0] * 3 }, reference: "3 * x") { ctx in [ctx.gradOutput * 3] }
