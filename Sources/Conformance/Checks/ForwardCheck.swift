@@ -86,9 +86,6 @@ extension CheckContext {
             return .pass(name, .forward, dtype, message, comparison: comparison)
         }
     }
-
-    /// The dtypes of this op's per-dtype rows.
-    var rowDTypes: [DType] { KernelCheck.rowDTypes(of: definition, configured: configuration.dtypes) }
 }
 
 extension Array where Element == Double {

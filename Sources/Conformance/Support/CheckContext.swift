@@ -37,6 +37,9 @@ struct CheckContext: Sendable {
     var definition: OpDefinition { op.definition }
     var sample: OpSample? { try? sampling.get() }
 
+    /// The dtypes of this op's per-dtype rows.
+    var rowDTypes: [DType] { KernelCheck.rowDTypes(of: definition, configured: configuration.dtypes) }
+
     /// The floating dtypes the op has kernels for: those the value checks run in.
     var declaredDTypes: [DType] { [DType.float32, .float64].filter { definition.forward.supports($0) } }
 
