@@ -39,6 +39,22 @@ struct EngineSemanticsTests {
         #expect(v.scalars == [0.5, 0.25], "accumulation wrote into the caller's gradient")
     }
 
+    @Test("a gradient a backward rule makes is moved into a leaf's grad, not copied")
+    func freshGradientMoved() throws {
+        let registry = OpRegistry.withBuiltins()
+        try registry.register(OpDefinition(
+            name: "doubled", inputs: ["x"], forward: .composite { $0.inputs[0] * 2 }, saves: []
+        ) { ctx in
+            let g = ctx.gradOutput * 2
+            FreshGradient.made.withLock { $0 = ObjectIdentifier(g) }
+            return [g]
+        })
+        let x = Tensor([1.0, 2], requiresGrad: true)
+        try registry.call("doubled", [x]).backward(gradient: Tensor([1.0, 1]))
+        #expect(x.grad!.scalars == [2, 2])
+        #expect(FreshGradient.made.withLock { $0 } == ObjectIdentifier(x.grad!))
+    }
+
     @Test("an in-place update through a view is differentiated through its base")
     func inPlaceThroughView() throws {
         let x = Tensor([1.0, 1], requiresGrad: true)
@@ -204,6 +220,11 @@ struct EngineSemanticsTests {
 }
 
 import Synchronization
+
+/// The gradient the test op's backward made, to see whether `grad` is that tensor.
+private enum FreshGradient {
+    static let made = Mutex<ObjectIdentifier?>(nil)
+}
 
 /// Whether the flaky test op's backward throws.
 private enum FlakySwitch {

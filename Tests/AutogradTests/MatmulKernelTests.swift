@@ -68,7 +68,7 @@ struct MatmulKernelTests {
     func views(dtype: DType) throws {
         var generator = RandomGenerator(seed: 14)
         let (m, k, n) = (37, 65, 33)
-        let pool = Tensor.randn([40_000], dtype: dtype, generator: &generator)
+        let pool = Tensor.randn([40_000], dtype: dtype, using: &generator)
         func view(_ shape: [Int], _ strides: [Int], offset: Int = 3) -> Tensor {
             Tensor(storage: pool.storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
         }
@@ -104,9 +104,9 @@ struct MatmulKernelTests {
     @Test("gradients of matmul (products with transposed views) match a float64 loop")
     func gradients() throws {
         var generator = RandomGenerator(seed: 15)
-        let a = Tensor.randn([3, 29, 40], dtype: .float64, requiresGrad: true, generator: &generator)
-        let b = Tensor.randn([40, 21], dtype: .float64, requiresGrad: true, generator: &generator)
-        let g = Tensor.randn([3, 29, 21], dtype: .float64, generator: &generator)
+        let a = Tensor.randn([3, 29, 40], dtype: .float64, requiresGrad: true, using: &generator)
+        let b = Tensor.randn([40, 21], dtype: .float64, requiresGrad: true, using: &generator)
+        let g = Tensor.randn([3, 29, 21], dtype: .float64, using: &generator)
         try (matmul(a, b) * g).sum().backward()
         // grad a = g · bᵀ; grad b = Σ over the batch of aᵀ · g.
         let (gs, bs, as_) = (g.scalars, b.scalars, a.scalars)

@@ -165,3 +165,69 @@ struct RegistryTests {
         #expect(erf(x).gradFn?.name == "ErfBackwardReplaced")
     }
 }
+
+/// The README's examples of the op model, run as written there.
+@Suite("README: the op model")
+struct ReadmeOpModelTests {
+    @Test("a user's op with an int64 input, two outputs and a forward rule")
+    func pickRows() throws {
+        let registry = OpRegistry.withBuiltins()
+        try registry.register(OpDefinition(
+            name: "my.pick_rows", inputs: ["x", .indices("rows")], outputs: ["picked", "total"],
+            outputShape: .outputs { ctx in
+                let (x, rows) = (ctx.shapes[0], ctx.shapes[1])
+                guard x.count == 2, rows.count == 1 else { throw ctx.error("x [N, D] and rows [K]") }
+                return [[rows[0], x[1]], []]
+            },
+            forward: .composite(outputs: { ctx in
+                let picked = ctx.inputs[0].indexSelect(dim: 0, index: ctx.inputs[1])
+                return [picked, picked.sum()]
+            }),
+            jvp: .linear
+        ) { ctx in
+            // d total / d picked is 1: both gradients land on the picked rows.
+            let g = ctx.gradOutput(0) + ctx.gradOutput(1)
+            let zeros = Tensor.zeros(ctx.inputShapes[0], dtype: g.dtype)
+            return [zeros.indexAdd(dim: 0, index: ctx.inputs[1], source: g), nil]
+        })
+        let x = Tensor([[1.0, 2], [3, 4], [5, 6]], dtype: .float64, requiresGrad: true)
+        let outputs = try registry.callOutputs("my.pick_rows", [x, Tensor([2, 0])])
+        #expect(outputs[0].scalars == [5, 6, 1, 2])
+        #expect(outputs[1].scalars == [14])
+        #expect(outputs[0].gradFn === outputs[1].gradFn, "two outputs, one node")
+        expectError(["my.pick_rows returns several outputs", "callOutputs"]) {
+            _ = try registry.call("my.pick_rows", [x, Tensor([0])])
+        }
+        expectError(["my.pick_rows", "input 'rows' must be int64"]) {
+            _ = try registry.callOutputs("my.pick_rows", [x, Tensor([0.0])])
+        }
+        try outputs[1].backward()
+        #expect(x.grad!.scalars == [1, 1, 0, 0, 1, 1])
+        let (_, tangents) = try jvp({ xs in try registry.callOutputs("my.pick_rows", [xs[0], Tensor([1])]) },
+                                    primals: [x.detach()], tangents: [Tensor.ones([3, 2], dtype: .float64)])
+        #expect(tangents[0]!.scalars == [1, 1])
+        #expect(tangents[1]!.scalars == [2])
+    }
+
+    @Test("forward over reverse gives a Hessian-vector product")
+    func hessianVectorProduct() throws {
+        let x = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
+        let (_, hv) = try jvp({ xs in
+            try grad(of: [(xs[0] ** 3).sum()], wrt: [xs[0]], createGraph: true).map { $0! }
+        }, primals: [x], tangents: [Tensor([1.0, 0.0], dtype: .float64)])
+        #expect(hv[0]!.scalars == [6, 0])
+    }
+
+    @Test("promotion follows PyTorch: literals and 0-d tensors do not widen a tensor's category")
+    func promotion() {
+        let f32 = Tensor([1.0, 2.0]), f64 = Tensor([1.0, 2.0], dtype: .float64), ints = Tensor([1, 2])
+        #expect((f32 * 2.5).dtype == .float32)
+        #expect((ints * 2.5).dtype == .float32)
+        #expect((ints + 1).dtype == .int64)
+        #expect((f32 + f64).dtype == .float64)
+        #expect((f32 + Tensor(2.0, dtype: .float64)).dtype == .float32)
+        #expect((ints + Tensor(2.0, dtype: .float64)).dtype == .float64)
+        #expect((ints / ints).dtype == .float32)
+        #expect(exp(ints).dtype == .float32)
+    }
+}

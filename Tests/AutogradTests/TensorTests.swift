@@ -36,10 +36,10 @@ struct TensorTests {
     @Test("seeded generators repeat; rand is in [0, 1); randn has mean 0 and variance 1")
     func random() {
         var g1 = RandomGenerator(seed: 42), g2 = RandomGenerator(seed: 42)
-        #expect(Tensor.rand([5], generator: &g1).scalars == Tensor.rand([5], generator: &g2).scalars)
-        let u = Tensor.rand([10_000], dtype: .float64, generator: &g1).scalars
+        #expect(Tensor.rand([5], using: &g1).scalars == Tensor.rand([5], using: &g2).scalars)
+        let u = Tensor.rand([10_000], dtype: .float64, using: &g1).scalars
         #expect(u.allSatisfy { $0 >= 0 && $0 < 1 })
-        let n = Tensor.randn([20_000], dtype: .float64, generator: &g1).scalars
+        let n = Tensor.randn([20_000], dtype: .float64, using: &g1).scalars
         let mean = n.reduce(0, +) / Double(n.count)
         let variance = n.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n.count)
         #expect(Swift.abs(mean) < 0.03 && Swift.abs(variance - 1) < 0.05)

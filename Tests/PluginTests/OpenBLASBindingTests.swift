@@ -16,7 +16,7 @@ struct OpenBLASBindingTests {
 
     static func random(_ shape: [Int], _ dtype: DType, seed: UInt64, requiresGrad: Bool = false) -> Tensor {
         var generator = RandomGenerator(seed: seed)
-        return Tensor.randn(shape, dtype: dtype, requiresGrad: requiresGrad, generator: &generator)
+        return Tensor.randn(shape, dtype: dtype, requiresGrad: requiresGrad, using: &generator)
     }
 
     static func tolerance(_ dtype: DType) -> Double { dtype == .float32 ? 1e-5 : 1e-12 }

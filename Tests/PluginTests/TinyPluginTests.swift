@@ -106,9 +106,9 @@ struct MixedGraphTests {
         var generator = RandomGenerator(seed: 42)
         let x = Tensor.arange(-2, 2, step: 0.125, dtype: .float64).reshaped([-1, 1])
         let target = sin(1.5 * x)
-        let w1 = Tensor.randn([1, 16], dtype: .float64, requiresGrad: true, generator: &generator)
+        let w1 = Tensor.randn([1, 16], dtype: .float64, requiresGrad: true, using: &generator)
         let b1 = Tensor.zeros([16], dtype: .float64, requiresGrad: true)
-        let w2 = (Tensor.randn([16, 1], dtype: .float64, generator: &generator) * 0.25).detach()
+        let w2 = (Tensor.randn([16, 1], dtype: .float64, using: &generator) * 0.25).detach()
         w2.requiresGrad = true
         let parameters = [w1, b1, w2]
         func loss() throws -> Tensor {

@@ -13,7 +13,7 @@ struct Block: Module {
         gate = Tensor([0.5, 0.5, 0.5], requiresGrad: true)
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    func forward(_ x: Tensor) -> Tensor {
         activations.reduce(projection(x) * gate) { $1($0) }
     }
 }
@@ -31,7 +31,7 @@ final class Network: Module {
         head = Linear(3, 1, bias: false, generator: &generator)
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    func forward(_ x: Tensor) -> Tensor {
         head!(dropout(blocks.reduce(encoder(x)) { h, block in block(h) }))
     }
 }
@@ -175,7 +175,7 @@ struct Classifier: Module {
     let output = Linear(128, 10)
     let temperature = Tensor([1.0], requiresGrad: true)
 
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    func forward(_ x: Tensor) -> Tensor {
         output(dropout(relu(hidden(x)))) / temperature
     }
 }
@@ -193,5 +193,36 @@ struct ReadmeLayerTests {
         #expect(!net.dropout.isTraining && !net.isTraining)
         net.zeroGrad()
         #expect(net.parameters().allSatisfy { $0.grad == nil })
+    }
+}
+
+@Suite("Module forward hooks")
+struct ModuleHookTests {
+    @Test("a pre-hook may replace the input, a hook the output; both run inside a Sequential, in order")
+    func forwardHooks() throws {
+        let layer = Linear(weight: Tensor([[2.0]]), bias: Tensor([0.0]))
+        let model = Sequential(layer, ReLU())
+        var seen: [String] = []
+        let pre = layer.registerForwardPreHook { _, x in
+            seen.append("pre \(x.scalars)")
+            return x + 1
+        }
+        let post = layer.registerForwardHook { module, x, y in
+            seen.append("post \(x.scalars) -> \(y.scalars) in \(type(of: module))")
+            return y * 10
+        }
+        #expect(model(Tensor([[1.0]])).scalars == [40])
+        #expect(seen == ["pre [1.0]", "post [2.0] -> [4.0] in Linear"])
+        pre.remove()
+        post.remove()
+        #expect(model(Tensor([[1.0]])).scalars == [2])
+    }
+
+    @Test("hooks belong to one module object: another layer of the same type runs without them")
+    func hooksPerObject() {
+        let a = ReLU(), b = ReLU()
+        a.registerForwardHook { _, _, y in y + 1 }
+        #expect(a(Tensor([-1.0])).scalars == [1])
+        #expect(b(Tensor([-1.0])).scalars == [0])
     }
 }

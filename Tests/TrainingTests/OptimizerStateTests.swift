@@ -119,8 +119,8 @@ struct OptimizerStateTests {
     @Test("a model and its optimizer saved together resume exactly")
     func modelAndOptimizer() throws {
         var data = RandomGenerator(seed: 7)
-        let x = Tensor.randn([16, 3], dtype: .float64, generator: &data)
-        let y = Tensor.randn([16, 1], dtype: .float64, generator: &data)
+        let x = Tensor.randn([16, 3], dtype: .float64, using: &data)
+        let y = Tensor.randn([16, 1], dtype: .float64, using: &data)
         func make() -> (Sequential, Adam, ReduceLROnPlateau) {
             var g = RandomGenerator(seed: 8)
             let model = Sequential(Linear(3, 8, dtype: .float64, generator: &g), Tanh(),

@@ -39,12 +39,19 @@ struct Bench: ParsableCommand {
         let all: [(String, () -> [String: Double])] = [
             ("W1", workloads.w1), ("W2", workloads.w2), ("W3", workloads.w3), ("W4", workloads.w4),
             ("W6", workloads.w6), ("W7", workloads.w7), ("W8", { (try? PluginOverhead.run(quick: quick)) ?? [:] }),
+            ("W13", workloads.w13), ("W14", workloads.w14),
+            ("W15", workloads.w15), ("W17", workloads.w17),
             ("W5", { child ? workloads.w5() : ((try? self.child("W5")) ?? [:]) }),
         ]
         var figures: [String: Double] = [:]
         for (id, body) in all where only.isEmpty || only.contains(id) {
             if !json && !child { FileHandle.standardError.write(Data("running \(id)...\n".utf8)) }
             figures.merge(body()) { $1 }
+        }
+        if (only.isEmpty || only.contains("W1")) && !child {
+            // The cost of recording call sites: W1 with recording off, in a fresh process.
+            let plain = try self.child("W1", environment: ["AUTOGRAD_CALL_SITES": "0"])
+            figures["W1_fwd_bwd_us_per_op_no_call_sites"] = plain["W1_fwd_bwd_us_per_op"]
         }
         if (only.isEmpty || only.contains("W2")) && !child {
             let single = try self.child("W2", environment: ["AUTOGRAD_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"])

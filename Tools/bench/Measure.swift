@@ -18,6 +18,15 @@ enum Measure {
         return times[times.count / 2]
     }
 
+    /// The fastest of `runs` timings after `warmup` untimed runs: on a loaded machine,
+    /// the run least disturbed by other work.
+    static func fastest(runs: Int, warmup: Int = 1, _ body: () throws -> Void) rethrows -> Double {
+        for _ in 0..<warmup { try body() }
+        var best = Double.infinity
+        for _ in 0..<Swift.max(runs, 1) { best = Swift.min(best, try seconds(body)) }
+        return best
+    }
+
     /// Resident memory now (`VmRSS`) or at its peak (`VmHWM`), in bytes, from /proc.
     static func memory(_ field: String = "VmRSS") -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }

@@ -60,7 +60,7 @@ enum PluginOverhead {
         let calls = quick ? 10_000 : 200_000
         let overhead = time("w8.affine", one, runs: calls) - time("w8.affine_swift", one, runs: calls)
         var g = RandomGenerator(seed: 8)
-        let big = Tensor.randn([1 << 20], generator: &g)
+        let big = Tensor.randn([1 << 20], using: &g)
         let ratio = time("w8.affine", big, runs: 20) / time("w8.affine_swift", big, runs: 20)
         return ["W8_overhead_ns": overhead * 1e9, "W8_1m_ratio": ratio]
     }

@@ -24,7 +24,7 @@ struct Workloads {
         let swiftOnly = OpRegistry.withBuiltins()
         func gflops(_ n: Int, _ dtype: DType, _ registry: OpRegistry) -> Double {
             var g = RandomGenerator(seed: 1)
-            let a = Tensor.randn([n, n], dtype: dtype, generator: &g), b = Tensor.randn([n, n], dtype: dtype, generator: &g)
+            let a = Tensor.randn([n, n], dtype: dtype, using: &g), b = Tensor.randn([n, n], dtype: dtype, using: &g)
             let t = Measure.median(runs: quick ? 1 : (n >= 1024 ? 3 : 7)) { _ = try! registry.call("matmul", [a, b]) }
             return 2 * Double(n * n * n) / t / 1e9
         }
@@ -38,9 +38,9 @@ struct Workloads {
     func w4() -> [String: Double] {
         let n = 4 << 20
         var g = RandomGenerator(seed: 2)
-        let x = Tensor.randn([n], generator: &g)
-        let a = Tensor.randn([n], requiresGrad: true, generator: &g)
-        let b = Tensor.randn([n], requiresGrad: true, generator: &g)
+        let x = Tensor.randn([n], using: &g)
+        let a = Tensor.randn([n], requiresGrad: true, using: &g)
+        let b = Tensor.randn([n], requiresGrad: true, using: &g)
         let forward = Measure.median(runs: runs) { _ = withNoGrad { (x * a + b).sum() } }
         let both = Measure.median(runs: runs) {
             try! (x * a + b).sum().backward()
@@ -48,7 +48,7 @@ struct Workloads {
             b.grad = nil
         }
         // The machine's copy bandwidth, bytes read plus bytes written, as W4's figure counts them.
-        let big = Tensor.randn([16 << 20], generator: &g), destination = Tensor.zeros([16 << 20])
+        let big = Tensor.randn([16 << 20], using: &g), destination = Tensor.zeros([16 << 20])
         let copy = Measure.median(runs: runs) { try! destination.copy(from: big) }
         return ["W4_fwd_ms": forward * 1e3, "W4_fwd_bwd_ms": both * 1e3,
                 // x, a, b read; t = x·a written and read; y written and read by sum: 7 passes of 4 bytes.
@@ -95,5 +95,46 @@ struct Workloads {
         }
         return ["W6_us_per_step": seconds / Double(steps) * 1e6,
                 "W6_rss_growth_MB": Double(Measure.memory() - rssAt1000) / 1e6]
+    }
+
+    /// W13: `cat` of four 1M-element float32 tensors, forward + backward (and forward alone).
+    func w13() -> [String: Double] {
+        var g = RandomGenerator(seed: 13)
+        let parts = (0..<4).map { _ in Tensor.randn([1 << 20], requiresGrad: true, using: &g) }
+        let upstream = Tensor.randn([4 << 20], using: &g)
+        let forward = Measure.median(runs: runs) { _ = withNoGrad { concatenated(parts) } }
+        let both = Measure.median(runs: runs) {
+            try! concatenated(parts).backward(gradient: upstream)
+            for p in parts { p.grad = nil }
+        }
+        return ["W13_cat_ms": both * 1e3, "W13_cat_fwd_ms": forward * 1e3]
+    }
+
+    /// W14: the strided slice copy `x[:, 1::2]` of a 2048×2048 float32 tensor, forward + backward (and forward alone).
+    func w14() -> [String: Double] {
+        var g = RandomGenerator(seed: 14)
+        let x = Tensor.randn([2048, 2048], requiresGrad: true, using: &g)
+        let upstream = Tensor.randn([2048, 1024], using: &g)
+        let forward = Measure.median(runs: runs) { _ = withNoGrad { x[.all, .strided(from: 1, by: 2)].contiguous() } }
+        let both = Measure.median(runs: runs) {
+            try! x[.all, .strided(from: 1, by: 2)].contiguous().backward(gradient: upstream)
+            x.grad = nil
+        }
+        return ["W14_strided_copy_ms": both * 1e3, "W14_strided_copy_fwd_ms": forward * 1e3]
+    }
+
+    /// W15: logsumexp over the last dim of a 4096×1024 float32 tensor, forward and
+    /// backward; the fastest of several runs.
+    func w15() -> [String: Double] {
+        var g = RandomGenerator(seed: 15)
+        let x = Tensor.randn([4096, 1024], requiresGrad: true, using: &g)
+        let upstream = Tensor.randn([4096], using: &g)
+        let runs = quick ? 3 : 20
+        let forward = Measure.fastest(runs: runs) { _ = withNoGrad { x.logSumExp(dims: [-1]) } }
+        let both = Measure.fastest(runs: runs) {
+            try! x.logSumExp(dims: [-1]).backward(gradient: upstream)
+            x.grad = nil
+        }
+        return ["W15_logsumexp_fwd_ms": forward * 1e3, "W15_logsumexp_ms": both * 1e3]
     }
 }

@@ -1,3 +1,4 @@
+import CAutogradRuntime
 extension Tensor {
     /// Computes the gradient of this tensor with respect to every leaf that requires
     /// grad, and accumulates it into their `grad`.
@@ -55,15 +56,16 @@ enum Engine {
         try GradMode.with(enabled: createGraph) {
             var pass = try Pass(inputs: inputs, createGraph: createGraph, retainGraph: retainGraph)
             var roots: [(Node, Int, Tensor)] = []
+            var leafRoots: [(GradAccumulator, Tensor)] = []
             for (i, output) in outputs.enumerated() {
                 let g = try rootGradient(for: output, given: gradOutputs[i], index: i)
                 if let node = try output.currentGradFn() {
                     roots.append((node, output.outputIndex, g))
-                } else {
-                    try pass.deliver(g, along: try output.gradientEdge(), owned: false)
+                } else if case .accumulate(let accumulator) = try output.gradientEdge() {
+                    leafRoots.append((accumulator, g))
                 }
             }
-            try pass.traverse(roots: roots)
+            try pass.traverse(roots: roots, leafRoots: leafRoots)
             return try pass.results(allowUnused: allowUnused)
         }
     }
@@ -111,8 +113,15 @@ enum Engine {
         /// Where each node's pending gradients start in `pending` (one per output).
         var firstPending: [Int] = []
         var pending: [Tensor?] = []
-        /// Per node, whether it leads to an input of `grad(of:wrt:)` (always, for backward()).
+        /// Per node, whether its backward runs: always for backward(); for
+        /// `grad(of:wrt:)`, when an edge leads on to one of its inputs.
         var needed: [Bool] = []
+        /// Per node, whether it runs or is itself where an input's gradient is captured.
+        var leads: [Bool] = []
+        /// The leaves the pass reaches: the sum of their incoming gradients so far, and
+        /// how many edges are still to deliver theirs. A leaf's gradient is complete,
+        /// and its hooks run, when the last one has (PyTorch's `AccumulateGrad`).
+        var leaves: [ObjectIdentifier: (accumulator: GradAccumulator, gradient: Tensor?, waiting: Int)] = [:]
 
         init(inputs: [Tensor]?, createGraph: Bool, retainGraph: Bool) throws {
             self.inputs = inputs
@@ -169,6 +178,9 @@ enum Engine {
                         continue
                     }
                     stack[stack.count - 1].next += 1
+                    if case .accumulate(let accumulator) = top.node.inputs[top.next].edge {
+                        leaves[ObjectIdentifier(accumulator), default: (accumulator, nil, 0)].waiting += 1
+                    }
                     guard case .node(let child, _) = top.node.inputs[top.next].edge else { continue }
                     let (childSlot, childIsNew) = visit(child)
                     dependencies[childSlot] += 1
@@ -179,25 +191,32 @@ enum Engine {
                 needed = Array(repeating: true, count: nodes.count)
                 return
             }
-            // Children come before parents in post-order, so one sweep decides each node.
+            // Children come before parents in post-order, so one sweep decides each node:
+            // it runs when an edge leads on to an input; it leads to one when it runs or is one.
             needed = Array(repeating: false, count: nodes.count)
+            leads = Array(repeating: false, count: nodes.count)
             for slot in postOrder {
                 let node = nodes[slot]
-                needed[slot] = nodeTargets[ObjectIdentifier(node)] != nil || node.inputs.contains { leadsToTarget($0.edge) }
+                needed[slot] = node.inputs.contains { leadsToTarget($0.edge) }
+                leads[slot] = needed[slot] || nodeTargets[ObjectIdentifier(node)] != nil
             }
         }
 
         private func leadsToTarget(_ edge: Node.Edge) -> Bool {
             switch edge {
-            case .node(let child, _): needed[slots[ObjectIdentifier(child)]!]
+            case .node(let child, _): leads[slots[ObjectIdentifier(child)]!]
             case .accumulate(let accumulator): leafTargets[ObjectIdentifier(accumulator)] != nil
             case .unused: false
             }
         }
 
-        mutating func traverse(roots: [(Node, Int, Tensor)]) throws {
-            guard !roots.isEmpty else { return }
+        mutating func traverse(roots: [(Node, Int, Tensor)], leafRoots: [(GradAccumulator, Tensor)]) throws {
             discover(roots.map(\.0))
+            for (accumulator, g) in leafRoots {
+                leaves[ObjectIdentifier(accumulator), default: (accumulator, nil, 0)].waiting += 1
+                try contribute(g, to: accumulator, owned: false)
+            }
+            guard !roots.isEmpty else { return }
             for (node, output, g) in roots {
                 try add(g, toPending: firstPending[slots[ObjectIdentifier(node)]!] + output)
             }
@@ -217,8 +236,11 @@ enum Engine {
                     pending[start + k] = nil
                 }
                 var grads: [Tensor?] = []
+                if !node.hooks.isEmpty {
+                    for k in gradOutputs.indices { gradOutputs[k] = try gradOutputs[k].map { try node.hooks.apply($0, output: k) } }
+                }
+                if gradOutputs.contains(where: { $0 != nil }) { try capture(gradOutputs, at: node) }
                 if needed[slot] && gradOutputs.contains(where: { $0 != nil }) {
-                    try capture(gradOutputs, at: node)
                     let wanted = node.inputs.map { $0.needsGradient && (inputs == nil || leadsToTarget($0.edge)) }
                     if wanted.contains(true) {
                         grads = try Engine.apply(node, gradOutputs: gradOutputs, needs: wanted, createGraph: createGraph)
@@ -226,15 +248,20 @@ enum Engine {
                     if !retainGraph { node.release() }
                 }
                 for i in node.inputs.indices {
-                    let g = i < grads.count ? grads[i].take() : nil
                     switch node.inputs[i].edge {
                     case .node(let next, let output):
                         let nextSlot = slots[ObjectIdentifier(next)]!
-                        if let g { try add(g, toPending: firstPending[nextSlot] + output) }
+                        if i < grads.count, let g = grads[i].take() { try add(g, toPending: firstPending[nextSlot] + output) }
                         dependencies[nextSlot] -= 1
                         if dependencies[nextSlot] == 0 { ready.append(nextSlot) }
-                    case .accumulate:
-                        if let g { try deliver(consume g, along: node.inputs[i].edge, owned: true) }
+                    case .accumulate(let accumulator):
+                        // Taken straight from the array, so that no other binding keeps a
+                        // reference and accumulation can move a uniquely owned gradient in.
+                        if i < grads.count, let g = grads[i].take() {
+                            try contribute(consume g, to: accumulator, owned: true)
+                        } else {
+                            try contribute(nil, to: accumulator, owned: false)
+                        }
                     case .unused:
                         break
                     }
@@ -251,33 +278,52 @@ enum Engine {
         }
 
         /// At a node whose gradients are complete: what `grad(of:wrt:)` asked for
-        /// there, and (for backward) the gradients of outputs that retain theirs.
+        /// there, and the gradients of outputs that retain theirs (in both modes, as PyTorch).
         private mutating func capture(_ gradOutputs: [Tensor?], at node: Node) throws {
             if inputs != nil {
                 for (output, input) in nodeTargets[ObjectIdentifier(node)] ?? [] {
                     captured[input] = gradOutputs[output]
                 }
-                return
             }
             for retained in node.retained {
                 guard let tensor = retained.tensor, let g = gradOutputs[retained.index],
                       tensor.history === node, tensor.outputIndex == retained.index else { continue }
+                let createGraph = self.createGraph
                 try Engine.gradLock.withLock { _ in try Engine.accumulate(g, into: tensor, createGraph: createGraph, owned: false) }
             }
         }
 
-        /// Sends `g` into a leaf: captured for `grad(of:wrt:)`, else accumulated into its `grad`.
-        mutating func deliver(_ g: consuming Tensor, along edge: Node.Edge, owned: Bool) throws {
-            guard case .accumulate(let accumulator) = edge else { return }
-            var handed: Tensor? = consume g
-            if inputs != nil {
-                for i in leafTargets[ObjectIdentifier(accumulator)] ?? [] {
-                    if let existing = captured[i] {
-                        captured[i] = try EngineOps.add.call([existing, handed!])
-                    } else {
-                        captured[i] = handed
-                    }
+        /// Adds one edge's gradient (nil: none came along it) to a leaf's, and finishes
+        /// the leaf when it was the last edge still to deliver.
+        private mutating func contribute(_ g: consuming Tensor?, to accumulator: GradAccumulator, owned: Bool) throws {
+            let key = ObjectIdentifier(accumulator)
+            guard var entry = leaves[key] else { return }
+            leaves[key] = nil
+            var mayMove = owned
+            if g != nil {
+                if let existing = entry.gradient {
+                    entry.gradient = try EngineOps.add.call([existing, g!])
+                    mayMove = true
+                } else {
+                    // Moved, not bound: a second binding would keep the gradient from being unique.
+                    entry.gradient = consume g
                 }
+            }
+            entry.waiting -= 1
+            if entry.waiting > 0 {
+                leaves[key] = entry
+                return
+            }
+            if let gradient = entry.gradient.take() { try finish(consume gradient, at: accumulator, owned: mayMove) }
+        }
+
+        /// A leaf's complete gradient: through its hooks, then captured for
+        /// `grad(of:wrt:)` or accumulated into its `grad`, then its post-accumulate hooks.
+        private mutating func finish(_ gradient: consuming Tensor, at accumulator: GradAccumulator, owned: Bool) throws {
+            var handed: Tensor? = consume gradient
+            if !accumulator.hooks.isEmpty { handed = try accumulator.hooks.apply(handed.take()!, output: 0) }
+            if inputs != nil {
+                for i in leafTargets[ObjectIdentifier(accumulator)] ?? [] { captured[i] = handed }
                 return
             }
             guard let leaf = accumulator.leaf else { return }
@@ -285,6 +331,7 @@ enum Engine {
             try Engine.gradLock.withLock { _ in
                 try Engine.accumulate(handed.take()!, into: leaf, createGraph: createGraph, owned: owned)
             }
+            for hook in accumulator.postAccumulateHooks { try hook.body(leaf) }
         }
     }
 
@@ -293,7 +340,7 @@ enum Engine {
     /// recorded (and the first gradient a recorded copy); otherwise an existing
     /// gradient is updated in place, and a uniquely owned contiguous `g` is moved in.
     static func accumulate(_ given: consuming Tensor, into tensor: Tensor, createGraph: Bool, owned: Bool) throws {
-        var g = given
+        var g = consume given
         if createGraph {
             tensor.grad = try tensor.grad.map { try EngineOps.add.call([$0, g]) } ?? EngineOps.clone.call([g])
             return
@@ -318,11 +365,12 @@ enum Engine {
         guard let rule = op.backwardRule else { return node.inputs.map { _ in nil } }
         if node.isReleased {
             throw AutogradError(.graph, """
-                \(node.name) (op \(op.name)): trying to backward through the graph a second time, \
+                \(node.label): trying to backward through the graph a second time, \
                 or to read saved tensors after they were freed. Saved tensors are freed by backward() \
                 and grad(of:wrt:); pass retainGraph: true to backward through the graph again
                 """)
         }
+        if node.needsRecomputation { try node.checkpoint!.recompute(for: node, createGraph: createGraph) }
         var savedInputs: [Tensor?] = []
         if node.inputs.contains(where: { $0.saved != nil }) {
             savedInputs.reserveCapacity(node.inputs.count)
@@ -336,7 +384,7 @@ enum Engine {
                         one of the tensors needed for gradient computation has been modified by an in-place \
                         operation: input \(i) (\(node.op.slotNames(count: node.inputs.count)[i])) of \(op.name), \
                         a \(t.dtype) tensor of shape \(Shape.describe(t.shape)), is at version \(t.storage.version); \
-                        expected version \(input.version) (needed by \(node.name))
+                        expected version \(input.version) (needed by \(node.label))
                         """)
                 }
                 savedInputs.append(t)
@@ -351,7 +399,7 @@ enum Engine {
                 throw AutogradError(.inPlace, """
                     one of the tensors needed for gradient computation has been modified by an in-place \
                     operation: a \(saved.dtype) tensor of shape \(Shape.describe(saved.shape)), which is output \(k) \
-                    of \(node.name), is at version \(saved.storage.version); expected version \(node.savedOutputVersions[k])
+                    of \(node.label), is at version \(saved.storage.version); expected version \(node.savedOutputVersions[k])
                     """)
             }
             if createGraph {
@@ -365,10 +413,15 @@ enum Engine {
         let context = BackwardContext(
             op: op.name, attributes: node.attributes, gradOutputs: gradOutputs, needsInputGrad: needs,
             node: node, savedInputs: savedInputs, savedOutputs: savedOutputs)
-        var grads = try rule(context)
+        var grads: [Tensor?]
+        do {
+            grads = try rule(context)
+        } catch let error as AutogradError where !error.message.contains("Backward") {
+            throw AutogradError(error.kind, "in the backward of \(node.label): \(error.message)")
+        }
         guard grads.count == node.inputs.count else {
             throw AutogradError(.backward, """
-                \(node.name) (op \(op.name)): the backward rule returned \(grads.count) gradients, \
+                \(node.label): the backward rule returned \(grads.count) gradients, \
                 expected \(node.inputs.count), one per input
                 """)
         }
@@ -384,13 +437,14 @@ enum Engine {
             }
             guard fitted.shape == shape, fitted.dtype == dtype else {
                 throw AutogradError(.backward, """
-                    \(node.name) (op \(op.name)): the gradient for input \(i) \
+                    \(node.label): the gradient for input \(i) \
                     (\(node.op.slotNames(count: node.inputs.count)[i])) has shape \(Shape.describe(g.shape)) and \
                     dtype \(g.dtype); expected the input's shape \(Shape.describe(shape)) and dtype \(dtype)
                     """)
             }
             grads[i] = fitted
         }
+        if autograd_anomaly_detection_is_enabled() { try Anomaly.check(grads, of: node) }
         if createGraph && !op.supportsHigherOrder {
             grads = try grads.map { try $0.map { try firstOrderOnly($0, node: node, context: context) } }
         }
@@ -404,14 +458,14 @@ enum Engine {
         let sources = context.gradOutputs.compactMap { $0 } + context.savedInputs.compactMap { $0 }
             + context.savedOutputs.compactMap { $0 }
         guard sources.contains(where: \.requiresGrad) else { return g }
-        let name = node.op.name, nodeName = node.name
+        let name = node.op.name, nodeName = node.name, label = node.label
         let guardOp = Op(OpDefinition(
             name: "\(name).backward", inputs: ["grad", .list("sources")],
             forward: .composite(dtypes: DType.allCases) { $0.inputs[0].detach() }, saves: [],
             gradFnName: "\(nodeName)Backward"
         ) { _ in
             throw AutogradError(.backward, """
-                \(name): its backward is first-order only, so it cannot be differentiated again \
+                \(label): its backward is first-order only, so it cannot be differentiated again \
                 (createGraph: true asked for a higher-order gradient through \(nodeName)); \
                 declare a backward for the backward to support it
                 """)

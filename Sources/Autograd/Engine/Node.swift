@@ -30,7 +30,9 @@ public final class Node: @unchecked Sendable {
     struct Input {
         var edge: Edge
         var saved: Tensor?
-        let version: Int
+        var version: Int
+        /// Whether `checkpoint` dropped the saved tensor, to be recomputed.
+        var isRecomputed = false
         let shape: [Int]
         /// Nil for an omitted optional input.
         let dtype: DType?
@@ -88,6 +90,15 @@ public final class Node: @unchecked Sendable {
     /// Set once backward has freed the saved tensors.
     var isReleased = false
     var retained: [Retained] = []
+    /// Hooks on the gradients of this node's outputs (`registerHook`).
+    var hooks = HookList()
+    /// Where the op was called (see `CallSites`).
+    let callSite: UInt32
+    /// The `checkpoint` call this node was recorded in, which refills its saved tensors.
+    var checkpoint: CheckpointFrame?
+    var outputsAreRecomputed = false
+    /// Whether `GraphStats.live` counts this node's saved tensors.
+    var isAccounted = false
 
     /// The name PyTorch shows, such as `MulBackward0`.
     public var name: String { op.gradFnName }
@@ -108,6 +119,8 @@ public final class Node: @unchecked Sendable {
         self.attributes = attributes
         self.inputs = inputs
         self.outputs = outputs
+        callSite = CallSites.isEnabled ? CallSites.current() : 0
+        LiveNodes.count.add(1, ordering: .relaxed)
     }
 
     /// Records a call: a node with an edge per input that needs a gradient, the
@@ -145,6 +158,8 @@ public final class Node: @unchecked Sendable {
             output.history = node
             output.outputIndex = index
         }
+        CheckpointFrame.current?.adopt(node)
+        LiveNodes.account(node)
         return node
     }
 
@@ -152,8 +167,10 @@ public final class Node: @unchecked Sendable {
     /// writes an op's result into its target), so version checks watch its storage.
     func rebindSavedOutput(_ index: Int, to tensor: Tensor) {
         guard index < savedOutputs.count else { return }
+        LiveNodes.unaccount(self)
         savedOutputs[index] = tensor.historyFreeAlias()
         savedOutputVersions[index] = tensor.storage.version
+        LiveNodes.account(self)
     }
 
     /// Keeps the gradient of output `index` in `tensor.grad` during backward.
@@ -166,6 +183,7 @@ public final class Node: @unchecked Sendable {
     /// Frees what backward no longer needs; a later backward through a node that
     /// had saved tensors then throws.
     func release() {
+        LiveNodes.unaccount(self)
         isReleased = !savedOutputs.isEmpty || inputs.contains { $0.saved != nil }
         for i in inputs.indices { inputs[i].saved = nil }
         savedOutputs = []
@@ -174,10 +192,13 @@ public final class Node: @unchecked Sendable {
     /// Tears the graph behind this node down with a loop instead of recursion,
     /// so a chain of a million nodes cannot overflow the stack.
     deinit {
+        LiveNodes.count.subtract(1, ordering: .relaxed)
+        LiveNodes.unaccount(self)
         var stack: [Node] = []
         Node.detachChildren(&inputs, into: &stack)
         while var node = stack.popLast() {
             if isKnownUniquelyReferenced(&node) {
+                LiveNodes.unaccount(node)
                 Node.detachChildren(&node.inputs, into: &stack)
             }
         }
@@ -209,6 +230,10 @@ extension Node: CustomStringConvertible {
 /// (after `backward(createGraph: true)`) is not kept alive by that cycle.
 final class GradAccumulator: @unchecked Sendable {
     weak var leaf: Tensor?
+    /// Hooks on the leaf's gradient, run before it is accumulated (`registerHook`).
+    var hooks = HookList()
+    /// Hooks run after `backward()` accumulated into the leaf's `grad`.
+    var postAccumulateHooks: [(id: Int, body: (Tensor) throws -> Void)] = []
 
     init(leaf: Tensor) { self.leaf = leaf }
 }

@@ -74,36 +74,6 @@ enum ReductionKernels {
         return (Shape.count(Array(shape[..<dim])), shape[dim], Shape.count(Array(shape[(dim + 1)...])))
     }
 
-    /// The maximum (or, with `largest: false`, the minimum) along `dim` of a tensor
-    /// of at least one dim, with the index of its first occurrence; NaN wins, as in
-    /// PyTorch. `values` and `indices` hold the outer × inner results (either may be nil).
-    static func extreme<T: TensorNumeric>(
-        _ x: Tensor, dim: Int, largest: Bool, values: UnsafeMutablePointer<T>?, indices: UnsafeMutablePointer<Int64>?,
-        as _: T.Type
-    ) {
-        let source = x.contiguousData()
-        let (outer, n, inner) = split(x.shape, around: dim)
-        let p = source.pointer(T.self)
-        for a in 0..<outer {
-            for c in 0..<inner {
-                let base = a &* n &* inner &+ c
-                var best = p[base], at = 0
-                if !best.isNaNValue {
-                    for k in 1..<Swift.max(n, 1) {
-                        let v = p[base &+ k &* inner]
-                        if (largest ? v > best : v < best) || v.isNaNValue {
-                            best = v
-                            at = k
-                            if v.isNaNValue { break }
-                        }
-                    }
-                }
-                values?[a &* inner &+ c] = best
-                indices?[a &* inner &+ c] = Int64(at)
-            }
-        }
-    }
-
     /// Softmax (or log-softmax) along `dim`, stable: the row maximum is subtracted first.
     static func softmax<T: TensorScalar>(_ x: Tensor, dim: Int, log: Bool, into out: Tensor, as _: T.Type) {
         let source = x.contiguousData()

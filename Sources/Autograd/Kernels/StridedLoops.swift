@@ -72,8 +72,14 @@ enum StridedLoops {
 
     private static func copy<S: TensorElement, D: TensorElement>(_ source: Tensor, _ destination: Tensor, _: S.Type, _: D.Type) {
         if S.self == D.self && source.isContiguous && destination.isContiguous {
-            UnsafeMutableRawPointer(destination.pointer(D.self))
-                .copyMemory(from: source.pointer(S.self), byteCount: source.scalarCount * source.dtype.byteCount)
+            let bytes = source.scalarCount * source.dtype.byteCount
+            let to = UnsafeMutableRawPointer(destination.pointer(D.self)), from = UnsafeRawPointer(source.pointer(S.self))
+            if bytes < BlockCopy.parallelThreshold {
+                to.copyMemory(from: from, byteCount: bytes)
+            } else {
+                // Large copies (gradients the engine takes ownership of, say) on several cores.
+                BlockCopy.join(rows: 1, pieces: [BlockCopy.Piece(source: from, bytes: bytes)], into: to)
+            }
             return
         }
         if S.self == Float.self && D.self == Double.self {

@@ -2,21 +2,21 @@
 public final class ReLU: Module, TrainingModeStoring {
     public var isTraining = true
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { relu(input) }
+    public func forward(_ input: Tensor) -> Tensor { relu(input) }
 }
 
 /// The hyperbolic tangent elementwise, as a layer (`torch.nn.Tanh`). See `tanh(_:)`.
 public final class Tanh: Module, TrainingModeStoring {
     public var isTraining = true
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { tanh(input) }
+    public func forward(_ input: Tensor) -> Tensor { tanh(input) }
 }
 
 /// `1 / (1 + exp(-x))` elementwise, as a layer (`torch.nn.Sigmoid`). See `sigmoid(_:)`.
 public final class Sigmoid: Module, TrainingModeStoring {
     public var isTraining = true
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { sigmoid(input) }
+    public func forward(_ input: Tensor) -> Tensor { sigmoid(input) }
 }
 
 /// The Gaussian error linear unit, as a layer (`torch.nn.GELU`). See `gelu(_:approximate:)`.
@@ -30,14 +30,14 @@ public final class GELU: Module, TrainingModeStoring {
     /// The formula: exact (PyTorch's `"none"`, the default) or the tanh approximation.
     public let approximate: GELUApproximation
     public init(approximate: GELUApproximation = .exact) { self.approximate = approximate }
-    public func callAsFunction(_ input: Tensor) -> Tensor { gelu(input, approximate: approximate) }
+    public func forward(_ input: Tensor) -> Tensor { gelu(input, approximate: approximate) }
 }
 
 /// `x · sigmoid(x)`, as a layer (`torch.nn.SiLU`). See `silu(_:)`.
 public final class SiLU: Module, TrainingModeStoring {
     public var isTraining = true
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { silu(input) }
+    public func forward(_ input: Tensor) -> Tensor { silu(input) }
 }
 
 /// Leaky relu, as a layer (`torch.nn.LeakyReLU`, default slope 0.01). See `leakyRelu(_:negativeSlope:)`.
@@ -46,7 +46,7 @@ public final class LeakyReLU: Module, TrainingModeStoring {
     /// The slope for negative inputs (PyTorch's `negative_slope`).
     public let negativeSlope: Double
     public init(negativeSlope: Double = 0.01) { self.negativeSlope = negativeSlope }
-    public func callAsFunction(_ input: Tensor) -> Tensor { leakyRelu(input, negativeSlope: negativeSlope) }
+    public func forward(_ input: Tensor) -> Tensor { leakyRelu(input, negativeSlope: negativeSlope) }
 }
 
 /// The exponential linear unit, as a layer (`torch.nn.ELU`, default alpha 1). See `elu(_:alpha:)`.
@@ -55,7 +55,7 @@ public final class ELU: Module, TrainingModeStoring {
     /// The value negative inputs approach, as `-alpha`.
     public let alpha: Double
     public init(alpha: Double = 1) { self.alpha = alpha }
-    public func callAsFunction(_ input: Tensor) -> Tensor { elu(input, alpha: alpha) }
+    public func forward(_ input: Tensor) -> Tensor { elu(input, alpha: alpha) }
 }
 
 /// A smooth relu, as a layer (`torch.nn.Softplus`, defaults beta 1 and threshold 20).
@@ -70,7 +70,7 @@ public final class Softplus: Module, TrainingModeStoring {
         self.beta = beta
         self.threshold = threshold
     }
-    public func callAsFunction(_ input: Tensor) -> Tensor { softplus(input, beta: beta, threshold: threshold) }
+    public func forward(_ input: Tensor) -> Tensor { softplus(input, beta: beta, threshold: threshold) }
 }
 
 /// Returns its input as it is, as a layer (`torch.nn.Identity`): a placeholder
@@ -78,5 +78,5 @@ public final class Softplus: Module, TrainingModeStoring {
 public final class Identity: Module, TrainingModeStoring {
     public var isTraining = true
     public init() {}
-    public func callAsFunction(_ input: Tensor) -> Tensor { input }
+    public func forward(_ input: Tensor) -> Tensor { input }
 }

@@ -24,7 +24,7 @@ public final class Dropout: Module, TrainingModeStoring {
         self.generator = generator
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         guard isTraining, p > 0 else { return input }
         return input * mask(like: input)
     }

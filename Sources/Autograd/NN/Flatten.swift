@@ -13,7 +13,7 @@ public final class Flatten: Module, TrainingModeStoring {
         self.endDim = endDim
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         let shape = input.shape
         if shape.isEmpty { return input.reshaped([1]) }
         let rank = shape.count

@@ -51,7 +51,7 @@ public final class Linear: Module, TrainingModeStoring {
         self.bias = bias
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         if let bias { return linear(input, weight: weight, bias: bias) }
         return matmul(input, weight.transposed(0, 1))
     }

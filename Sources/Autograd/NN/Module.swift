@@ -2,7 +2,8 @@
 ///
 /// The counterpart of `torch.nn.Module`. A conforming type declares its
 /// parameters (tensors that require grad) and sub-modules as stored properties
-/// and implements `callAsFunction(_:)`; `namedParameters()`, `parameters()`,
+/// and implements `forward(_:)`; calling the module (`model(x)`) runs its forward
+/// hooks around `forward`, as PyTorch's `__call__` does. `namedParameters()`, `parameters()`,
 /// `train()`, `eval()` and `zeroGrad()` then work with no further code, because
 /// they find those properties by reflection (`Mirror`), in declaration order:
 ///
@@ -12,7 +13,7 @@
 ///     let output = Linear(128, 10)
 ///     let dropout = Dropout(p: 0.2)
 ///
-///     func callAsFunction(_ x: Tensor) -> Tensor {
+///     func forward(_ x: Tensor) -> Tensor {
 ///         output(dropout(relu(hidden(x))))
 ///     }
 /// }
@@ -31,7 +32,12 @@
 /// training mode is that of its sub-modules, a class may store its own by
 /// conforming to `TrainingModeStoring`.
 public protocol Module {
-    /// The forward pass.
+    /// The forward pass. Call the module itself (`module(x)`) rather than this,
+    /// so that forward hooks run.
+    func forward(_ input: Tensor) -> Tensor
+
+    /// Runs the module: `forward` with its forward hooks around it. Provided; a
+    /// module implements `forward` instead.
     func callAsFunction(_ input: Tensor) -> Tensor
 
     /// Whether the module is in training mode (the default) rather than evaluation mode.
@@ -51,6 +57,12 @@ public protocol TrainingModeStoring: AnyObject {
 }
 
 extension Module {
+    /// Runs the forward pass, with the module's forward hooks around it when it
+    /// has any (see `registerForwardHook`).
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        ForwardHooks.run(self, input)
+    }
+
     public var isTraining: Bool {
         namedChildren().first?.module.isTraining ?? true
     }

@@ -19,7 +19,7 @@ public final class Sequential: Module, TrainingModeStoring {
         self.init(layers)
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         layers.reduce(input) { x, layer in layer(x) }
     }
 

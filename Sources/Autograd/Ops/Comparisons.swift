@@ -1,5 +1,5 @@
 /// lt, le, gt, ge, eq, ne, logical_and, logical_or, logical_not (bool results,
-/// not differentiable), sign, one_hot, and max_mask (the one-hot mask backward rules use).
+/// not differentiable), sign and one_hot.
 extension BuiltinOps {
     static let comparisons: [OpDefinition] = [
         // Each comparison's reference is another comparison's kernel.
@@ -17,8 +17,6 @@ extension BuiltinOps {
                      backward: { ctx in [Tensor.zeros(like: ctx.gradOutput)] }),
         OpDefinition(name: "one_hot", inputs: [.indices("indices")], attributes: [AttributeSpec("num_classes", .int, default: -1)],
                      outputs: [.indices("output")], outputShape: oneHotShape, forward: [.int64: oneHot]),
-        OpDefinition(name: "max_mask", inputs: ["x"], attributes: [AttributeSpec("dim", .int)],
-                     outputShape: alongDim, forward: .floating(MaxMaskKernel.self)),
     ]
 
     private static func comparison<F: ComparisonFunction>(_ name: String, _ function: F.Type, reference: String) -> OpDefinition {
@@ -68,26 +66,6 @@ extension BuiltinOps {
 enum LogicalNotKernel: ElementKernel {
     static func run<T: TensorElement>(_ ctx: KernelContext, as _: T.Type) throws -> Tensor {
         ElementwiseKernels.map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: T) in x.doubleValue == 0 }
-    }
-}
-
-enum MaxMaskKernel: FloatingKernel {
-    static func run<T: TensorScalar>(_ ctx: KernelContext, as _: T.Type) throws -> Tensor {
-        let x = ctx.inputs[0], out = try ctx.makeOutput()
-        let dim = Shape.normalize(dim: ctx.attributes.int("dim"), rank: x.rank)!
-        let o = out.pointer(T.self)
-        o.update(repeating: 0, count: out.scalarCount)
-        guard x.scalarCount > 0 else { return out }
-        let (outer, n, inner) = ReductionKernels.split(x.shape, around: x.rank == 0 ? 0 : dim)
-        var indices = [Int64](repeating: 0, count: outer * inner)
-        indices.withUnsafeMutableBufferPointer { at in
-            ReductionKernels.extreme(x, dim: x.rank == 0 ? 0 : dim, largest: true, values: nil, indices: at.baseAddress,
-                                     as: T.self)
-        }
-        for a in 0..<outer {
-            for c in 0..<inner { o[(a &* n &+ Int(indices[a &* inner &+ c])) &* inner &+ c] = 1 }
-        }
-        return out
     }
 }
 

@@ -89,7 +89,9 @@ enum ScalarConstants {
 public enum BuiltinOps {
     /// Every built-in op definition.
     public static var all: [OpDefinition] {
-        arithmetic + unaryMath + rounding + binaryMath + activations + pointwiseActivations + reductions + shapeOps + linearAlgebra + losses + comparisons
-            + conversions + selection + [asStridedDefinition, asStridedScatterDefinition]
+        arithmetic + unaryMath + rounding + binaryMath + activations + pointwiseActivations + reductions + shapeOps
+            + linearAlgebra + losses + comparisons + conversions + selection + slicing + indexing + masking + joining
+            + layoutOps + extremeReductions + productReductions + statisticalReductions
+            + [asStridedDefinition, asStridedScatterDefinition]
     }
 }

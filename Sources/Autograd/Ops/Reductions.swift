@@ -1,9 +1,8 @@
-/// sum, mean, max_reduce.
+/// sum and mean, and what every reduction shares: reduced dims and shapes, and
+/// rules derived from a partial derivative.
 extension OpHandle {
     static let sum = OpHandle("sum")
     static let mean = OpHandle("mean")
-    static let maxReduce = OpHandle("max_reduce")
-    static let maxMask = OpHandle("max_mask")
 }
 
 extension BuiltinOps {
@@ -19,20 +18,6 @@ extension BuiltinOps {
             let shape = ctx.inputShapes[0]
             let count = Shape.count(shape) / Swift.max(Shape.count(ctx.gradOutput.shape), 1)
             return [ctx.gradOutput.expandedBack(toShape: shape, attributes: ctx.attributes) / Double(count)]
-        },
-        OpDefinition(name: "max_reduce", inputs: ["x"],
-                     attributes: [AttributeSpec("dim", .int), AttributeSpec("keepdim", .bool, default: false)],
-                     outputShape: maxShape, forward: .numeric(MaxAlongKernel.self), gradFnName: "MaxBackward0",
-                     jvp: .rule { ctx in
-                         let x = ctx.inputs[0], dim = ctx.attributes.int("dim")
-                         let mask = dispatch(.maxMask, [x], ["dim": .int(dim)])
-                         return [(ctx.tangent(0) * mask).sum(dims: [dim], keepdim: ctx.attributes.bool("keepdim"))]
-                     }) { ctx in
-            // The gradient goes to the first maximum's position only.
-            let x = ctx.inputs[0], dim = ctx.attributes.int("dim")
-            let mask = dispatch(.maxMask, [x], ["dim": .int(dim)])
-            let attrs = Attributes(["dims": .ints([dim]), "keepdim": ctx.attributes["keepdim"]])
-            return [ctx.gradOutput.expandedBack(toShape: x.shape, attributes: attrs) * mask]
         },
     ]
 
@@ -60,16 +45,66 @@ extension BuiltinOps {
         return shape.indices.compactMap { dims.contains($0) ? (keep ? 1 : nil) : shape[$0] }
     }
 
-    static let maxShape = ShapeRule { ctx in
-        let shape = ctx.shapes[0]
-        let dim = try ctx.dim(ctx.attributes.int("dim"))
-        if shape.isEmpty { return [] }
-        guard shape[dim] > 0 else { throw ctx.error("a non-empty dim \(dim) to take the maximum over") }
-        var out = shape
-        if ctx.attributes.bool("keepdim") { out[dim] = 1 } else { out.remove(at: dim) }
-        return out
+    /// The dims of an optional `dim` attribute: that dim, or all of them when absent.
+    static func optionalDim(_ attributes: Attributes, rank: Int, context: ShapeContext? = nil) throws -> Set<Int> {
+        guard let dim = attributes.optionalInt("dim") else { return Set(0..<rank) }
+        return Set(try resolvedDims([dim], rank: rank, context: context, attribute: "dim"))
     }
 
+    /// `shape` with the reduced `dims` kept as size 1: a reduction's output as `keepdim` gives it.
+    static func keptShape(_ shape: [Int], dims: Set<Int>) -> [Int] {
+        shape.indices.map { dims.contains($0) ? 1 : shape[$0] }
+    }
+
+    /// The backward and forward rules of a reduction, from its elementwise partial
+    /// derivative ∂out/∂x (of x's shape; a bool mask for a selection): the gradient
+    /// is g · ∂ with g broadcast back over the reduced dims, the tangent Σ t · ∂ over
+    /// them. Written with ops, so both differentiate again.
+    ///
+    /// - Parameters:
+    ///   - dims: the reduced dims, from the attributes and x's rank.
+    ///   - output: the differentiable output (the others, indices, are not).
+    static func reductionRules(
+        dims: @escaping @Sendable (Attributes, Int) throws -> Set<Int>, output: Int = 0,
+        partial: @escaping @Sendable (ReductionPartialContext) throws -> Tensor
+    ) -> (jvp: ForwardMode, backward: BackwardRule) {
+        let backward: BackwardRule = { ctx in
+            let shape = ctx.inputShapes[0], reduced = try dims(ctx.attributes, shape.count)
+            let kept = keptShape(shape, dims: reduced)
+            let outputs = ctx.node.outputs.indices.map { ctx.output($0).reshaped(kept) }
+            let d = try partial(ReductionPartialContext(inputs: ctx.inputs, inputShape: shape, outputs: outputs,
+                                                        dims: reduced.sorted(), attributes: ctx.attributes))
+            let g = ctx.gradOutput(output).reshaped(kept)
+            return [d.dtype == .bool ? which(d, g, 0) : g * d]
+        }
+        let jvp: ForwardMode = .rule { ctx in
+            let x = ctx.inputs[0], reduced = try dims(ctx.attributes, x.rank)
+            let kept = keptShape(x.shape, dims: reduced)
+            let outputs = ctx.outputs.map { $0.reshaped(kept) }
+            let d = try partial(ReductionPartialContext(inputs: ctx.inputs, inputShape: x.shape, outputs: outputs,
+                                                        dims: reduced.sorted(), attributes: ctx.attributes))
+            let t = ctx.tangent(0)
+            let terms = d.dtype == .bool ? which(d, t, 0) : t * d
+            let tangent = terms.sum(dims: reduced.sorted(), keepdim: true).reshaped(ctx.outputs[output].shape)
+            return ctx.outputs.indices.map { $0 == output ? tangent : nil }
+        }
+        return (jvp, backward)
+    }
+}
+
+/// What a reduction's partial derivative reads.
+struct ReductionPartialContext {
+    /// The inputs (as the op saved them, when read from a backward rule).
+    let inputs: OpInputs
+    let inputShape: [Int]
+    /// Every output, with the reduced dims kept as size 1 so it broadcasts against x.
+    let outputs: [Tensor]
+    /// The reduced dims, ascending.
+    let dims: [Int]
+    let attributes: Attributes
+
+    /// The number of elements each result reduces.
+    var reducedCount: Int { dims.reduce(1) { $0 * inputShape[$1] } }
 }
 
 enum SumKernel: NumericKernel {
@@ -90,16 +125,6 @@ enum MeanKernel: FloatingKernel {
         let count = T(Shape.count(x.shape) / Swift.max(out.scalarCount, 1))
         let o = out.pointer(T.self)
         for i in 0..<out.scalarCount { o[i] /= count }
-        return out
-    }
-}
-
-enum MaxAlongKernel: NumericKernel {
-    static func run<T: TensorNumeric>(_ ctx: KernelContext, as _: T.Type) throws -> Tensor {
-        let x = ctx.inputs[0], out = try ctx.makeOutput()
-        let dim = Shape.normalize(dim: ctx.attributes.int("dim"), rank: x.rank)!
-        ReductionKernels.extreme(x, dim: x.rank == 0 ? 0 : dim, largest: true, values: out.pointer(T.self), indices: nil,
-                                 as: T.self)
         return out
     }
 }
@@ -129,10 +154,5 @@ extension Tensor {
     /// The mean over `dims`; `keepdim` keeps them with size 1.
     public func mean(dims: [Int], keepdim: Bool = false) -> Tensor {
         dispatch(.mean, [self], ["dims": .ints(dims), "keepdim": .bool(keepdim)])
-    }
-
-    /// The maximum along `dim` (the values of `torch.max(x, dim)`; `max(dim:)` also gives the indices).
-    public func maxValues(dim: Int, keepdim: Bool = false) -> Tensor {
-        dispatch(.maxReduce, [self], ["dim": .int(dim), "keepdim": .bool(keepdim)])
     }
 }

@@ -208,7 +208,8 @@ public final class Op: Sendable {
     }
 
     private func checkCount(_ shape: [Int]) throws {
-        if Shape.checkedCount(shape) == nil {
+        // A data-dependent size is the kernel's to decide: it counts as 1 here.
+        if Shape.checkedCount(shape.map { $0 == ShapeRule.dataDependentSize ? 1 : $0 }) == nil {
             throw AutogradError(.shape, """
                 \(name): the output shape \(Shape.describe(shape)) has a negative size or more elements than can be counted
                 """)
@@ -309,7 +310,7 @@ public final class Op: Sendable {
         guard outputs.count == plan.count else {
             throw AutogradError(.kernel, "\(name): the \(dtype) kernel returned \(outputs.count) outputs; expected \(plan.count)")
         }
-        for (k, output) in outputs.enumerated() where output.shape != plan.shape(k) || output.dtype != plan.dtype(k) {
+        for (k, output) in outputs.enumerated() where !ShapeRule.allows(output.shape, for: plan.shape(k)) || output.dtype != plan.dtype(k) {
             throw AutogradError(.kernel, """
                 \(name): the \(dtype) kernel returned a \(output.dtype) tensor of shape \
                 \(Shape.describe(output.shape)) for output \(k); the op expects \(plan.dtype(k)) \(Shape.describe(plan.shape(k)))

@@ -25,6 +25,12 @@ public struct KernelContext {
     public func makeOutput(_ index: Int = 0) throws -> Tensor {
         try Tensor.uninitialized(outputs.shape(index), dtype: outputs.dtype(index), op: op)
     }
+
+    /// A new, uninitialised, contiguous tensor for output `index` of an explicit
+    /// shape: for an output whose shape rule gave `ShapeRule.dataDependentSize`.
+    public func makeOutput(_ index: Int = 0, shape: [Int]) throws -> Tensor {
+        try Tensor.uninitialized(shape, dtype: outputDTypes[index], op: op)
+    }
 }
 
 /// The shapes and dtypes of a call's outputs. The first is held directly, so a

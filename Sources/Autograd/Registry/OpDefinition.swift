@@ -363,6 +363,18 @@ public struct ShapeRule: Sendable {
         body = .multiple(compute)
     }
 
+    /// A size only the kernel can know, because it depends on the input values:
+    /// a shape rule puts it where the length of `masked_select`'s output goes. The
+    /// registry then accepts any size there from the kernel, which allocates that
+    /// output with `makeOutput(_:shape:)`.
+    public static let dataDependentSize = -1
+
+    /// Whether `shape` is what a rule that gave `expected` allows (a data-dependent size takes any value).
+    static func allows(_ shape: [Int], for expected: [Int]) -> Bool {
+        guard shape.count == expected.count else { return false }
+        return zip(shape, expected).allSatisfy { $0 == $1 || ($1 == dataDependentSize && $0 >= 0) }
+    }
+
     /// The shape of each output of a several-output op.
     public static func outputs(_ compute: @escaping @Sendable (ShapeContext) throws -> [[Int]]) -> ShapeRule {
         ShapeRule(outputs: compute)

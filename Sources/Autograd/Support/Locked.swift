@@ -11,12 +11,17 @@ import Darwin
 /// inheritance futex in the kernel: a hand-over ThreadSanitizer cannot see, so
 /// every value it guards would be reported as a data race, and the sanitized test
 /// runs must stay free of reports.
+///
+/// The value lives behind a pointer, not in a stored property: a stored `var`
+/// would add Swift's dynamic exclusivity bookkeeping to every access, which the
+/// lock already makes redundant and which ThreadSanitizer reports on its own.
 final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
+    private let value: UnsafeMutablePointer<Value>
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     init(_ value: Value) {
-        self.value = value
+        self.value = .allocate(capacity: 1)
+        self.value.initialize(to: value)
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
     }
@@ -24,6 +29,8 @@ final class Locked<Value>: @unchecked Sendable {
     deinit {
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
+        value.deinitialize(count: 1)
+        value.deallocate()
     }
 
     /// Runs `body` with exclusive access to the value.
@@ -31,6 +38,6 @@ final class Locked<Value>: @unchecked Sendable {
     func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
+        return try body(&value.pointee)
     }
 }

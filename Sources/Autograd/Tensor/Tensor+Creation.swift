@@ -66,6 +66,15 @@ extension Tensor {
         return t
     }
 
+    /// A tensor of `shape` filled with the integer `value`: int64 unless `dtype` says
+    /// otherwise, as `torch.full` with an integer fill value.
+    public static func full(_ shape: [Int], _ value: Int, dtype: DType = .int64) -> Tensor {
+        full(shape, Double(value), dtype: dtype)
+    }
+
+    /// A bool tensor of `shape` filled with `value`, as `torch.full` with a bool fill value.
+    public static func full(_ shape: [Int], _ value: Bool) -> Tensor { full(shape, value ? 1 : 0, dtype: .bool) }
+
     /// A tensor of zeros.
     public static func zeros(_ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
         full(shape, 0, dtype: dtype, requiresGrad: requiresGrad)
@@ -110,29 +119,39 @@ extension Tensor {
         return Tensor(shape: [count], scalars: values, dtype: dtype, requiresGrad: requiresGrad)
     }
 
-    /// Uniform samples from [0, 1), drawn from `generator`.
-    public static func rand(
-        _ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false, generator: inout RandomGenerator
+    /// `count` evenly spaced values from `start` to `end`, both included
+    /// (`torch.linspace`), float32 unless `dtype` says otherwise.
+    ///
+    /// ```swift
+    /// Tensor.linspace(0, 1, count: 5)   // [0, 0.25, 0.5, 0.75, 1]
+    /// ```
+    ///
+    /// - Precondition: `count >= 0`.
+    public static func linspace(
+        _ start: Double, _ end: Double, count: Int, dtype: DType = .float32, requiresGrad: Bool = false
     ) -> Tensor {
-        let values = (0..<Shape.count(shape)).map { _ in generator.nextUniform() }
-        return Tensor(shape: shape, scalars: values, dtype: dtype, requiresGrad: requiresGrad)
+        precondition(count >= 0, "linspace: count must be >= 0, got \(count)")
+        let step = count > 1 ? (end - start) / Double(count - 1) : 0
+        // The second half counts back from `end`, as PyTorch does, so both ends are exact;
+        // a single value is `start`.
+        let values = (0..<count).map { i in
+            i < count / 2 || count == 1 ? start + Double(i) * step : end - Double(count - 1 - i) * step
+        }
+        return Tensor(shape: [count], scalars: values, dtype: dtype, requiresGrad: requiresGrad)
     }
 
-    /// Standard normal samples, drawn from `generator`.
-    public static func randn(
-        _ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false, generator: inout RandomGenerator
-    ) -> Tensor {
-        let values = (0..<Shape.count(shape)).map { _ in generator.nextNormal() }
-        return Tensor(shape: shape, scalars: values, dtype: dtype, requiresGrad: requiresGrad)
-    }
-
-    /// Uniform samples from [0, 1), drawn from the default generator (see `manualSeed(_:)`).
-    public static func rand(_ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
-        RandomGenerator.withDefault { rand(shape, dtype: dtype, requiresGrad: requiresGrad, generator: &$0) }
-    }
-
-    /// Standard normal samples, drawn from the default generator (see `manualSeed(_:)`).
-    public static func randn(_ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
-        RandomGenerator.withDefault { randn(shape, dtype: dtype, requiresGrad: requiresGrad, generator: &$0) }
+    /// The identity matrix with `rows` rows and `columns` columns (as many as rows
+    /// when nil): ones on the main diagonal, zeros elsewhere (`torch.eye`).
+    ///
+    /// - Precondition: `rows >= 0` and `columns >= 0`.
+    public static func eye(_ rows: Int, columns: Int? = nil, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
+        let columns = columns ?? rows
+        precondition(rows >= 0 && columns >= 0, "eye: sizes must be >= 0, got \(rows) rows and \(columns) columns")
+        checkRequiresGrad(requiresGrad, dtype: dtype)
+        let t = zeros([rows, columns], dtype: dtype)
+        let ones = Tensor(storage: t.storage, shape: [Swift.min(rows, columns)], strides: [columns + 1], dtype: dtype)
+        StridedLoops.fill(ones, with: 1)
+        t.requiresGradFlag = requiresGrad
+        return t
     }
 }

@@ -36,7 +36,6 @@ extension OpSample {
             inputs: [InputSpec([3, 4])], attributes: ["dim": 1],
             zeroDim: ShapeVariant([[]], attributes: ["dim": 0]), emptyDim: ShapeVariant([[0, 4]]),
             large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
-        table["max_mask"] = table["max_reduce"]
         table["transpose"] = OpSample(
             inputs: [InputSpec([3, 4])], attributes: ["dim0": 0, "dim1": 1],
             zeroDim: ShapeVariant([[]], attributes: ["dim0": 0, "dim1": 0]), emptyDim: ShapeVariant([[0, 4]]),
@@ -87,6 +86,70 @@ extension OpSample {
         ]
         table["as_strided"] = OpSample(inputs: [InputSpec([3, 4])], attributes: window)
         table["as_strided_scatter"] = OpSample(inputs: [InputSpec([3, 4]), InputSpec([2, 2])], attributes: window)
+        table["slice"] = OpSample(
+            inputs: [InputSpec([3, 5])], attributes: ["dim": 1, "start": 1, "end": nil, "step": 2],
+            emptyDim: ShapeVariant([[0, 5]]), large: LargeVariant([[-1, 5]], split: [0]), invalidShapes: [[3]])
+        table["select"] = OpSample(
+            inputs: [InputSpec([3, 4])], attributes: ["dim": 1, "index": -1],
+            emptyDim: ShapeVariant([[0, 4]]), large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
+        table["slice_backward"] = OpSample(
+            inputs: [InputSpec([3, 2])], attributes: ["input_sizes": [3, 5], "dim": 1, "start": 1, "end": nil, "step": 2],
+            emptyDim: ShapeVariant([[0, 2]], attributes: ["input_sizes": [0, 5], "dim": 1, "start": 1, "end": nil, "step": 2]),
+            invalidShapes: [[3, 3]])
+        addLayoutSamples(to: &table)
+        addReductionSamples(to: &table)
         return table
     }()
+
+    private static func addLayoutSamples(to table: inout [String: OpSample]) {
+        let matrix = [InputSpec([3, 4])]
+        table["flatten"] = OpSample(
+            inputs: [InputSpec([3, 2, 4])], attributes: ["start_dim": 1, "end_dim": 2],
+            zeroDim: ShapeVariant([[]], attributes: [:]), emptyDim: ShapeVariant([[0, 2, 4]]),
+            large: LargeVariant([[-1, 2, 4]], split: [0]), invalidShapes: [[3, 4]])
+        table["flip"] = OpSample(
+            inputs: matrix, attributes: ["dims": [1]],
+            zeroDim: ShapeVariant([[]], attributes: ["dims": [0]]), emptyDim: ShapeVariant([[0, 4]]),
+            large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
+        table["roll"] = OpSample(
+            inputs: matrix, attributes: ["shifts": [1], "dims": [1]],
+            zeroDim: ShapeVariant([[]], attributes: ["shifts": [1], "dims": [0]]), emptyDim: ShapeVariant([[0, 4]]),
+            large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
+        table["pad"] = OpSample(
+            inputs: matrix, attributes: ["pad": [1, 2], "value": 0.5],
+            zeroDim: ShapeVariant([[]], attributes: ["pad": .ints([])]), emptyDim: ShapeVariant([[0, 4]]),
+            large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[]])
+        table["repeat"] = OpSample(
+            inputs: matrix, attributes: ["repeats": [1, 2]],
+            zeroDim: ShapeVariant([[]], attributes: ["repeats": [2]]), emptyDim: ShapeVariant([[0, 4]]),
+            large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[2, 3, 4]])
+        for name in ["tril", "triu"] {
+            table[name] = OpSample(
+                inputs: matrix, attributes: ["diagonal": 1], emptyDim: ShapeVariant([[0, 4]]),
+                large: LargeVariant([[-1, 3, 4]], split: [0]), invalidShapes: [[3]])
+        }
+        table["diagonal"] = OpSample(
+            inputs: matrix, attributes: ["offset": 1],
+            emptyDim: ShapeVariant([[0, 4]]),
+            large: LargeVariant([[-1, 3, 4]], split: [0], attributes: ["dim1": 1, "dim2": 2]), invalidShapes: [[3]])
+    }
+
+    private static func addReductionSamples(to table: inout [String: OpSample]) {
+        let matrix = [InputSpec([3, 4])]
+        for name in ["min_reduce", "argmax", "argmin", "prod", "cumsum", "cumprod"] {
+            table[name] = OpSample(
+                inputs: matrix, attributes: ["dim": 1],
+                zeroDim: ShapeVariant([[]], attributes: ["dim": 0]), emptyDim: ShapeVariant([[0, 4]]),
+                large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
+        }
+        // Their references (in the definitions) hold for finite values only.
+        for (name, extra) in [("amax", [:]), ("amin", [:]), ("var", ["correction": 1]), ("std", ["correction": 0]),
+                              ("logsumexp", [:]), ("norm", ["p": 3])] as [(String, [String: AttributeValue])] {
+            let zeroDim: [String: AttributeValue] = name == "var" ? ["correction": 0] : [:]
+            table[name] = OpSample(
+                inputs: matrix, attributes: extra.merging(["dims": [1]]) { $1 }, referenceCoversSpecialValues: false,
+                zeroDim: ShapeVariant([[]], attributes: extra.merging(zeroDim) { $1 }), emptyDim: ShapeVariant([[0, 4]]),
+                large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
+        }
+    }
 }

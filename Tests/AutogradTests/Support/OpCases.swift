@@ -59,11 +59,13 @@ struct OpCase: Decodable, Sendable {
         return trimmed
     }
 
-    static let all: [OpCase] = {
-        let url = Bundle.module.url(forResource: "ops2_cases", withExtension: "json", subdirectory: "Fixtures")!
+    /// The reference fixture, then the cases made the same way for the ops the
+    /// engine runs itself (engine_cases.json, from make_engine_cases.py).
+    static let all: [OpCase] = ["ops2_cases", "engine_cases"].flatMap { name in
+        let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures")!
         struct File: Decodable { let cases: [OpCase] }
         return try! JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
-    }()
+    }
 
     /// Every op the cases cover, sorted.
     static let ops: [String] = Array(Set(all.map(\.op))).sorted()
