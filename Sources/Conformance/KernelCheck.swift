@@ -63,6 +63,23 @@ public struct KernelCheck: Sendable {
         }
     }
 
+    /// A skipped row for each op that `cases` has cases of but `registry` does not
+    /// register (one another branch is still adding, say): its cases check nothing,
+    /// and the report says so rather than leaving them out unseen.
+    public static func unregisteredCaseRows(_ cases: ReferenceCases, registry: OpRegistry) -> [CheckResult] {
+        var order: [String] = []
+        var files: [String: [String: Int]] = [:]
+        for c in cases.cases where !registry.contains(c.op) {
+            if files[c.op] == nil { order.append(c.op) }
+            files[c.op, default: [:]][c.source, default: 0] += 1
+        }
+        return order.map { op in
+            let counts = files[op]!.sorted { $0.key < $1.key }.map { "\($0.value) in \($0.key)" }.joined(separator: ", ")
+            return CheckResult(op: op, check: .declaration, dtype: nil, status: .skip,
+                               message: "not a registered op: its cases (\(counts)) were not checked")
+        }
+    }
+
     /// The dtypes of an op's per-dtype rows: the configured floating dtypes, or,
     /// for an op with no floating kernel (`one_hot`), the dtypes of its kernels.
     static func rowDTypes(of definition: OpDefinition, configured: [DType]) -> [DType] {

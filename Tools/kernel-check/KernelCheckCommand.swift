@@ -53,6 +53,10 @@ struct KernelCheckCommand: ParsableCommand {
 
         let ops = try selection.ops(available: plugins.isEmpty ? registry.opNames : pluginOps, registry: registry)
         var result = ConformanceReport(results: loadRows)
+        // With no --op, every op the cases name is accounted for: unregistered ones as skipped rows.
+        if selection.ops.isEmpty, let cases = configuration.cases {
+            result.results += KernelCheck.unregisteredCaseRows(cases, registry: registry)
+        }
         let progress = ProgressIndicator(total: ops.count)
         if selection.noIsolate {
             for (index, op) in ops.enumerated() {
