@@ -20,6 +20,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `swift package generate-documentation`: the DocC catalogs of Autograd and Conformance.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -85,7 +87,7 @@ let package = Package(
         .executableTarget(name: "tour", dependencies: ["Autograd"], path: "Tools/tour"),
         .executableTarget(
             name: "bench",
-            dependencies: ["Autograd", "DigitsExample", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Autograd", "CFFI", "DigitsExample", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/bench",
             exclude: ["pytorch_bench.py", "compare.py"]
         ),
@@ -121,6 +123,8 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "PluginTests", dependencies: ["Autograd", "Conformance"]),
+        /// `swift run tour` against what PyTorch printed for the tutorial.
+        .testTarget(name: "TourTests", dependencies: ["tour"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AutogradDistributedTests", dependencies: ["Autograd", "AutogradDistributed"]),
         /// The program the distributed tests launch under `mpirun -np N`: collectives checked on every rank.
         .executableTarget(name: "distributed-checks", dependencies: ["Autograd", "AutogradDistributed"],
