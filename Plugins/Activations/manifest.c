@@ -25,7 +25,7 @@ static const char manifest[] =
     UNARY_OP("act.softplus", "softplus",
              "\"beta\": {\"type\": \"double\", \"default\": 1.0},"
              " \"threshold\": {\"type\": \"double\", \"default\": 20.0}",
-             SOFTPLUS_ATTRS, "log(1 + exp(beta * x)) / beta") ", "
+             SOFTPLUS_ATTRS, "where(gt(beta * x, threshold), x, log(1 + exp(beta * x)) / beta)") ", "
     UNARY_OP("act.gelu", "gelu", "", "", "0.5 * x * (1 + erf(x * 0.7071067811865476))") ", "
     UNARY_OP("act.gelu_tanh", "gelu_tanh", "", "",
              "0.5 * x * (1 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))") ", "

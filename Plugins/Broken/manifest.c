@@ -20,13 +20,24 @@
     " \"float64\": " KERNEL("broken_" backward "_backward_f64", BACKWARD_ARGS) "}},"                  \
     " \"reference\": \"" reference "\"}"
 
+// The same with float32 kernels only.
+#define FLOAT32_OP(base, backward, reference)                                                        \
+    "{\"name\": \"broken." base "\", \"inputs\": [\"x\"], \"elementwise\": true,"                    \
+    " \"forward\": {\"float32\": " KERNEL("broken_" base "_f32", FORWARD_ARGS) "},"                    \
+    " \"backward\": {\"x\": {\"float32\": " KERNEL("broken_" backward "_backward_f32", BACKWARD_ARGS) "}}," \
+    " \"reference\": \"" reference "\"}"
+
 static const char manifest[] =
     "{\"abi\": 1, \"name\": \"broken\", \"ops\": ["
     UNARY_OP("wrong_grad", "wrong_grad", "x * x") ", "
     UNARY_OP("out_of_bounds", "scale2", "2 * x") ", "
     UNARY_OP("segfault", "identity", "x") ", "
     UNARY_OP("mutates_input", "scale2", "2 * x") ", "
-    UNARY_OP("nondeterministic", "scale3", "3 * x")
+    UNARY_OP("nondeterministic", "scale3", "3 * x") ", "
+    FLOAT32_OP("float32_wrong_grad", "float32_wrong_grad", "x * x") ", "
+    UNARY_OP("shared_scratch", "scale2", "2 * x") ", "
+    UNARY_OP("nan_at_zero", "scale2", "2 * x") ", "
+    UNARY_OP("wrong_past_two", "scale2", "2 * x")
     "]}";
 
 AUTOGRAD_PLUGIN_EXPORT const char *autograd_plugin_manifest(void) { return manifest; }

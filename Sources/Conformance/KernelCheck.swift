@@ -20,7 +20,8 @@ public struct KernelCheck: Sendable {
         public var dtypes: [DType] = [.float32, .float64]
         /// Seeds the sample values, upstream gradients and directions.
         public var seed: UInt64 = 0
-        /// Cases to compare forward and gradients with, in the reference cases format.
+        /// Cases to compare outputs and gradients with, in either reference cases
+        /// format; the first case of an op also gives it a sample.
         public var cases: ReferenceCases?
         /// The element count of the large input; the tool uses at least a million.
         public var largeElementCount = 1 << 20
@@ -28,7 +29,7 @@ public struct KernelCheck: Sendable {
         public var threadCount = 4
         /// The checks to run; the others are left out of the report.
         public var checks = Set(ConformanceCheck.allCases).subtracting([.crashIsolation])
-        /// How to exercise the op, replacing the built-in table's entry.
+        /// How to exercise the op, replacing the built-in table's entry, the cases and synthesis.
         public var sample: OpSample?
 
         public init() {}
@@ -55,9 +56,35 @@ public struct KernelCheck: Sendable {
 
     /// The rows `run()` produces, in order: each check, per dtype where it varies.
     public func plan() -> [(check: ConformanceCheck, dtype: DType?)] {
-        ConformanceCheck.allCases.filter { configuration.checks.contains($0) }.flatMap { check in
-            check.isPerDType ? configuration.dtypes.map { (check, Optional($0)) } : [(check, nil)]
+        let dtypes = (try? registry.op(named: opName)).map { Self.rowDTypes(of: $0.definition, configured: configuration.dtypes) }
+            ?? configuration.dtypes
+        return ConformanceCheck.allCases.filter { configuration.checks.contains($0) }.flatMap { check in
+            check.isPerDType ? dtypes.map { (check, Optional($0)) } : [(check, nil)]
         }
+    }
+
+    /// A skipped row for each op that `cases` has cases of but `registry` does not
+    /// register (one another branch is still adding, say): its cases check nothing,
+    /// and the report says so rather than leaving them out unseen.
+    public static func unregisteredCaseRows(_ cases: ReferenceCases, registry: OpRegistry) -> [CheckResult] {
+        var order: [String] = []
+        var files: [String: [String: Int]] = [:]
+        for c in cases.cases where !registry.contains(c.op) {
+            if files[c.op] == nil { order.append(c.op) }
+            files[c.op, default: [:]][c.source, default: 0] += 1
+        }
+        return order.map { op in
+            let counts = files[op]!.sorted { $0.key < $1.key }.map { "\($0.value) in \($0.key)" }.joined(separator: ", ")
+            return CheckResult(op: op, check: .declaration, dtype: nil, status: .skip,
+                               message: "not a registered op: its cases (\(counts)) were not checked")
+        }
+    }
+
+    /// The dtypes of an op's per-dtype rows: the configured floating dtypes, or,
+    /// for an op with no floating kernel (`one_hot`), the dtypes of its kernels.
+    static func rowDTypes(of definition: OpDefinition, configured: [DType]) -> [DType] {
+        let floating = definition.forward.dtypes.filter(\.isFloatingPoint)
+        return floating.isEmpty ? definition.forward.dtypes : configured
     }
 
     /// Runs every configured check.
@@ -65,11 +92,19 @@ public struct KernelCheck: Sendable {
     /// - Parameter onEvent: told when each check starts and finishes.
     /// - Throws: `AutogradError` when the op is not registered.
     public func run(onEvent: (Event) -> Void = { _ in }) throws -> ConformanceReport {
-        let context = try CheckContext(op: registry.op(named: opName), registry: registry, configuration: configuration)
+        let op = try registry.op(named: opName)
+        // Finding a sample calls the kernel: a crash there is reported as during the samples row.
+        onEvent(.started(.samples, nil))
+        let context = CheckContext(op: op, registry: registry, configuration: configuration)
         var report = ConformanceReport()
         for (check, dtype) in plan() {
             onEvent(.started(check, dtype))
-            let result = context.run(check, dtype: dtype)
+            let started = ContinuousClock.now
+            var result = context.run(check, dtype: dtype)
+            let elapsed = ContinuousClock.now - started
+            result.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            // A check over all dtypes reports one row, whichever dtype it ran in.
+            if !check.isPerDType { result.dtype = nil }
             onEvent(.finished(result))
             report.results.append(result)
         }

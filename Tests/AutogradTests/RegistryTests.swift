@@ -131,6 +131,23 @@ struct RegistryTests {
         expectError(["'nope', which is not registered"]) { try r.register(kernel: doubled, forOp: "nope") }
     }
 
+    @Test("a float32 override (OpenBLAS's matmul) leaves int64 inputs computing in float32; an int64 one runs them")
+    func overrideKeepsIntegerPromotion() throws {
+        let r = OpRegistry.withBuiltins()
+        let sgemm = KernelOverride(dtype: .float32, source: "test") { ctx in
+            let out = Tensor.zeros(ctx.outputShape, dtype: .float32)
+            try out.copy(from: ctx.inputs[0] * 0)
+            return out
+        }
+        try r.register(kernel: sgemm, forOp: "exp")
+        let ints = Tensor(shape: [2], scalars: [0, 1], dtype: .int64)
+        let y = try r.call("exp", [ints])
+        #expect(y.dtype == .float32 && y.scalars == [0, 0], "int64 widens to float32, whose override runs")
+        let int64 = KernelOverride(dtype: .int64, source: "test") { ctx in ctx.inputs[0] }
+        try r.register(kernel: int64, forOp: "exp")
+        #expect(try r.call("exp", [ints]).dtype == .int64, "an int64 override takes int64 inputs as they are")
+    }
+
     @Test("an op without a kernel for a dtype says which it supports")
     func missingDtype() throws {
         let r = OpRegistry()

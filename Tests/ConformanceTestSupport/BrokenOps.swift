@@ -9,6 +9,7 @@ import Synchronization
 /// conformance check meant to catch each fault catches it, and no other check does.
 ///
 /// They live in a private registry (`BrokenOps.registry()`), never in the shared one.
+/// Each declares its `reference`, as every op should.
 public enum BrokenOps {
     /// Each broken op and the check that must catch it.
     public static let expectedFailures: [String: ConformanceCheck] = [
@@ -18,13 +19,18 @@ public enum BrokenOps {
         "broken.nondeterministic": .determinism,
         "broken.segfault": .crashIsolation,
         "broken.hang": .crashIsolation,
+        "broken.wrong_jvp": .forwardMode,
+        "broken.float32_wrong_grad": .gradient,
+        "broken.shared_scratch": .threadSafety,
+        "broken.nan_at_zero": .specialValues,
+        "broken.wrong_past_two": .specialValues,
     ]
 
     /// The built-in ops plus the broken ones.
     public static func registry() -> OpRegistry {
         let registry = OpRegistry.withBuiltins()
         do {
-            try registry.register(definitions)
+            try registry.register(definitions + BrokenKernels.definitions)
         } catch {
             fatalError("broken ops failed to register: \(error)")
         }
@@ -41,27 +47,19 @@ public enum BrokenOps {
         var configuration = KernelCheck.Configuration()
         configuration.largeElementCount = 1 << 12
         configuration.threadCount = 3
-        var sample = OpSample.elementwise(arity: 1, reference: references[op])
+        var sample = OpSample.elementwise(arity: 1)
         sample.inputs = [InputSpec([5])]
         if op == "broken.out_of_bounds" { sample.large = nil }
         configuration.sample = sample
         return configuration
     }
 
-    static let references: [String: String] = [
-        "broken.wrong_grad": "x * x",
-        "broken.out_of_bounds": "2 * x",
-        "broken.mutates_input": "2 * x",
-        "broken.nondeterministic": "3 * x",
-        "broken.segfault": "x",
-        "broken.hang": "x",
-    ]
-
     static var definitions: [OpDefinition] {
         [
-            // Right forward, backward missing the factor 2 of d(x²)/dx.
+            // Right forward and forward-mode rule, backward missing the factor 2 of d(x²)/dx.
             OpDefinition(name: "broken.wrong_grad", inputs: ["x"], elementwise: true,
-                         forward: .composite { ctx in ctx.inputs[0] * ctx.inputs[0] }) { ctx in
+                         forward: .composite { ctx in ctx.inputs[0] * ctx.inputs[0] }, reference: "x * x",
+                         jvp: .rule { ctx in [2 * ctx.inputs[0] * ctx.tangent(0)] }) { ctx in
                 [ctx.gradOutput * ctx.inputs[0]]
             },
             // Right values, then one more store than there are elements.
@@ -70,7 +68,7 @@ public enum BrokenOps {
                              for i in 0...n { out[i] = i < n ? 2 * x[i] : 0 }
                          } float: { x, out, n in
                              for i in 0...n { out[i] = i < n ? 2 * x[i] : 0 }
-                         }, saves: []) { ctx in
+                         }, saves: [], reference: "2 * x", jvp: .rule { ctx in [2 * ctx.tangent(0)] }) { ctx in
                 [ctx.gradOutput * 2]
             },
             // Doubles its input in place to save a buffer, then copies it out.
@@ -79,7 +77,7 @@ public enum BrokenOps {
                              for i in 0..<n { x[i] *= 2; out[i] = x[i] }
                          } float: { x, out, n in
                              for i in 0..<n { x[i] *= 2; out[i] = x[i] }
-                         }, saves: []) { ctx in
+                         }, saves: [], reference: "2 * x", jvp: .rule { ctx in [2 * ctx.tangent(0)] }) { ctx in
                 [ctx.gradOutput * 2]
             },
             // Every other call nudges the first element by one ulp, as a reduction
@@ -91,7 +89,7 @@ public enum BrokenOps {
                          } float: { x, out, n in
                              for i in 0..<n { out[i] = 3 * x[i] }
                              if n > 0, out[0].isFinite, nudge() { out[0] = out[0].nextUp }
-                         }, saves: []) { ctx in
+                         }, saves: [], reference: "3 * x", jvp: .rule { ctx in [3 * ctx.tangent(0)] }) { ctx in
                 [ctx.gradOutput * 3]
             },
             // Stores through a wild pointer.
@@ -100,7 +98,7 @@ public enum BrokenOps {
                              UnsafeMutablePointer<Double>(bitPattern: 0x10)!.pointee = 1
                          } float: { _, _, _ in
                              UnsafeMutablePointer<Float>(bitPattern: 0x10)!.pointee = 1
-                         }, saves: []) { ctx in
+                         }, saves: [], reference: "x", jvp: .linear) { ctx in
                 [ctx.gradOutput]
             },
             // Never returns.
@@ -109,7 +107,7 @@ public enum BrokenOps {
                              while true { sleep(1) }
                          } float: { _, _, _ in
                              while true { sleep(1) }
-                         }, saves: []) { ctx in
+                         }, saves: [], reference: "x", jvp: .linear) { ctx in
                 [ctx.gradOutput]
             },
         ]
@@ -124,23 +122,26 @@ public enum BrokenOps {
 
     /// Kernels for both dtypes from raw loops over a contiguous input and a new output,
     /// the way a C kernel sees its buffers.
-    private static func kernels(
+    static func kernels(
         _ double: @escaping @Sendable (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void,
-        float: @escaping @Sendable (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+        float: (@Sendable (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)?
     ) -> ForwardKernels {
-        [
+        var kernels: [DType: Kernel] = [
             .float64: { ctx in
                 let (x, out) = (ctx.inputs[0].contiguous(), try ctx.makeOutput())
                 double(x.unsafeRawPointer.assumingMemoryBound(to: Double.self),
                        out.unsafeRawPointer.assumingMemoryBound(to: Double.self), out.scalarCount)
                 return out
             },
-            .float32: { ctx in
+        ]
+        if let float {
+            kernels[.float32] = { ctx in
                 let (x, out) = (ctx.inputs[0].contiguous(), try ctx.makeOutput())
                 float(x.unsafeRawPointer.assumingMemoryBound(to: Float.self),
                       out.unsafeRawPointer.assumingMemoryBound(to: Float.self), out.scalarCount)
                 return out
-            },
-        ]
+            }
+        }
+        return ForwardKernels(kernels)
     }
 }

@@ -8,7 +8,11 @@ import Testing
 @Suite struct BrokenKernelTests {
     static let registry = BrokenOps.registry()
 
-    @Test(arguments: ["broken.wrong_grad", "broken.out_of_bounds", "broken.mutates_input", "broken.nondeterministic"])
+    @Test(arguments: [
+        "broken.wrong_grad", "broken.out_of_bounds", "broken.mutates_input", "broken.nondeterministic",
+        "broken.wrong_jvp", "broken.float32_wrong_grad", "broken.shared_scratch", "broken.nan_at_zero",
+        "broken.wrong_past_two",
+    ])
     func brokenKernelFailsOnlyItsCheck(op: String) throws {
         let report = try KernelCheck(op: op, registry: Self.registry, configuration: BrokenOps.configuration(for: op)).run()
         let failing = Set(report.failures.map(\.check))
@@ -24,6 +28,47 @@ import Testing
         #expect(row.message.contains("numerical") && row.message.contains("analytical") && row.message.contains("x["))
         #expect(row.details.first?.contains("numerical | analytical") == true)
         #expect(row.worstError! > row.tolerance!)
+    }
+
+    @Test func wrongForwardModeRuleIsTheForwardRowsAlone() throws {
+        let op = "broken.wrong_jvp"
+        var configuration = BrokenOps.configuration(for: op)
+        configuration.checks = [.gradient, .forwardMode]
+        let report = try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run()
+        let row = try #require(report.result(op: op, check: .forwardMode))
+        #expect(row.status == .fail)
+        #expect(row.message.contains("one-hot tangent") && row.message.contains("x["), "\(row.message)")
+        #expect(report.result(op: op, check: .gradient)?.status == .pass, "\(report.text())")
+    }
+
+    @Test func float32OnlyGradientIsCheckedAgainstTheReferenceInFloat64() throws {
+        let op = "broken.float32_wrong_grad"
+        var configuration = BrokenOps.configuration(for: op)
+        configuration.checks = [.gradient]
+        let row = try #require(try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run().results.first)
+        #expect(row.status == .fail)
+        #expect(row.message.contains("central differences of the reference in float64"), "\(row.message)")
+        #expect(row.message.contains("analytical"))
+    }
+
+    @Test func sharedScratchFailsOnlyWithDistinctInputs() throws {
+        let op = "broken.shared_scratch"
+        var configuration = BrokenOps.configuration(for: op)
+        configuration.checks = [.threadSafety]
+        configuration.dtypes = [.float64]
+        let row = try #require(try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run().results.first)
+        #expect(row.status == .fail)
+        #expect(row.message.contains("of its own inputs"), "\(row.message)")
+    }
+
+    @Test(arguments: [("broken.nan_at_zero", "x = 0:"), ("broken.wrong_past_two", "x = 2.5:")])
+    func specialValueNamesTheFirstInputThatDiffers(op: String, input: String) throws {
+        var configuration = BrokenOps.configuration(for: op)
+        configuration.checks = [.specialValues]
+        configuration.dtypes = [.float64]
+        let row = try #require(try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run().results.first)
+        #expect(row.status == .fail)
+        #expect(row.message.contains(input) && row.message.contains("the reference 2 * x"), "\(row.message)")
     }
 
     @Test func outOfBoundsWriteNamesTheByte() throws {

@@ -19,6 +19,23 @@ import Testing
         #expect(report.passed.count > 10)
     }
 
+    /// Cases of an op the registry lacks are a skipped row each, naming the file: never a pass.
+    @Test func casesOfUnregisteredOpsAreReportedAsSkipped() throws {
+        let rows = KernelCheck.unregisteredCaseRows(Fixtures.cases, registry: Self.registry)
+        let names = Set(rows.map(\.op))
+        #expect(names == Set(Fixtures.cases.cases.map(\.op)).subtracting(Self.registry.opNames))
+        #expect(rows.count == names.count)
+        for row in rows {
+            #expect(row.status == .skip && row.check == .declaration, "\(row)")
+            #expect(row.message.contains("not a registered op") && row.message.contains("ops2_cases.json"), "\(row.message)")
+        }
+        var one = ReferenceCases()
+        one.cases = Fixtures.cases.cases.filter { $0.op == "sum" }
+        one.cases[0].op = "user.nowhere"
+        let row = try #require(KernelCheck.unregisteredCaseRows(one, registry: Self.registry).first)
+        #expect(row.op == "user.nowhere" && row.message.contains("1 in "), "\(row.message)")
+    }
+
     @Test func referenceCasesCoverTheirOps() throws {
         var configuration = KernelCheck.Configuration()
         configuration.cases = Fixtures.cases

@@ -62,6 +62,20 @@ import Testing
         #expect(report.junitXML().contains("<failure message=\"d out[0] / d x[0]: numerical 2 &lt;&gt; analytical 1 &amp; more\""))
     }
 
+    /// Format-2 cases beside format-1 ones: compared for the ops they cover, every output.
+    @Test func casesOfBothFormatsAreCompared() throws {
+        let run = try ToolRun.run(tool, ["--op", "where", "--op", "sum", "--dtype", "float64", "--format", "json", "--jobs", "2",
+                                         "--cases", Fixtures.casesURL.path, "--cases", Fixtures.ops2URL.path])
+        #expect(run.status == 0, "\(run.standardOutput)\(run.standardError)")
+        let report = try ConformanceReport(json: Data(run.standardOutput.utf8))
+        for op in ["where", "sum"] {
+            let forward = try #require(report.result(op: op, check: .forward, dtype: "float64"))
+            #expect(forward.message.contains("case(s)"), "\(op): \(forward.message)")
+        }
+        // Two children at once, the rows still in the order the ops were asked for.
+        #expect(report.results.first?.op == "where" && report.results.last?.op == "sum")
+    }
+
     @Test func aMissingPluginFailsItsDeclarationRow() throws {
         let run = try ToolRun.run(tool, ["/nonexistent/libNothing.so", "--no-isolate"])
         #expect(run.status != 0)

@@ -34,6 +34,35 @@ import Testing
         #expect(throws: ReferenceExpression.Error.self) { try evaluate("nosuchop(x)", x: [1]) }
     }
 
+    /// A reference too deep or too long is a declaration error, not a stack overflow.
+    @Test func refusesReferencesTooDeepOrTooLong() {
+        let chain = Array(repeating: "x", count: 262_145).joined(separator: " + ")
+        #expect { try ReferenceExpression(chain) } throws: { error in
+            "\(error)".contains("tokens") && "\(error)".count < 400
+        }
+        let nested = String(repeating: "(", count: 300) + "x" + String(repeating: ")", count: 300)
+        #expect { try ReferenceExpression(nested) } throws: { error in "\(error)".contains("nests deeper than") }
+        let sum = Array(repeating: "x", count: 500).joined(separator: " + ")
+        #expect { try ReferenceExpression(sum) } throws: { error in "\(error)".contains("nests deeper than") }
+        #expect(throws: Never.self) { try ReferenceExpression("exp(-abs(x)) * (1 + x) / (2 - x) ** 2") }
+    }
+
+    @Test func givesOneOutputPerTopLevelExpression() throws {
+        let expression = try ReferenceExpression("x * 2, -x")
+        #expect(expression.outputCount == 2)
+        let input = Tensor(shape: [2], scalars: [1, -3], dtype: .float64)
+        let outputs = try expression.evaluateOutputs(inputs: ["x": input], attributes: [:], registry: registry)
+        #expect(outputs.map(\.scalars) == [[2, -6], [-1, 3]])
+    }
+
+    @Test func keepsIndicesAsInt64() throws {
+        let x = Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6], dtype: .float32)
+        let rows = Tensor(shape: [2], scalars: [2, 0], dtype: .int64)
+        let result = try ReferenceExpression("index_select(x, rows, dim=0)")
+            .evaluate(inputs: ["x": x, "rows": rows], attributes: [:], registry: registry)
+        #expect(result.dtype == .float64 && result.scalars == [5, 6, 1, 2])
+    }
+
     @Test func reportsNamesItUses() throws {
         let expression = try ReferenceExpression("log(1 + exp(beta * x)) / beta")
         #expect(expression.identifiers == ["beta", "x"])

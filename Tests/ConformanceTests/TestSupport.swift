@@ -13,16 +13,22 @@ enum BuildProducts {
     static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 }
 
-/// The reference cases kept with the Autograd tests.
+/// The reference cases kept with the Autograd tests: format 1 and format 2.
 enum Fixtures {
-    static var casesURL: URL {
+    static func url(_ name: String) -> URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("AutogradTests/Fixtures/autograd_cases.json")
+            .appendingPathComponent("AutogradTests/Fixtures/\(name)")
     }
 
+    static var casesURL: URL { url("autograd_cases.json") }
+    static var ops2URL: URL { url("ops2_cases.json") }
+
+    /// Both files' first-order cases.
     static let cases: ReferenceCases = {
         do {
-            return try ReferenceCases(contentsOf: casesURL)
+            var cases = try ReferenceCases(contentsOf: casesURL)
+            cases.append(try ReferenceCases(contentsOf: ops2URL))
+            return cases
         } catch {
             fatalError("\(error)")
         }

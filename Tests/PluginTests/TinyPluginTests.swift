@@ -69,6 +69,23 @@ struct TinyPluginTests {
         }, at: y.detach()), tolerance: 1e-7)
     }
 
+    /// kernel-check samples a plugin op that is not elementwise from its shape rule,
+    /// so its gradient is checked; its forward mode fails, as a manifest cannot yet
+    /// declare a forward rule for such an op (an elementwise one derives it).
+    @Test("kernel-check samples a non-elementwise plugin op and checks its gradient")
+    func kernelCheckSamplesRowsum() throws {
+        var configuration = KernelCheck.Configuration()
+        configuration.checks = [.samples, .forward, .gradient, .forwardMode]
+        configuration.dtypes = [.float64]
+        let report = try KernelCheck(op: "tiny.rowsum", registry: Self.registry, configuration: configuration).run()
+        #expect(report.result(op: "tiny.rowsum", check: .samples)?.message.contains("synthesised") == true, "\(report.text())")
+        #expect(report.result(op: "tiny.rowsum", check: .gradient)?.status == .pass, "\(report.text())")
+        let forwardMode = try #require(report.result(op: "tiny.rowsum", check: .forwardMode))
+        #expect(forwardMode.status == .fail && forwardMode.message.contains("no forward-mode rule"), "\(forwardMode.message)")
+        let elementwise = try KernelCheck(op: "tiny.exp2", registry: Self.registry, configuration: configuration).run()
+        #expect(elementwise.failures.isEmpty, "\(elementwise.text())")
+    }
+
     @Test("a status from a kernel carries the plugin's message; a dtype without a kernel is refused")
     func errors() throws {
         let status = try #require(throws: AutogradError.self) {

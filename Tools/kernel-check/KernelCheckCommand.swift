@@ -53,21 +53,28 @@ struct KernelCheckCommand: ParsableCommand {
 
         let ops = try selection.ops(available: plugins.isEmpty ? registry.opNames : pluginOps, registry: registry)
         var result = ConformanceReport(results: loadRows)
+        // With no --op, every op the cases name is accounted for: unregistered ones as skipped rows.
+        if selection.ops.isEmpty, let cases = configuration.cases {
+            result.results += KernelCheck.unregisteredCaseRows(cases, registry: registry)
+        }
         let progress = ProgressIndicator(total: ops.count)
-        for (index, op) in ops.enumerated() {
-            progress.show(op: op, index: index, detail: "starting")
-            let onEvent: (KernelCheck.Event) -> Void = { event in
-                if case .started(let check, let dtype) = event {
-                    progress.show(op: op, index: index, detail: check.rawValue + (dtype.map { " (\($0))" } ?? ""))
-                }
+        if selection.noIsolate {
+            for (index, op) in ops.enumerated() {
+                progress.show(op: op, index: index, detail: "starting")
+                result.append(try KernelCheck(op: op, registry: registry, configuration: configuration).run { event in
+                    if case .started(let check, let dtype) = event {
+                        progress.show(op: op, index: index, detail: check.rawValue + (dtype.map { " (\($0))" } ?? ""))
+                    }
+                })
             }
-            if selection.noIsolate {
-                result.append(try KernelCheck(op: op, registry: registry, configuration: configuration).run(onEvent: onEvent))
-            } else {
-                let arguments = paths + ["--child-op", op] + selection.childArguments
-                result.results += IsolatedCheck.run(op: op, executable: "/proc/self/exe", arguments: arguments,
-                                                    timeout: selection.timeout, onEvent: onEvent)
+        } else {
+            let arguments = paths + selection.childArguments
+            let rows = ChildRuns(ops: ops, jobs: selection.jobs).run { index, op in
+                progress.show(op: op, index: index, detail: "checking")
+                return IsolatedCheck.run(op: op, executable: "/proc/self/exe", arguments: arguments + ["--child-op", op],
+                                         timeout: selection.timeout)
             }
+            result.results += rows.flatMap { $0 }
         }
         progress.finish()
         try report.write(result)

@@ -14,8 +14,10 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Seed of the sample values, upstream gradients and directions.")
     var seed: UInt64 = 0
 
-    @Option(help: "Extra cases to compare forward and gradients with, in the reference cases format.")
-    var cases: String?
+    @Option(help: ArgumentHelp(
+        "Cases to compare outputs and gradients with, in either reference cases format (repeatable).",
+        discussion: "An op's first case also gives it a sample when no other source does."))
+    var cases: [String] = []
 
     @Flag(help: "Check in this process: faster, but a crashing kernel ends the run.")
     var noIsolate = false
@@ -23,11 +25,15 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Seconds each op's checks may take in their child process.")
     var timeout: Double = 300
 
+    @Option(help: "Child processes checking ops at once (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
     func validate() throws {
-        if let cases, !FileManager.default.fileExists(atPath: cases) {
-            throw ValidationError("--cases: no file at \(cases)")
+        for file in cases where !FileManager.default.fileExists(atPath: file) {
+            throw ValidationError("--cases: no file at \(file)")
         }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive, got \(timeout)") }
+        guard jobs > 0 else { throw ValidationError("--jobs must be positive, got \(jobs)") }
     }
 
     /// The library configuration these options describe.
@@ -35,7 +41,11 @@ struct SelectionOptions: ParsableArguments {
         var configuration = KernelCheck.Configuration()
         configuration.seed = seed
         if let dtype { configuration.dtypes = [dtype.dtype] }
-        if let cases { configuration.cases = try ReferenceCases(contentsOf: URL(fileURLWithPath: cases)) }
+        if !cases.isEmpty {
+            var all = ReferenceCases()
+            for file in cases { all.append(try ReferenceCases(contentsOf: URL(fileURLWithPath: file))) }
+            configuration.cases = all
+        }
         return configuration
     }
 
@@ -52,7 +62,7 @@ struct SelectionOptions: ParsableArguments {
     var childArguments: [String] {
         var arguments = ["--seed", String(seed)]
         if let dtype { arguments += ["--dtype", dtype.rawValue] }
-        if let cases { arguments += ["--cases", cases] }
+        for file in cases { arguments += ["--cases", file] }
         return arguments
     }
 }

@@ -29,6 +29,11 @@ enum CallSites {
 
     private static let table = Locked(Table())
 
+    /// The process's images, captured once. Without them `Backtrace.capture` captures
+    /// them on every call (on Linux), reading the start of every mapping, which
+    /// faults when another thread unmaps one meanwhile (a freed large tensor).
+    private static let images = ImageMap.capture()
+
     /// Whether nodes record call sites: on unless `AUTOGRAD_CALL_SITES=0`
     /// (for measuring what recording costs; errors then name no call site).
     ///
@@ -57,7 +62,8 @@ enum CallSites {
     private static func intern(_ hash: UInt64) -> UInt32 {
         if let id = table.withLock({ $0.ids[hash] }) { return id }
         // A new call stack: its full backtrace, captured once, symbolicated when an error asks.
-        guard let backtrace = try? Backtrace.capture(algorithm: .fast, limit: 32) else { return 0 }
+        // top: 0, or the walk goes on to the stack's outermost frames, past code without frame pointers.
+        guard let backtrace = try? Backtrace.capture(algorithm: .fast, limit: 32, top: 0, images: images) else { return 0 }
         return table.withLock { t in
             if let id = t.ids[hash] { return id }
             guard t.backtraces.count < capacity else { return 0 }

@@ -4,21 +4,21 @@ extension BuiltinOps {
     static let activations: [OpDefinition] = [
         // threshold_backward(grad, result, 0): 0 at and below 0, the gradient itself elsewhere (NaN too).
         OpDefinition(name: "relu", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.numericUnary(Relu.self),
-                     saves: .output, derivative: .partials { ctx in [which(ctx.output .<= 0, 0, 1, dtype: ctx.output.dtype)] }),
+                     saves: .output, reference: "maximum(x, 0)", derivative: .partials { ctx in [which(ctx.output .<= 0, 0, 1, dtype: ctx.output.dtype)] }),
         OpDefinition(name: "sigmoid", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.unary(SigmoidFunction.self),
-                     saves: .output, derivative: .partials { ctx in
+                     saves: .output, reference: "1 / (1 + exp(-x))", derivative: .partials { ctx in
                          let y = ctx.output
                          return [y * (1 - y)]
                      }),
         OpDefinition(name: "tanh", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.unary(TanhFunction.self),
-                     saves: .output, derivative: .partials { ctx in
+                     saves: .output, reference: "2 * sigmoid(2 * x) - 1", derivative: .partials { ctx in
                          let y = ctx.output
                          return [1 - y * y]
                      }),
         OpDefinition(name: "clamp", inputs: ["x"],
                      attributes: [AttributeSpec("min", .double, default: nil), AttributeSpec("max", .double, default: nil)],
                      elementwise: true, forward: .floating(ClampKernel.self), gradFnName: "ClampBackward1",
-                     derivative: .partials { ctx in
+                     reference: "-maximum(-maximum(x, min), -max)", derivative: .partials { ctx in
                          // Gradient 1 where min <= x <= max, as PyTorch's clamp_backward.
                          let x = ctx.inputs[0]
                          var inside = Tensor.ones(x.shape, dtype: .bool)
@@ -26,8 +26,11 @@ extension BuiltinOps {
                          if let hi = ctx.attributes.optionalDouble("max") { inside = logicalAnd(inside, x .<= hi) }
                          return [inside.converted(to: x.dtype)]
                      }),
+        // Shifted by the maximum, so that large inputs do not overflow the reference.
         OpDefinition(name: "softmax", inputs: ["x"], attributes: [AttributeSpec("dim", .int)],
                      outputShape: alongDim, forward: softmaxKernels(log: false), saves: .output,
+                     reference: "exp(x - max_reduce(x, dim=dim, keepdim=true)) / "
+                         + "sum(exp(x - max_reduce(x, dim=dim, keepdim=true)), dims=[dim], keepdim=true)",
                      jvp: .rule { ctx in
                          let y = ctx.output, t = ctx.tangent(0), dim = ctx.attributes.int("dim")
                          return [y * (t - (t * y).sum(dims: [dim], keepdim: true))]
@@ -37,6 +40,8 @@ extension BuiltinOps {
         },
         OpDefinition(name: "log_softmax", inputs: ["x"], attributes: [AttributeSpec("dim", .int)],
                      outputShape: alongDim, forward: softmaxKernels(log: true), saves: .output,
+                     reference: "x - max_reduce(x, dim=dim, keepdim=true) - "
+                         + "log(sum(exp(x - max_reduce(x, dim=dim, keepdim=true)), dims=[dim], keepdim=true))",
                      jvp: .rule { ctx in
                          let t = ctx.tangent(0), dim = ctx.attributes.int("dim")
                          return [t - (exp(ctx.output) * t).sum(dims: [dim], keepdim: true)]

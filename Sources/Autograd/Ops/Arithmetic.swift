@@ -3,17 +3,17 @@
 extension BuiltinOps {
     static let addDefinition: OpDefinition = OpDefinition(
         name: "add", inputs: ["a", "b"], elementwise: true, forward: ElementwiseKernels.numericBinary(Add.self),
-        saves: [], jvp: .linear
+        saves: [], reference: "a - -b", jvp: .linear
     ) { ctx in [ctx.gradOutput, ctx.gradOutput] }
 
     static let arithmetic: [OpDefinition] = [
         addDefinition,
         OpDefinition(name: "sub", inputs: ["a", "b"], elementwise: true, forward: ElementwiseKernels.numericBinary(Sub.self),
-                     saves: [], jvp: .linear) { ctx in
+                     saves: [], reference: "a + -b", jvp: .linear) { ctx in
             [ctx.gradOutput, -ctx.gradOutput]
         },
         OpDefinition(name: "mul", inputs: ["a", "b"], elementwise: true, forward: ElementwiseKernels.numericBinary(Mul.self),
-                     saves: .otherInputs,
+                     saves: .otherInputs, reference: "a / (1 / b)",
                      jvp: .rule { ctx in
                          let (a, b) = (ctx.inputs[0], ctx.inputs[1])
                          let terms = [ctx.tangents[0].map { $0 * b }, ctx.tangents[1].map { a * $0 }].compactMap { $0 }
@@ -23,23 +23,23 @@ extension BuiltinOps {
             return [needs[0] ? g * ctx.inputs[1] : nil, needs[1] ? g * ctx.inputs[0] : nil]
         },
         OpDefinition(name: "div", inputs: ["a", "b"], elementwise: true, forward: ElementwiseKernels.binary(Div.self),
-                     derivative: .partials { ctx in
+                     reference: "a * b ** -1", derivative: .partials { ctx in
                          let (a, b) = (ctx.inputs[0], ctx.inputs[1])
                          return [1 / b, -a / (b * b)]
                      }),
         OpDefinition(name: "neg", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.numericUnary(Neg.self),
-                     saves: [], jvp: .linear) { ctx in
+                     saves: [], reference: "0 - x", jvp: .linear) { ctx in
             [-ctx.gradOutput]
         },
         OpDefinition(name: "pow_scalar", inputs: ["x"], attributes: [AttributeSpec("exponent", .double)],
                      elementwise: true, forward: .floating(PowScalarKernel.self), gradFnName: "PowBackward0",
-                     derivative: .partials { ctx in
+                     reference: "exp(exponent * log(x))", derivative: .partials { ctx in
                          let x = ctx.inputs[0], p = ctx.attributes.double("exponent")
                          return [p == 0 ? Tensor.zeros(like: x) : p * x ** (p - 1)]
                      }),
         OpDefinition(name: "pow", inputs: ["base", "exponent"], elementwise: true,
                      forward: ElementwiseKernels.binary(Pow.self), saves: [.inputs, .output], gradFnName: "PowBackward1",
-                     derivative: .partials { ctx in
+                     reference: "exp(exponent * log(base))", derivative: .partials { ctx in
                          let (base, exponent, y) = (ctx.inputs[0], ctx.inputs[1], ctx.output)
                          // PyTorch's pow_backward: exponent 0 contributes nothing to the base, and a
                          // base of 0 with a non-negative exponent nothing to the exponent.
@@ -47,15 +47,18 @@ extension BuiltinOps {
                          let toExponent = which(logicalAnd(base .== 0, exponent .>= 0), 0, y * log(base))
                          return [toBase, toExponent]
                      }),
+        // NaN wins: `where(ne(a, a), ...)` picks a NaN `a`; a NaN `b` fails `ge`.
         OpDefinition(name: "maximum", inputs: ["a", "b"], elementwise: true,
-                     forward: ElementwiseKernels.numericBinary(Maximum.self), derivative: .partials { ctx in
+                     forward: ElementwiseKernels.numericBinary(Maximum.self),
+                     reference: "where(ne(a, a), a, where(ge(a, b), a, b))", derivative: .partials { ctx in
                          // Ties split the gradient evenly, as in PyTorch.
                          let (a, b) = (ctx.inputs[0], ctx.inputs[1])
                          let toA = which(a .> b, 1, which(a .== b, 0.5, 0, dtype: a.dtype))
                          return [toA, 1 - toA]
                      }),
         OpDefinition(name: "minimum", inputs: ["a", "b"], elementwise: true,
-                     forward: ElementwiseKernels.numericBinary(Minimum.self), derivative: .partials { ctx in
+                     forward: ElementwiseKernels.numericBinary(Minimum.self),
+                     reference: "where(ne(a, a), a, where(le(a, b), a, b))", derivative: .partials { ctx in
                          let (a, b) = (ctx.inputs[0], ctx.inputs[1])
                          let toA = which(a .< b, 1, which(a .== b, 0.5, 0, dtype: a.dtype))
                          return [toA, 1 - toA]

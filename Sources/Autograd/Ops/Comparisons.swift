@@ -2,26 +2,31 @@
 /// not differentiable), sign and one_hot.
 extension BuiltinOps {
     static let comparisons: [OpDefinition] = [
-        comparison("lt", Less.self), comparison("le", LessOrEqual.self),
-        comparison("gt", Greater.self), comparison("ge", GreaterOrEqual.self),
-        comparison("eq", Equal.self), comparison("ne", NotEqual.self),
-        logical("logical_and") { $0 && $1 },
-        logical("logical_or") { $0 || $1 },
+        // Each comparison's reference is another comparison's kernel.
+        comparison("lt", Less.self, reference: "gt(b, a)"), comparison("le", LessOrEqual.self, reference: "ge(b, a)"),
+        comparison("gt", Greater.self, reference: "lt(b, a)"), comparison("ge", GreaterOrEqual.self, reference: "le(b, a)"),
+        comparison("eq", Equal.self, reference: "logical_and(le(a, b), ge(a, b))"),
+        comparison("ne", NotEqual.self, reference: "logical_not(eq(a, b))"),
+        logical("logical_and", reference: "logical_not(logical_or(logical_not(a), logical_not(b)))") { $0 && $1 },
+        logical("logical_or", reference: "logical_not(logical_and(logical_not(a), logical_not(b)))") { $0 || $1 },
+        // NaN is non-zero, so true, as in PyTorch; eq(NaN, 0) is false too.
         OpDefinition(name: "logical_not", inputs: [OpInput("x", dtypes: .any)], outputs: [.mask("output")],
-                     forward: .anyDType(LogicalNotKernel.self)),
+                     forward: .anyDType(LogicalNotKernel.self), reference: "eq(x, 0)"),
         OpDefinition(name: "sign", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.numericUnary(Sign.self),
-                     saves: [], jvp: .rule { ctx in [Tensor.zeros(like: ctx.output)] },
+                     saves: [], reference: "where(gt(x, 0), 1, where(lt(x, 0), -1, x))", jvp: .rule { ctx in [Tensor.zeros(like: ctx.output)] },
                      backward: { ctx in [Tensor.zeros(like: ctx.gradOutput)] }),
         OpDefinition(name: "one_hot", inputs: [.indices("indices")], attributes: [AttributeSpec("num_classes", .int, default: -1)],
                      outputs: [.indices("output")], outputShape: oneHotShape, forward: [.int64: oneHot]),
     ]
 
-    private static func comparison<F: ComparisonFunction>(_ name: String, _ function: F.Type) -> OpDefinition {
+    private static func comparison<F: ComparisonFunction>(_ name: String, _ function: F.Type, reference: String) -> OpDefinition {
         OpDefinition(name: name, inputs: ["a", "b"], outputs: [.mask("output")], elementwise: true,
-                     forward: ElementwiseKernels.comparison(F.self))
+                     forward: ElementwiseKernels.comparison(F.self), reference: reference)
     }
 
-    private static func logical(_ name: String, _ combine: @escaping @Sendable (Bool, Bool) -> Bool) -> OpDefinition {
+    private static func logical(
+        _ name: String, reference: String, _ combine: @escaping @Sendable (Bool, Bool) -> Bool
+    ) -> OpDefinition {
         // Any dtype, read as "non-zero", as PyTorch's logical ops do.
         let kernel: Kernel = { ctx in
             let (a, b) = (ctx.inputs[0].boolValues(), ctx.inputs[1].boolValues())
@@ -29,7 +34,8 @@ extension BuiltinOps {
         }
         return OpDefinition(name: name, inputs: [OpInput("a", dtypes: .any), OpInput("b", dtypes: .any)],
                             outputs: [.mask("output")], elementwise: true,
-                            forward: ForwardKernels(Dictionary(uniqueKeysWithValues: DType.allCases.map { ($0, kernel) })))
+                            forward: ForwardKernels(Dictionary(uniqueKeysWithValues: DType.allCases.map { ($0, kernel) })),
+                            reference: reference)
     }
 
     static let oneHotShape = ShapeRule { ctx in

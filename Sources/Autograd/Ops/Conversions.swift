@@ -2,7 +2,7 @@
 /// `converted(to:)`, in-place updates and the engine's bookkeeping.
 extension BuiltinOps {
     static let cloneDefinition: OpDefinition = OpDefinition(
-        name: "clone", inputs: ["x"], forward: .anyDType(CloneKernel.self), saves: [], jvp: .linear
+        name: "clone", inputs: ["x"], forward: .anyDType(CloneKernel.self), saves: [], reference: "x", jvp: .linear
     ) { ctx in [ctx.gradOutput] }
 
     /// Sums a gradient that was broadcast back to the shape `size` it was broadcast from.

@@ -18,7 +18,8 @@ extension BuiltinOps {
         extremumAlongDim("max", Greatest.self), extremumAlongDim("min", Least.self),
         valuesAlongDim("max_reduce", of: .max), valuesAlongDim("min_reduce", of: .min),
         position("argmax", Greatest.self), position("argmin", Least.self),
-        extremumOverDims("amax", Greatest.self), extremumOverDims("amin", Least.self),
+        extremumOverDims("amax", Greatest.self, reference: "-amin(-x, dims=dims, keepdim=keepdim)"),
+        extremumOverDims("amin", Least.self, reference: "-amax(-x, dims=dims, keepdim=keepdim)"),
     ]
 
     /// `max`/`min`: the values and the index of each one's first occurrence along `dim`.
@@ -70,7 +71,7 @@ extension BuiltinOps {
 
     /// `amax`/`amin`: the extremum over `dims` (all when absent); tied elements
     /// share the gradient evenly.
-    private static func extremumOverDims<Order: ExtremumOrder>(_ name: String, _: Order.Type) -> OpDefinition {
+    private static func extremumOverDims<Order: ExtremumOrder>(_ name: String, _: Order.Type, reference: String) -> OpDefinition {
         let rules = reductionRules(dims: { try reducedDims($0, rank: $1) }) { ctx in
             let mask = (ctx.inputs[0] .== ctx.outputs[0]).converted(to: ctx.outputs[0].dtype)
             return mask / mask.sum(dims: ctx.dims, keepdim: true)
@@ -84,7 +85,7 @@ extension BuiltinOps {
                                 return try reducedShape.compute(ctx)[0]
                             },
                             forward: .numeric(ExtremumOverDimsKernel<Order>.self), saves: [.inputs, .output],
-                            jvp: rules.jvp, backward: rules.backward)
+                            reference: reference, jvp: rules.jvp, backward: rules.backward)
     }
 
     /// The shape of a reduction along the one dim `dim`, which must not be empty.

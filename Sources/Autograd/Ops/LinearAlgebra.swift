@@ -17,6 +17,7 @@ extension BuiltinOps {
                          return ctx.inputs.optional(2).map { product + $0 } ?? product
                      },
                      saves: .otherInputs, gradFnName: "AddmmBackward0",
+                     reference: "matmul(x, transpose(weight, dim0=0, dim1=1)) + bias",
                      jvp: .rule { ctx in
                          let (x, w) = (ctx.inputs[0], ctx.inputs[1])
                          var terms: [Tensor] = []

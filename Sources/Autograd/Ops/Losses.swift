@@ -6,6 +6,7 @@ extension BuiltinOps {
     static let losses: [OpDefinition] = [
         OpDefinition(name: "mse_loss", inputs: ["prediction", "target"], attributes: [reductionAttribute],
                      outputShape: lossShape(sameShape: true), forward: .floating(MSEKernel.self),
+                     reference: "mean((prediction - target) ** 2)",
                      jvp: .rule { ctx in
                          let (p, t) = (ctx.inputs[0], ctx.inputs[1])
                          let perElement = 2 * (p - t) * (ctx.tangent(0) - ctx.tangent(1))

@@ -28,6 +28,8 @@ extension BuiltinOps {
         OpDefinition(name: "gelu", inputs: ["x"],
                      attributes: [AttributeSpec("approximate", .oneOf("none", "tanh"), default: "none")],
                      elementwise: true, forward: .floating(GeluKernel.self),
+                     // The exact form: a reference describes the attributes it does not read at their defaults.
+                     reference: "0.5 * x * (1 + erf(x * 0.7071067811865476))",
                      derivative: .partials { ctx in
                          [geluDerivative(ctx.inputs[0], tanh: ctx.attributes.string("approximate") == "tanh")]
                      }),
@@ -68,7 +70,8 @@ extension BuiltinOps {
                      }),
         OpDefinition(name: "log_sigmoid", inputs: ["x"], elementwise: true,
                      forward: ElementwiseKernels.unary(LogSigmoidFunction.self),
-                     reference: "-log(1 + exp(-x))",
+                     // Written so that exp never overflows: large negative x gives x, not -inf.
+                     reference: "minimum(x, 0) - log(1 + exp(-abs(x)))",
                      derivative: .partials { ctx in [sigmoid(-ctx.inputs[0])] }),
         // F.softsign is Python over other ops in PyTorch too (its grad_fn is DivBackward0).
         OpDefinition(name: "softsign", inputs: ["x"], elementwise: true,

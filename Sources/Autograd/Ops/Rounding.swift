@@ -3,16 +3,16 @@
 /// identity (a copy), as PyTorch's are.
 extension BuiltinOps {
     static let rounding: [OpDefinition] = [
-        roundingOp("floor", Floor.self),
-        roundingOp("ceil", Ceil.self),
-        roundingOp("round", Round.self),
-        roundingOp("trunc", Trunc.self),
+        roundingOp("floor", Floor.self, reference: "-ceil(-x)"),
+        roundingOp("ceil", Ceil.self, reference: "-floor(-x)"),
+        roundingOp("round", Round.self, reference: nil),
+        roundingOp("trunc", Trunc.self, reference: "where(ge(x, 0), floor(x), ceil(x))"),
     ]
 
-    private static func roundingOp<F: UnaryFunction>(_ name: String, _: F.Type) -> OpDefinition {
+    private static func roundingOp<F: UnaryFunction>(_ name: String, _: F.Type, reference: String?) -> OpDefinition {
         OpDefinition(name: name, inputs: ["x"], elementwise: true,
                      forward: ElementwiseKernels.unary(F.self).adding([.int64: copyInt64]),
-                     saves: [], jvp: .rule { ctx in [Tensor.zeros(like: ctx.output)] },
+                     saves: [], reference: reference, jvp: .rule { ctx in [Tensor.zeros(like: ctx.output)] },
                      backward: { ctx in [Tensor.zeros(like: ctx.gradOutput)] })
     }
 

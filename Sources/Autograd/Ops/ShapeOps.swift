@@ -46,7 +46,7 @@ extension BuiltinOps {
         },
         OpDefinition(name: "contiguous", inputs: ["x"],
                      forward: .composite(dtypes: DType.allCases) { $0.inputs[0].contiguousData() },
-                     saves: [], gradFnName: "CloneBackward0", jvp: .linear) { ctx in
+                     saves: [], gradFnName: "CloneBackward0", reference: "x", jvp: .linear) { ctx in
             [ctx.gradOutput]
         },
     ]

@@ -65,16 +65,20 @@ extension BuiltinOps {
             return [exp(ctx.inputs[1] - ctx.inputs[2]), y, -y]
         }))
 
+    /// The mean squared deviation over N - correction, N counted as a sum of ones.
+    private static let varianceReference =
+        "sum((x - mean(x, dims=dims, keepdim=true)) ** 2, dims=dims, keepdim=keepdim) / (sum(x * 0 + 1, dims=dims, keepdim=keepdim) - correction)"
+
     static let statisticalReductions: [OpDefinition] = [
         OpDefinition(name: "var", inputs: ["x"], attributes: momentAttributes, outputShape: reducedShape,
                      forward: .floating(MomentsKernel<Variance>.self), saves: [.inputs, .output],
-                     jvp: varianceRules.jvp, backward: varianceRules.backward),
+                     reference: varianceReference, jvp: varianceRules.jvp, backward: varianceRules.backward),
         OpDefinition(name: "std", inputs: ["x"], attributes: momentAttributes, outputShape: reducedShape,
                      forward: .floating(MomentsKernel<StandardDeviation>.self), saves: [.inputs, .output],
-                     jvp: standardDeviationRules.jvp, backward: standardDeviationRules.backward),
+                     reference: "sqrt(\(varianceReference))", jvp: standardDeviationRules.jvp, backward: standardDeviationRules.backward),
         OpDefinition(name: "logsumexp", inputs: ["x"], attributes: reductionAttributes, outputShape: reducedShape,
                      forward: .floating(LogSumExpKernel.self), saves: [.inputs, .output],
-                     jvp: logSumExpRules.jvp, backward: logSumExpRules.backward),
+                     reference: "log(sum(exp(x), dims=dims, keepdim=keepdim))", jvp: logSumExpRules.jvp, backward: logSumExpRules.backward),
         OpDefinition(name: "norm", inputs: ["x"], attributes: [AttributeSpec("p", .double, default: 2.0)] + reductionAttributes,
                      outputShape: ShapeRule { ctx in
                          let p = ctx.attributes.double("p")
@@ -85,7 +89,8 @@ extension BuiltinOps {
                          return try reducedShape.compute(ctx)[0]
                      },
                      forward: .floating(NormKernel.self), saves: [.inputs, .output], gradFnName: "LinalgVectorNormBackward0",
-                     jvp: normRules.jvp, backward: normRules.backward),
+                     // For finite p > 0 only (0 and ±inf are limits of it).
+                     reference: "sum(abs(x) ** p, dims=dims, keepdim=keepdim) ** (1 / p)", jvp: normRules.jvp, backward: normRules.backward),
     ]
 
     /// ∂‖x‖_p/∂x, as PyTorch's `norm_backward`: zero for p = 0; sign(x) for p = 1;

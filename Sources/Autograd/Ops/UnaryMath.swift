@@ -6,17 +6,19 @@
 extension BuiltinOps {
     static let unaryMath: [OpDefinition] = [
         OpDefinition(name: "exp", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.unary(Exp.self),
-                     saves: .output, derivative: .partials { ctx in [ctx.output] }),
+                     saves: .output, reference: "2.718281828459045 ** x", derivative: .partials { ctx in [ctx.output] }),
         OpDefinition(name: "log", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.unary(Log.self),
-                     derivative: .partials { ctx in [1 / ctx.inputs[0]] }),
+                     reference: "log2(x) * 0.6931471805599453", derivative: .partials { ctx in [1 / ctx.inputs[0]] }),
+        // Not `x ** 0.5`: pow_scalar's fast path for 0.5 is this very square root.
         OpDefinition(name: "sqrt", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.unary(Sqrt.self),
-                     saves: .output, derivative: .partials { ctx in [0.5 / ctx.output] }),
+                     saves: .output, reference: "exp(0.5 * log(x))", derivative: .partials { ctx in [0.5 / ctx.output] }),
         OpDefinition(name: "abs", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.numericUnary(Abs.self),
-                     derivative: .partials { ctx in [sign(ctx.inputs[0])] }),
+                     reference: "maximum(x, -x)", derivative: .partials { ctx in [sign(ctx.inputs[0])] }),
+        // Not `cos(x - π/2)`: for large x the shift is lost to rounding.
         OpDefinition(name: "sin", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.unary(Sin.self),
-                     derivative: .partials { ctx in [cos(ctx.inputs[0])] }),
+                     reference: "tan(x) * cos(x)", derivative: .partials { ctx in [cos(ctx.inputs[0])] }),
         OpDefinition(name: "cos", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.unary(Cos.self),
-                     derivative: .partials { ctx in [-sin(ctx.inputs[0])] }),
+                     reference: "1 - 2 * sin(x / 2) ** 2", derivative: .partials { ctx in [-sin(ctx.inputs[0])] }),
         // d/dx erf(x) = 2/sqrt(pi) · exp(-x²)
         OpDefinition(name: "erf", inputs: ["x"], elementwise: true, forward: ElementwiseKernels.unary(Erf.self),
                      derivative: .partials { ctx in
@@ -38,7 +40,8 @@ extension BuiltinOps {
         unary("sinh", Sinh.self, reference: "(exp(x) - exp(-x)) / 2") { ctx in cosh(ctx.inputs[0]) },
         unary("cosh", Cosh.self, reference: "(exp(x) + exp(-x)) / 2") { ctx in sinh(ctx.inputs[0]) },
         // d/dx x^(-1/2) = -1/2 · y³
-        unary("rsqrt", Rsqrt.self, saves: .output, reference: "x ** -0.5") { ctx in
+        // Not `x ** -0.5`: IEEE pow(-inf, -0.5) is 0, where rsqrt (and PyTorch's) is NaN.
+        unary("rsqrt", Rsqrt.self, saves: .output, reference: "exp(-0.5 * log(x))") { ctx in
             -0.5 * ctx.output * ctx.output * ctx.output
         },
         // Integer tensors come out as float32, as in PyTorch: the op has floating kernels only.

@@ -67,7 +67,10 @@ struct PluginBinder {
             }
         }
         let differentiable = !spec.backward.isEmpty
-        return OpDefinition(
+        // An elementwise op's Jacobian is diagonal (per input, after broadcasting), so its
+        // backward kernels applied to the tangents give its forward-mode rule.
+        let derivesForwardMode = differentiable && spec.isElementwise
+        var definition = OpDefinition(
             name: spec.name,
             inputs: spec.inputs.map { OpInput($0, differentiable: spec.backward[$0] != nil) },
             attributes: spec.attributes, elementwise: spec.isElementwise,
@@ -75,9 +78,12 @@ struct PluginBinder {
             saves: readsOutput ? [.inputs, .output] : .inputs,
             // A C backward is not itself recorded, so it gives first-order gradients only.
             supportsHigherOrder: false, reference: spec.reference,
+            jvp: derivesForwardMode ? .rule(PluginKernels.forwardFromBackward(backward, readsOutput: readsOutput)) : nil,
             backward: differentiable
                 ? PluginKernels.backward(backward, isElementwise: spec.isElementwise, readsOutput: readsOutput, slots: slots)
                 : nil)
+        definition.isForwardModeFromBackward = derivesForwardMode
+        return definition
     }
 
     /// Resolves a call's symbol, checks its arguments against what is in scope,

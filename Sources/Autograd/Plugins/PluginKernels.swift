@@ -47,6 +47,33 @@ enum PluginKernels {
         }
     }
 
+    /// The forward-mode rule of an elementwise plugin op, from its backward kernels:
+    /// its Jacobian is diagonal, so each input's kernel, given that input's tangent
+    /// (broadcast to the output's shape) where it takes the upstream gradient, gives
+    /// that input's share of the output's tangent.
+    static func forwardFromBackward(_ kernels: [[DType: BoundCall]], readsOutput: Bool) -> ForwardRule {
+        { ctx in
+            let output = ctx.outputs[0]
+            let shape = output.shape
+            let inputs = ctx.inputs.given.map { $0.shape == shape ? $0 : $0.broadcastView(to: shape) }
+            var total: Tensor?
+            for index in inputs.indices {
+                guard index < ctx.tangents.count, let tangent = ctx.tangents[index],
+                      let call = kernels[index][output.dtype] else { continue }
+                let direction = try tangent.convertedOrThrow(to: output.dtype).broadcastView(to: shape).contiguousData()
+                let buffer = Tensor(uninitializedShape: shape, dtype: output.dtype)
+                var tensors: [Tensor] = []
+                for (slot, input) in inputs.enumerated() { tensors.append(call.prepared(input, slot: slot)) }
+                tensors.append(readsOutput ? output.contiguousData() : direction)
+                tensors.append(direction)
+                tensors.append(buffer)
+                try call.invoke(tensors, attributes: ctx.attributes)
+                total = total.map { $0 + buffer } ?? buffer
+            }
+            return [total]
+        }
+    }
+
     static func shapeRule(_ spec: OutputShapeSpec) -> ShapeRule {
         switch spec {
         case .broadcast: return .broadcast

@@ -316,7 +316,9 @@ public final class Op: Sendable {
             }
         }
         var dtype = Self.combine(higher: dimensioned, lower: zeroDim) ?? first ?? .float32
-        if kernels[dtype.index] == nil && !hasOverrides.load(ordering: .relaxed) {
+        // An override of the dtype itself (an int64 one, say) runs it; a float32
+        // override (OpenBLAS's) must not keep int64 values from widening.
+        if kernels[dtype.index] == nil && !hasOverride(for: dtype) {
             // Integer and bool values go to a wider dtype the op computes in, as PyTorch's
             // float ops take integer tensors (`exp` of int64 is float32).
             let wider: [DType] = dtype == .bool ? [.int64, .float32] : dtype == .int64 ? [.float32] : []
@@ -363,6 +365,11 @@ public final class Op: Sendable {
                 \(Shape.describe(output.shape)) for output \(k); the op expects \(plan.dtype(k)) \(Shape.describe(plan.shape(k)))
                 """)
         }
+    }
+
+    /// Whether an override runs `dtype` (off the hot path: only for a dtype with no kernel).
+    private func hasOverride(for dtype: DType) -> Bool {
+        hasOverrides.load(ordering: .acquiring) && overrides.withLock { $0.contains { $0.dtype == dtype } }
     }
 
     /// An override whose dtype and condition match, else the op's own kernel for `dtype`.

@@ -96,8 +96,14 @@ public struct OpDefinition: Sendable {
     public var gradFnName: String
     /// Whether the backward rule is itself differentiable (true for rules written with tensor ops).
     public var supportsHigherOrder: Bool
-    /// An expression over built-in ops that computes the same thing, for conformance checks.
+    /// An expression over built-in ops that computes the same thing, for conformance
+    /// checks (see the README's kernel-check chapter for its grammar): an independent
+    /// formulation, so that the check compares one kernel with others.
     public var reference: String?
+    /// Whether `jvp` is the backward rule applied to tangents, as an elementwise plugin
+    /// op's is (its Jacobian is diagonal): kernel-check then checks the derivation,
+    /// and the backward's values once, in its gradient row.
+    public var isForwardModeFromBackward = false
 
     /// A definition to register with ``OpRegistry/register(_:replaceExisting:)``.
     ///

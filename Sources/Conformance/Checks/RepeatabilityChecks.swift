@@ -9,11 +9,14 @@ extension CheckContext {
             for run in 2...3 {
                 let again = try evaluate(values, dtype)
                 let a = first.allValues, b = again.allValues
+                guard a.count == b.count else {
+                    return .fail(name, .determinism, dtype, "run \(run) gave \(b.count) values; run 1 gave \(a.count)")
+                }
                 let bitsA = TensorValues(shape: [a.count], scalars: a).bitPatterns(dtype)
                 let bitsB = TensorValues(shape: [b.count], scalars: b).bitPatterns(dtype)
                 if let i = zip(bitsA, bitsB).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
                     return .fail(name, .determinism, dtype, """
-                        run \(run) differs from run 1 at value \(i) of output and gradients: \(showExactly(b[i])) vs \(showExactly(a[i]))
+                        run \(run) differs from run 1 at value \(i) of outputs and gradients: \(showExactly(b[i])) vs \(showExactly(a[i]))
                         """)
                 }
             }
@@ -21,26 +24,28 @@ extension CheckContext {
         }
     }
 
-    /// Forward and backward leave every input and the upstream gradient bitwise unchanged.
+    /// Forward and backward leave every input and the upstream gradients bitwise unchanged.
     func checkInputsUnmodified(_ dtype: DType) -> CheckResult {
         guard let values = sampleValues() else { return .skip(name, .inputsUnmodified, dtype, missingSampleReason!) }
         return guarded(.inputsUnmodified, dtype) {
             let inputs = leaves(values, dtype)
-            let before = inputs.map(\.bitPatterns)
-            let shape = try op.call(leaves(values, dtype, requiringGrad: false), attributes: attributes).shape
-            let u = upstream(shape: shape).tensor(dtype)
-            let upstreamBefore = u.bitPatterns
-            _ = try call(inputs, upstream: { _ in u })
+            let before = inputs.map { $0?.bitPatterns }
+            let outputs = try op.callOutputs(leaves(values, dtype, requiringGrad: false), attributes: attributes)
+            let upstreams = outputs.indices.map { k in upstream(output: k, shape: outputs[k].shape).tensor(outputs[k].dtype) }
+            let upstreamsBefore = upstreams.map(\.bitPatterns)
+            _ = try call(inputs, upstream: { k, _ in upstreams[k] })
             for (i, input) in inputs.enumerated() {
-                if let k = zip(before[i], input.bitPatterns).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
-                    let index = values[i].describeIndex(k, name: definition.inputNames[i])
-                    return .fail(name, .inputsUnmodified, dtype, "\(index) changed from \(show(values[i].rounded(to: dtype).scalars[k])) to \(show(input.scalars[k]))")
+                guard let input, let old = before[i] else { continue }
+                if let k = zip(old, input.bitPatterns).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+                    let index = values[i]!.describeIndex(k, name: definition.slotName(i, count: values.count))
+                    return .fail(name, .inputsUnmodified, dtype,
+                                 "\(index) changed from \(show(values[i]!.rounded(to: dtype).scalars[k])) to \(show(input.scalars[k]))")
                 }
             }
-            if upstreamBefore != u.bitPatterns {
-                return .fail(name, .inputsUnmodified, dtype, "backward modified the upstream gradient")
+            for k in upstreams.indices where upstreamsBefore[k] != upstreams[k].bitPatterns {
+                return .fail(name, .inputsUnmodified, dtype, "backward modified the upstream gradient of \(outputName(k, of: upstreams.count))")
             }
-            return .pass(name, .inputsUnmodified, dtype, "inputs and upstream gradient bitwise unchanged")
+            return .pass(name, .inputsUnmodified, dtype, "inputs and upstream gradients bitwise unchanged")
         }
     }
 
@@ -50,9 +55,9 @@ extension CheckContext {
         guard let values = sampleValues() else { return .skip(name, .guardBytes, dtype, missingSampleReason!) }
         return guarded(.guardBytes, dtype) {
             let inputs = leaves(values, dtype)
-            let shape = try op.call(leaves(values, dtype, requiringGrad: false), attributes: attributes).shape
-            let u = upstream(shape: shape).tensor(dtype)
-            let (_, violations) = try GuardedAllocation.checkingWrites { try call(inputs, upstream: { _ in u }) }
+            let outputs = try op.callOutputs(leaves(values, dtype, requiringGrad: false), attributes: attributes)
+            let upstreams = outputs.indices.map { k in upstream(output: k, shape: outputs[k].shape).tensor(outputs[k].dtype) }
+            let (_, violations) = try GuardedAllocation.checkingWrites { try call(inputs, upstream: { k, _ in upstreams[k] }) }
             if let first = violations.first {
                 return .fail(name, .guardBytes, dtype, "\(first)", details: violations.dropFirst().map(\.description))
             }

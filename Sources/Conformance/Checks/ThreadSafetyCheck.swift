@@ -3,15 +3,18 @@ import Foundation
 import Synchronization
 
 extension CheckContext {
-    /// `threadCount` threads run forward and backward at once, each on tensors it
-    /// builds itself (tensors are not Sendable; their values are), and must get the
-    /// single-thread results.
+    /// `threadCount` threads run forward and backward at once, each on inputs of
+    /// its own (a kernel sharing a scratch buffer between calls gives right answers
+    /// when every thread passes the same values), each compared with the result the
+    /// same inputs gave on one thread beforehand. Threads build their own tensors:
+    /// tensors are not Sendable, their values are.
     func checkThreadSafety(_ dtype: DType) -> CheckResult {
-        guard let values = sampleValues() else { return .skip(name, .threadSafety, dtype, missingSampleReason!) }
+        guard let sample else { return .skip(name, .threadSafety, dtype, missingSampleReason!) }
         return guarded(.threadSafety, dtype) {
-            let expected = try evaluate(values, dtype)
             let threads = Swift.max(configuration.threadCount, 2)
             let repetitions = 8
+            let inputs = (0..<threads).map { t in values(of: sample.inputs, salt: 100 &+ UInt64(t)) }
+            let expected = try inputs.map { try evaluate($0, dtype) }
             let problems = Mutex<[String]>([])
             let worst = Mutex(Comparison())
             let finished = DispatchGroup()
@@ -22,15 +25,15 @@ extension CheckContext {
                     defer { finished.leave() }
                     for r in 0..<repetitions {
                         do {
-                            let got = try context.evaluate(values, dtype)
-                            let (c, problem) = context.compare(got, expected, tolerance: .forward(dtype))
+                            let got = try context.evaluate(inputs[t], dtype)
+                            let (c, problem) = context.compare(got, expected[t], tolerance: .forward(dtype))
                             worst.withLock { $0.merge(c) }
                             if let problem {
-                                problems.withLock { $0.append("thread \(t), run \(r): \(problem)") }
+                                problems.withLock { $0.append("thread \(t), run \(r + 1) of its own inputs: \(problem)") }
                                 return
                             }
                         } catch {
-                            problems.withLock { $0.append("thread \(t), run \(r) threw: \(error)") }
+                            problems.withLock { $0.append("thread \(t), run \(r + 1) threw: \(error)") }
                             return
                         }
                     }
@@ -42,10 +45,12 @@ extension CheckContext {
             let found = problems.withLock { $0 }
             let comparison = worst.withLock { $0 }
             if let first = found.first {
-                return .fail(name, .threadSafety, dtype, first, comparison: comparison, details: Array(found.dropFirst()))
+                return .fail(name, .threadSafety, dtype, first + " (the single-thread result of the same inputs differs)",
+                             comparison: comparison, details: Array(found.dropFirst()))
             }
-            return .pass(name, .threadSafety, dtype, "\(threads) threads × \(repetitions) runs match the single-thread result",
-                         comparison: comparison)
+            return .pass(name, .threadSafety, dtype, """
+                \(threads) threads × \(repetitions) runs, each thread with its own inputs, match their single-thread results
+                """, comparison: comparison)
         }
     }
 }

@@ -4,28 +4,42 @@ extension ReferenceExpression {
     /// A value during evaluation.
     enum Value {
         case tensor(Tensor)
+        /// The outputs of an op with several, as the whole expression.
+        case tensors([Tensor])
         case number(Double)
         case list([Double])
         case boolean(Bool)
+        case string(String)
     }
 
-    /// Evaluates the expression in float64 with the ops of `registry`.
+    /// Evaluates the expression with the ops of `registry`, floating-point inputs in
+    /// float64 (int64 and bool inputs keep their dtype).
     ///
     /// - Parameters:
-    ///   - inputs: the op's tensor inputs by name; converted to float64.
+    ///   - inputs: the op's tensor inputs by name.
     ///   - attributes: the op's attributes by name, defaults filled in.
-    /// - Returns: a float64 tensor (a number result becomes a 0-d tensor).
+    /// - Returns: the first output (a number result becomes a 0-d float64 tensor).
     /// - Throws: `ReferenceExpression.Error` for an unknown name or a value of the
     ///   wrong kind; the registry's error when an op rejects its arguments.
     public func evaluate(inputs: [String: Tensor], attributes: [String: AttributeValue],
                          registry: OpRegistry) throws -> Tensor {
-        let inputs64 = inputs.mapValues { TensorValues($0).tensor(.float64) }
-        let evaluator = Evaluator(expression: self, inputs: inputs64, attributes: attributes, registry: registry)
+        try evaluateOutputs(inputs: inputs, attributes: attributes, registry: registry)[0]
+    }
+
+    /// Evaluates the expression as `evaluate` does, returning one tensor per output.
+    public func evaluateOutputs(inputs: [String: Tensor], attributes: [String: AttributeValue],
+                                registry: OpRegistry) throws -> [Tensor] {
+        let converted = inputs.mapValues { $0.dtype.isFloatingPoint ? TensorValues($0).tensor(.float64) : $0.detach() }
+        let evaluator = Evaluator(expression: self, inputs: converted, attributes: attributes, registry: registry)
         return try withNoGrad {
-            switch try evaluator.evaluate(root) {
-            case .tensor(let t): return t
-            case .number(let n): return Tensor(shape: [], scalars: [n], dtype: .float64)
-            case .list, .boolean: throw Error(message: "reference '\(source)': the result is not a tensor or a number")
+            if outputs.count == 1, case .tensors(let all) = try evaluator.evaluate(outputs[0], whole: true) { return all }
+            return try outputs.map { node in
+                switch try evaluator.evaluate(node) {
+                case .tensor(let t): return t
+                case .number(let n): return Tensor(shape: [], scalars: [n], dtype: .float64)
+                case .tensors, .list, .boolean, .string:
+                    throw Error(message: "reference '\(Self.excerpt(source))': an output is not a tensor or a number")
+                }
             }
         }
     }
@@ -36,10 +50,10 @@ extension ReferenceExpression {
         var problems: [String] = []
         let known = Set(inputs + attributes)
         for name in identifiers.sorted() where !known.contains(name) {
-            problems.append("reference '\(source)': '\(name)' is neither an input (\(inputs.joined(separator: ", "))) nor an attribute")
+            problems.append("reference '\(Self.excerpt(source))': '\(name)' is neither an input (\(inputs.joined(separator: ", "))) nor an attribute")
         }
         for name in functions.sorted() where !registry.contains(name) {
-            problems.append("reference '\(source)': calls '\(name)', which is not a registered op")
+            problems.append("reference '\(Self.excerpt(source))': calls '\(name)', which is not a registered op")
         }
         return problems
     }
@@ -51,10 +65,15 @@ extension ReferenceExpression {
         let registry: OpRegistry
 
         func fail(_ message: String) -> Error {
-            Error(message: "reference '\(expression.source)': \(message)")
+            Error(message: "reference '\(ReferenceExpression.excerpt(expression.source))': \(message)")
         }
 
-        func evaluate(_ node: Node) throws -> Value {
+        /// - Parameter whole: whether `node` is the whole expression, where a call of
+        ///   an op with several outputs gives them all.
+        func evaluate(_ node: Node, whole: Bool = false) throws -> Value {
+            if whole, case .call(let name, let arguments, let keywords) = node {
+                return try call(name, arguments, keywords, whole: true)
+            }
             switch node {
             case .number(let value): return .number(value)
             case .boolean(let value): return .boolean(value)
@@ -82,7 +101,7 @@ extension ReferenceExpression {
         func lookUp(_ name: String) throws -> Value {
             if let tensor = inputs[name] { return .tensor(tensor) }
             guard let attribute = attributes[name] else {
-                throw fail("'\(name)' is neither an input nor an attribute")
+                throw fail("'\(name)' is neither an input given to this call nor an attribute")
             }
             switch attribute {
             case .int(let v): return .number(Double(v))
@@ -90,7 +109,7 @@ extension ReferenceExpression {
             case .bool(let v): return .boolean(v)
             case .ints(let v): return .list(v.map(Double.init))
             case .absent: throw fail("attribute '\(name)' has no value")
-            case .string: throw fail("attribute '\(name)' is a string, which reference expressions do not read")
+            case .string(let v): return .string(v)
             }
         }
 
@@ -128,7 +147,7 @@ extension ReferenceExpression {
             }
         }
 
-        func call(_ name: String, _ arguments: [Node], _ keywords: [(String, Node)]) throws -> Value {
+        func call(_ name: String, _ arguments: [Node], _ keywords: [(String, Node)], whole: Bool = false) throws -> Value {
             let op: Op
             do {
                 op = try registry.op(named: name)
@@ -143,7 +162,12 @@ extension ReferenceExpression {
                 }
                 given[key] = try attribute(try evaluate(node), as: spec.type, key: key)
             }
-            return .tensor(try op.call(tensors, attributes: given))
+            let results = try op.callOutputs(tensors, attributes: given)
+            if results.count == 1 { return .tensor(results[0]) }
+            guard whole else {
+                throw fail("'\(name)' gives \(results.count) outputs; a reference can call it only as its whole expression")
+            }
+            return .tensors(results)
         }
 
         func attribute(_ value: Value, as type: AttributeType, key: String) throws -> AttributeValue {
@@ -152,6 +176,8 @@ extension ReferenceExpression {
             case (.number(let n), .double): return .double(n)
             case (.boolean(let b), .bool): return .bool(b)
             case (.list(let items), .ints) where items.allSatisfy { $0 == $0.rounded() }: return .ints(items.map { Int($0) })
+            case (.number(let n), .ints) where n == n.rounded(): return .ints([Int(n)])
+            case (.string(let v), .string): return .string(v)
             default: throw fail("attribute '\(key)' expects \(type), got \(value)")
             }
         }

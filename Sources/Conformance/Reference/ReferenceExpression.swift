@@ -4,12 +4,17 @@
 /// The grammar is Python's for the part it covers: numbers, identifiers, `+ - * /`,
 /// right-associative `**` binding tighter than unary minus (`-x ** 2` is `-(x ** 2)`),
 /// parentheses, list literals `[a, b]`, `true`/`false`, and calls of registered ops
-/// with tensor arguments and keyword attributes:
+/// with tensor arguments and keyword attributes. An op with several outputs gives
+/// one expression per output, separated by commas at the top level:
 ///
 /// ```
 /// log(1 + exp(beta * x)) / beta
 /// exp(x) / sum(exp(x), dims=[dim], keepdim=true)
+/// amax(x, dims=[dim], keepdim=keepdim), argmax(x, dim=dim, keepdim=keepdim)
 /// ```
+///
+/// A reference is a formula, not a program: at most `maximumDepth` levels of
+/// nesting and `maximumTokens` tokens, so that checking it never runs out of stack.
 public struct ReferenceExpression: Sendable, CustomStringConvertible {
     indirect enum Node: Sendable {
         case number(Double)
@@ -23,23 +28,50 @@ public struct ReferenceExpression: Sendable, CustomStringConvertible {
         case call(String, arguments: [Node], keywords: [(String, Node)])
     }
 
+    /// The deepest nesting a reference may have: operators and calls inside one another.
+    public static let maximumDepth = 200
+    /// The most tokens a reference may have.
+    public static let maximumTokens = 10_000
+
     /// The text it was parsed from.
     public let source: String
-    let root: Node
+    /// One expression per output.
+    let outputs: [Node]
+
+    /// The first output's expression.
+    var root: Node { outputs[0] }
 
     /// Parses `source`.
     ///
-    /// - Throws: `ReferenceExpression.Error` naming the position and what was expected.
+    /// - Throws: `ReferenceExpression.Error` naming the position and what was
+    ///   expected, or saying that the reference is too long or too deeply nested.
     public init(_ source: String) throws {
         self.source = source
-        var parser = Parser(tokens: try Self.tokenize(source), source: source)
-        root = try parser.parseExpression()
+        let tokens = try Self.tokenize(source)
+        guard tokens.count <= Self.maximumTokens else {
+            throw Error(message: """
+                reference '\(Self.excerpt(source))': \(tokens.count) tokens; a reference may have at most \
+                \(Self.maximumTokens) (write the formula, not an unrolled computation)
+                """)
+        }
+        var parser = Parser(tokens: tokens, source: source)
+        var outputs = [try parser.parseExpression().node]
+        while parser.take(",") { outputs.append(try parser.parseExpression().node) }
         if let token = parser.peek {
             throw parser.error("end of expression", at: token)
         }
+        self.outputs = outputs
     }
 
     public var description: String { source }
+
+    /// How many outputs the expression gives (commas at the top level).
+    public var outputCount: Int { outputs.count }
+
+    /// The source, cut for messages: a declaration error must not echo a megabyte.
+    static func excerpt(_ source: String) -> String {
+        source.count <= 120 ? source : String(source.prefix(100)) + "... (\(source.count) characters)"
+    }
 
     /// The identifiers the expression reads (not the functions it calls).
     public var identifiers: Set<String> {
@@ -56,8 +88,28 @@ public struct ReferenceExpression: Sendable, CustomStringConvertible {
             case .number, .boolean: break
             }
         }
-        walk(root)
+        outputs.forEach(walk)
         return names
+    }
+
+    /// The numbers written in the expression, where its value may change course
+    /// (`x + 3` turns at -3 under a clamp).
+    public var numbers: [Double] {
+        var found: [Double] = []
+        func walk(_ node: Node) {
+            switch node {
+            case .number(let value): found.append(value)
+            case .list(let items): items.forEach(walk)
+            case .negate(let x): walk(x)
+            case .binary(_, let a, let b), .power(let a, let b): walk(a); walk(b)
+            case .call(_, let arguments, let keywords):
+                arguments.forEach(walk)
+                keywords.forEach { walk($0.1) }
+            case .boolean, .identifier: break
+            }
+        }
+        outputs.forEach(walk)
+        return found
     }
 
     /// The functions (op names) the expression calls.
@@ -75,7 +127,7 @@ public struct ReferenceExpression: Sendable, CustomStringConvertible {
             case .number, .boolean, .identifier: break
             }
         }
-        walk(root)
+        outputs.forEach(walk)
         return names
     }
 
@@ -117,7 +169,7 @@ public struct ReferenceExpression: Sendable, CustomStringConvertible {
                 }
                 let text = String(chars[start..<i])
                 guard let value = Double(text) else {
-                    throw Error(message: "reference '\(source)': malformed number '\(text)' at offset \(start)")
+                    throw Error(message: "reference '\(excerpt(source))': malformed number '\(text)' at offset \(start)")
                 }
                 tokens.append(Located(token: .number(value), offset: start))
             } else if c.isLetter || c == "_" {
@@ -131,7 +183,7 @@ public struct ReferenceExpression: Sendable, CustomStringConvertible {
                 tokens.append(Located(token: .symbol(String(c)), offset: i))
                 i += 1
             } else {
-                throw Error(message: "reference '\(source)': unexpected character '\(c)' at offset \(i)")
+                throw Error(message: "reference '\(excerpt(source))': unexpected character '\(c)' at offset \(i)")
             }
         }
         return tokens
@@ -139,19 +191,40 @@ public struct ReferenceExpression: Sendable, CustomStringConvertible {
 
     // MARK: - Parser
 
-    /// Recursive descent, one function per precedence level.
+    /// Recursive descent, one function per precedence level. Each function returns
+    /// its node and the node's height, so that nesting too deep to evaluate (or to
+    /// free: an indirect enum frees recursively) is refused as it is read.
     struct Parser {
+        typealias Parsed = (node: Node, height: Int)
+
         let tokens: [Located]
         let source: String
         var position = 0
+        /// How deep the parser's own recursion is, so parentheses cannot overflow it.
+        var depth = 0
 
         var peek: Located? { position < tokens.count ? tokens[position] : nil }
 
         func error(_ expected: String, at token: Located?) -> Error {
+            let text = ReferenceExpression.excerpt(source)
             guard let token else {
-                return Error(message: "reference '\(source)': expected \(expected), got the end of the expression")
+                return Error(message: "reference '\(text)': expected \(expected), got the end of the expression")
             }
-            return Error(message: "reference '\(source)': expected \(expected) at offset \(token.offset), got \(token.token)")
+            return Error(message: "reference '\(text)': expected \(expected) at offset \(token.offset), got \(token.token)")
+        }
+
+        /// `height` checked against the limit.
+        func checked(_ node: Node, height: Int) throws -> Parsed {
+            guard height <= ReferenceExpression.maximumDepth else { throw tooDeep() }
+            return (node, height)
+        }
+
+        func tooDeep() -> Error {
+            Error(message: """
+                reference '\(ReferenceExpression.excerpt(source))': nests deeper than \(ReferenceExpression.maximumDepth) \
+                levels of operators and calls (near offset \(peek?.offset ?? source.count)); write the formula, \
+                not an unrolled computation
+                """)
         }
 
         mutating func take(_ symbol: String) -> Bool {
@@ -166,81 +239,109 @@ public struct ReferenceExpression: Sendable, CustomStringConvertible {
             guard take(symbol) else { throw error("'\(symbol)'", at: peek) }
         }
 
-        mutating func parseExpression() throws -> Node {
-            var node = try parseTerm()
+        /// Runs a nested parse one level deeper, refusing nesting past the limit.
+        mutating func nested(_ body: (inout Parser) throws -> Parsed) throws -> Parsed {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= ReferenceExpression.maximumDepth else { throw tooDeep() }
+            return try body(&self)
+        }
+
+        mutating func parseExpression() throws -> Parsed {
+            var (node, height) = try parseTerm()
             while let op = ["+", "-"].first(where: { peek?.token == .symbol($0) }) {
                 position += 1
-                node = .binary(Character(op), node, try parseTerm())
+                let right = try parseTerm()
+                (node, height) = try checked(.binary(Character(op), node, right.node), height: Swift.max(height, right.height) + 1)
             }
-            return node
+            return (node, height)
         }
 
-        mutating func parseTerm() throws -> Node {
-            var node = try parseUnary()
+        mutating func parseTerm() throws -> Parsed {
+            var (node, height) = try parseUnary()
             while let op = ["*", "/"].first(where: { peek?.token == .symbol($0) }) {
                 position += 1
-                node = .binary(Character(op), node, try parseUnary())
+                let right = try parseUnary()
+                (node, height) = try checked(.binary(Character(op), node, right.node), height: Swift.max(height, right.height) + 1)
             }
-            return node
+            return (node, height)
         }
 
-        mutating func parseUnary() throws -> Node {
-            if take("-") { return .negate(try parseUnary()) }
-            if take("+") { return try parseUnary() }
+        mutating func parseUnary() throws -> Parsed {
+            if take("-") {
+                let inner = try nested { try $0.parseUnary() }
+                return try checked(.negate(inner.node), height: inner.height + 1)
+            }
+            if take("+") { return try nested { try $0.parseUnary() } }
             return try parsePower()
         }
 
-        mutating func parsePower() throws -> Node {
+        mutating func parsePower() throws -> Parsed {
             let base = try parsePrimary()
-            if take("**") { return .power(base, try parseUnary()) }
+            if take("**") {
+                let exponent = try nested { try $0.parseUnary() }
+                return try checked(.power(base.node, exponent.node), height: Swift.max(base.height, exponent.height) + 1)
+            }
             return base
         }
 
-        mutating func parsePrimary() throws -> Node {
+        mutating func parsePrimary() throws -> Parsed {
             guard let token = peek else { throw error("a number, a name or '('", at: nil) }
             position += 1
             switch token.token {
             case .number(let value):
-                return .number(value)
+                return (.number(value), 1)
             case .identifier("true"):
-                return .boolean(true)
+                return (.boolean(true), 1)
             case .identifier("false"):
-                return .boolean(false)
+                return (.boolean(false), 1)
             case .identifier(let name):
-                guard take("(") else { return .identifier(name) }
-                return try parseCall(name)
+                guard take("(") else { return (.identifier(name), 1) }
+                return try nested { try $0.parseCall(name) }
             case .symbol("("):
-                let inner = try parseExpression()
+                let inner = try nested { try $0.parseExpression() }
                 try expect(")")
                 return inner
             case .symbol("["):
-                var items: [Node] = []
-                if !take("]") {
-                    repeat { items.append(try parseExpression()) } while take(",")
-                    try expect("]")
+                return try nested { parser in
+                    var items: [Node] = []
+                    var height = 1
+                    if !parser.take("]") {
+                        repeat {
+                            let item = try parser.parseExpression()
+                            items.append(item.node)
+                            height = Swift.max(height, item.height + 1)
+                        } while parser.take(",")
+                        try parser.expect("]")
+                    }
+                    return try parser.checked(.list(items), height: height)
                 }
-                return .list(items)
             default:
                 throw error("a number, a name or '('", at: token)
             }
         }
 
-        mutating func parseCall(_ name: String) throws -> Node {
+        mutating func parseCall(_ name: String) throws -> Parsed {
             var arguments: [Node] = []
             var keywords: [(String, Node)] = []
-            if take(")") { return .call(name, arguments: [], keywords: []) }
+            var height = 1
+            if take(")") { return (.call(name, arguments: [], keywords: []), 1) }
             repeat {
                 if case .identifier(let key)? = peek?.token, position + 1 < tokens.count,
                    tokens[position + 1].token == .symbol("=") {
                     position += 2
-                    keywords.append((key, try parseExpression()))
+                    let value = try parseExpression()
+                    keywords.append((key, value.node))
+                    height = Swift.max(height, value.height + 1)
                 } else {
                     guard keywords.isEmpty else { throw error("a keyword argument after keyword arguments", at: peek) }
-                    arguments.append(try parseExpression())
+                    let argument = try parseExpression()
+                    arguments.append(argument.node)
+                    height = Swift.max(height, argument.height + 1)
                 }
             } while take(",")
             try expect(")")
-            return .call(name, arguments: arguments, keywords: keywords)
+            return try checked(.call(name, arguments: arguments, keywords: keywords), height: height)
         }
     }
 }

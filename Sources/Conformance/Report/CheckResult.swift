@@ -21,6 +21,8 @@ public struct CheckResult: Sendable, Codable, Equatable {
     public var message: String
     /// Further lines for a failure: a Jacobian side by side, the offending index.
     public var details: [String]
+    /// How long the check took, in seconds.
+    public var seconds: Double?
 
     public init(op: String, check: ConformanceCheck, dtype: DType?, status: CheckStatus,
                 worstError: Double? = nil, tolerance: Double? = nil, message: String, details: [String] = []) {

@@ -4,10 +4,17 @@
 public enum ConformanceCheck: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
     /// The definition is well formed: names, kernels, attributes, the reference expression.
     case declaration
-    /// The forward matches the reference expression (in float64) or the cases file.
+    /// kernel-check has sample inputs for the op (declared, from the built-in table, a
+    /// case or synthesised from the declaration); a failure says how to declare them.
+    case samples
+    /// Every output matches the reference expression (in float64) or the cases file.
     case forward
-    /// Backward matches central finite differences in float64, element by element (gradcheck).
+    /// Backward matches central finite differences, element by element (gradcheck):
+    /// in float64, or for a float32-only op against its reference in float64.
     case gradient
+    /// The forward-mode rule (jvp) matches central finite differences, column by
+    /// column, and the reverse rule by the dot-product identity.
+    case forwardMode = "forward-mode"
     /// Second derivatives match finite differences of the first (gradgradcheck), or,
     /// for an op that claims no higher order, asking for one is a clear error.
     case secondOrder = "second-order"
@@ -23,7 +30,7 @@ public enum ConformanceCheck: String, Sendable, Codable, CaseIterable, CustomStr
     case nonContiguous = "non-contiguous"
     /// Non-contiguous and stride-0 upstream gradients give the contiguous result.
     case upstreamLayout = "upstream-layout"
-    /// NaN and ±Inf propagate as the reference's do.
+    /// 0, ±1, tiny and large values, NaN, ±Inf and the reference's special points give the reference's results.
     case specialValues = "special-values"
     /// Two runs are bitwise equal.
     case determinism
@@ -31,7 +38,7 @@ public enum ConformanceCheck: String, Sendable, Codable, CaseIterable, CustomStr
     case inputsUnmodified = "inputs-unmodified"
     /// No byte outside the output and gradient buffers is written.
     case guardBytes = "guard-bytes"
-    /// Concurrent calls from several threads give the single-thread results.
+    /// Concurrent calls from several threads, each with its own inputs, give their single-thread results.
     case threadSafety = "thread-safety"
     /// Every declared dtype works forward and backward; an undeclared one is a clear error.
     case dtypes
@@ -45,7 +52,7 @@ public enum ConformanceCheck: String, Sendable, Codable, CaseIterable, CustomStr
     /// Whether the check gives one row per dtype (the others give one row per op).
     public var isPerDType: Bool {
         switch self {
-        case .declaration, .gradient, .secondOrder, .dtypes, .errorInputs, .crashIsolation: false
+        case .declaration, .samples, .gradient, .forwardMode, .secondOrder, .dtypes, .errorInputs, .crashIsolation: false
         default: true
         }
     }

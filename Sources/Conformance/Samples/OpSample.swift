@@ -1,61 +1,30 @@
 import Autograd
 
-/// The values an input of a sample may take, so that checks stay inside an op's
-/// domain (log and sqrt of positive numbers, class indices for a target) and away
-/// from points where the op is not differentiable (0 for abs and relu).
-public enum ValueDomain: Sendable, Equatable {
-    /// ±[0.1, 2]: both signs, never near 0.
-    case real
-    /// [0.2, 2].
-    case positive
-    /// ±[0.1, 0.9]: inside (-1, 1), away from 0 and the ends (asin, acos).
-    case unit
-    /// Whole numbers in `0..<count`, stored as floats (class indices).
-    case classIndices(count: Int)
-
-    /// The special values an input of this domain receives in the special-values check.
-    var specialValues: [Double] {
-        switch self {
-        case .real, .unit: [.nan, .infinity, -.infinity]
-        case .positive: [.nan, .infinity]
-        case .classIndices: []
-        }
-    }
-
-    func value(_ generator: inout RandomGenerator) -> Double {
-        switch self {
-        case .real:
-            let magnitude = 0.1 + 1.9 * generator.nextUniform()
-            return generator.next() & 1 == 0 ? magnitude : -magnitude
-        case .positive:
-            return 0.2 + 1.8 * generator.nextUniform()
-        case .unit:
-            let magnitude = 0.1 + 0.8 * generator.nextUniform()
-            return generator.next() & 1 == 0 ? magnitude : -magnitude
-        case .classIndices(let count):
-            return Double(Int(generator.next() % UInt64(Swift.max(count, 1))))
-        }
-    }
-}
-
-/// A tensor input of a sample: its shape and domain.
+/// One tensor of a sample call: its shape, its values' domain, and its dtype when
+/// the declaration leaves it open.
 public struct InputSpec: Sendable, Equatable {
     public var shape: [Int]
     public var domain: ValueDomain
+    /// The tensor's dtype; nil takes it from the declaration: the declared dtype of
+    /// an input that takes exactly one (int64 indices, bool masks), the dtype a check
+    /// runs in for the others, or int64/bool for a discrete domain.
+    public var dtype: DType?
 
-    public init(_ shape: [Int], _ domain: ValueDomain = .real) {
+    public init(_ shape: [Int], _ domain: ValueDomain = .real, dtype: DType? = nil) {
         self.shape = shape
         self.domain = domain
+        self.dtype = dtype
     }
 }
 
-/// The shapes (and, where they must differ, the attributes) of one call.
+/// The shapes (and, where they must differ, the attributes) of one call: one
+/// entry per input tensor, nil for an omitted optional input.
 public struct ShapeVariant: Sendable {
-    public var shapes: [[Int]]
+    public var shapes: [[Int]?]
     /// Replaces the sample's attributes for this call, when given.
     public var attributes: [String: AttributeValue]?
 
-    public init(_ shapes: [[Int]], attributes: [String: AttributeValue]? = nil) {
+    public init(_ shapes: [[Int]?], attributes: [String: AttributeValue]? = nil) {
         self.shapes = shapes
         self.attributes = attributes
     }
@@ -72,14 +41,14 @@ public struct LargeVariant: Sendable {
     }
 
     /// Shapes with `rows` standing for the large row count in dim 0 of split inputs (-1 in the spec).
-    public var shapes: [[Int]]
+    public var shapes: [[Int]?]
     /// The inputs cut along dim 0; the others are passed whole to every piece.
     public var splitInputs: Set<Int>
     public var combination: Combination
     public var attributes: [String: AttributeValue]?
 
     /// - Parameter shapes: input shapes in which `-1` marks the large dimension.
-    public init(_ shapes: [[Int]], split splitInputs: Set<Int>, combination: Combination = .concatenate(dim: 0),
+    public init(_ shapes: [[Int]?], split splitInputs: Set<Int>, combination: Combination = .concatenate(dim: 0),
                 attributes: [String: AttributeValue]? = nil) {
         self.shapes = shapes
         self.splitInputs = splitInputs
@@ -89,17 +58,25 @@ public struct LargeVariant: Sendable {
 }
 
 /// How an op is exercised: its inputs, attributes, and the variants the shape and
-/// layout checks call it with. Built-in ops have entries in `OpSample.builtins`; an
-/// elementwise op without one gets `OpSample.elementwise(arity:)`; any other op
-/// needs one passed in `KernelCheck.Configuration.sample`.
+/// layout checks call it with.
+///
+/// kernel-check finds one for every op it can (the samples row says where from):
+/// `KernelCheck.Configuration.sample`, else the built-in table `OpSample.builtins`
+/// (domains, class indices, special variants), else the first reference case of
+/// the op, else one synthesised from the op's declaration. `inputs` has one entry
+/// per tensor of a call, as `OpRegistry.call` takes them: a list input
+/// contributes one per tensor, an omitted optional input is nil.
+///
+/// ```swift
+/// var configuration = KernelCheck.Configuration()
+/// configuration.sample = OpSample(inputs: [InputSpec([4, 3]), InputSpec([4], .classIndices(count: 3))],
+///                                 attributes: ["reduction": "sum"])
+/// ```
 public struct OpSample: Sendable {
-    public var inputs: [InputSpec]
+    public var inputs: [InputSpec?]
     public var attributes: [String: AttributeValue]
-    /// An expression over built-in ops computing the same thing, used when the op's
-    /// definition carries no `reference`.
-    public var reference: String?
-    /// Whether the reference also gives the op's results for NaN and ±Inf inputs
-    /// (false for a formula that only agrees on finite values).
+    /// Whether the op's reference gives its results for NaN, ±Inf and extreme
+    /// inputs too (false for a formula that agrees on moderate values only).
     public var referenceCoversSpecialValues: Bool
     /// A call with 0-d inputs; compared with the same values as 1-element tensors.
     public var zeroDim: ShapeVariant?
@@ -112,17 +89,18 @@ public struct OpSample: Sendable {
     /// Whether inputs may be stride-0 (expanded) views: their rows then repeat.
     public var allowsExpandedInputs: Bool
     /// Input shapes the op must reject with the sample's attributes.
-    public var invalidShapes: [[Int]]?
+    public var invalidShapes: [[Int]?]?
+    /// Where the sample came from, for reports; set by kernel-check.
+    public var source: String
 
     public init(
-        inputs: [InputSpec], attributes: [String: AttributeValue] = [:], reference: String? = nil,
+        inputs: [InputSpec?], attributes: [String: AttributeValue] = [:],
         referenceCoversSpecialValues: Bool = true, zeroDim: ShapeVariant? = nil, emptyDim: ShapeVariant? = nil,
         broadcast: ShapeVariant? = nil, large: LargeVariant? = nil, allowsExpandedInputs: Bool = true,
-        invalidShapes: [[Int]]? = nil
+        invalidShapes: [[Int]?]? = nil, source: String = "from the configuration"
     ) {
         self.inputs = inputs
         self.attributes = attributes
-        self.reference = reference
         self.referenceCoversSpecialValues = referenceCoversSpecialValues
         self.zeroDim = zeroDim
         self.emptyDim = emptyDim
@@ -130,22 +108,43 @@ public struct OpSample: Sendable {
         self.large = large
         self.allowsExpandedInputs = allowsExpandedInputs
         self.invalidShapes = invalidShapes
+        self.source = source
     }
 
     /// The default for an elementwise op of `arity` inputs: [3, 4] inputs of `domain`,
     /// with 0-d, empty, broadcast and large variants.
     public static func elementwise(
         arity: Int, domain: ValueDomain = .real, attributes: [String: AttributeValue] = [:],
-        reference: String? = nil, referenceCoversSpecialValues: Bool = true
+        referenceCoversSpecialValues: Bool = true
     ) -> OpSample {
+        elementwise(Array(repeating: domain, count: arity), attributes: attributes,
+                    referenceCoversSpecialValues: referenceCoversSpecialValues)
+    }
+
+    /// The default for an elementwise op with one domain per input (a bool mask, say).
+    public static func elementwise(
+        _ domains: [ValueDomain], attributes: [String: AttributeValue] = [:], referenceCoversSpecialValues: Bool = true
+    ) -> OpSample {
+        let arity = domains.count
         let broadcastShapes: [[Int]] = [[2, 1, 4], [3, 1], [4], [2, 3, 1]]
         return OpSample(
-            inputs: Array(repeating: InputSpec([3, 4], domain), count: arity), attributes: attributes,
-            reference: reference, referenceCoversSpecialValues: referenceCoversSpecialValues,
+            inputs: domains.map { InputSpec([3, 4], $0) }, attributes: attributes,
+            referenceCoversSpecialValues: referenceCoversSpecialValues,
             zeroDim: ShapeVariant(Array(repeating: [], count: arity)),
             emptyDim: ShapeVariant(Array(repeating: [0, 4], count: arity)),
             broadcast: arity < 2 ? nil : ShapeVariant((0..<arity).map { broadcastShapes[$0 % broadcastShapes.count] }),
             large: LargeVariant(Array(repeating: [-1], count: arity), split: Set(0..<arity)),
             invalidShapes: arity < 2 ? nil : [[3, 4]] + Array(repeating: [5], count: arity - 1))
+    }
+
+    /// This sample with each continuous input in `domain` instead.
+    func withContinuousDomain(_ domain: ValueDomain) -> OpSample {
+        var copy = self
+        copy.inputs = inputs.map { spec in
+            guard var spec, !spec.domain.isDiscrete else { return spec }
+            spec.domain = domain
+            return spec
+        }
+        return copy
     }
 }

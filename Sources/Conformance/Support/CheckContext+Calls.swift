@@ -1,78 +1,111 @@
 import Autograd
 
-/// What one call of the op gave: the output and, per input, its gradient.
+/// What one call of the op gave: every output and, per input slot, its gradient.
 struct Outcome {
-    var output: TensorValues
-    var outputDType: DType
-    /// Nil for an input that is not differentiable (or when backward did not run).
+    var outputs: [TensorValues]
+    var outputDTypes: [DType]
+    /// Nil for a slot that is not differentiable (or when backward did not run).
     var grads: [TensorValues?]
     var gradDTypes: [DType?]
 
-    /// Every value, output first, for comparisons that do not care which is which.
+    /// Every value, outputs first, for comparisons that do not care which is which.
     var allValues: [Double] {
-        output.scalars + grads.flatMap { $0?.scalars ?? [] }
+        outputs.flatMap(\.scalars) + grads.flatMap { $0?.scalars ?? [] }
     }
 }
 
 extension CheckContext {
-    /// New leaf tensors holding `values` in `dtype`; differentiable inputs require grad.
-    func leaves(_ values: [TensorValues], _ dtype: DType, requiringGrad: Bool = true) -> [Tensor] {
+    /// New leaf tensors holding `values` in `dtype` (floating values; the others keep
+    /// theirs); differentiable floating inputs require grad.
+    func leaves(_ values: [TensorValues?], _ dtype: DType, requiringGrad: Bool = true) -> [Tensor?] {
         values.enumerated().map { i, v in
-            v.tensor(dtype, requiresGrad: requiringGrad && isDifferentiable(input: i))
+            v?.tensor(dtype, requiresGrad: requiringGrad && isDifferentiable(slot: i, count: values.count, values: v))
         }
     }
 
-    /// Calls the op on `inputs` and, when it is differentiable, runs backward with
-    /// `upstream` (by default a seeded gradient of the output's shape).
-    func call(_ inputs: [Tensor], attributes: [String: AttributeValue]? = nil,
-              upstream: ((Tensor) -> Tensor)? = nil, backward: Bool = true) throws -> (output: Tensor, grads: [Tensor?]) {
-        let output = try op.call(inputs, attributes: attributes ?? self.attributes)
+    /// The seeded upstream gradient of output `k`.
+    func upstream(output k: Int, shape: [Int]) -> TensorValues {
+        upstream(shape: shape, salt: 2 &+ 97 &* UInt64(k))
+    }
+
+    /// Calls the op on `inputs` and, when an output requires grad, runs backward
+    /// from every floating output with `upstream` (by default a seeded gradient of
+    /// each output's shape). Integer and bool outputs take no upstream gradient.
+    func call(_ inputs: [Tensor?], attributes: [String: AttributeValue]? = nil,
+              upstream: ((Int, Tensor) -> Tensor)? = nil, backward: Bool = true) throws -> (outputs: [Tensor], grads: [Tensor?]) {
+        let outputs = try op.callOutputs(inputs, attributes: attributes ?? self.attributes)
         var grads = [Tensor?](repeating: nil, count: inputs.count)
-        let wrt = inputs.indices.filter { inputs[$0].requiresGrad }
-        guard backward, output.requiresGrad, !wrt.isEmpty else { return (output, grads) }
-        let u = upstream?(output) ?? self.upstream(shape: output.shape).tensor(output.dtype)
-        let computed = try grad(of: [output], wrt: wrt.map { inputs[$0] }, gradOutputs: [u], allowUnused: true)
-        for (slot, i) in wrt.enumerated() {
-            grads[i] = computed[slot] ?? Tensor.zeros(inputs[i].shape, dtype: inputs[i].dtype)
+        let wrt = inputs.indices.filter { inputs[$0]?.requiresGrad == true }
+        let used = outputs.indices.filter { outputs[$0].dtype.isFloatingPoint && outputs[$0].requiresGrad }
+        guard backward, !wrt.isEmpty, !used.isEmpty else { return (outputs, grads) }
+        let upstreams = used.map { k in
+            upstream?(k, outputs[k]) ?? self.upstream(output: k, shape: outputs[k].shape).tensor(outputs[k].dtype)
         }
-        return (output, grads)
+        let computed = try grad(of: used.map { outputs[$0] }, wrt: wrt.map { inputs[$0]! }, gradOutputs: upstreams,
+                                allowUnused: true)
+        for (slot, i) in wrt.enumerated() {
+            grads[i] = computed[slot] ?? Tensor.zeros(inputs[i]!.shape, dtype: inputs[i]!.dtype)
+        }
+        return (outputs, grads)
     }
 
     /// `call` on new leaves holding `values`, reduced to values.
-    func evaluate(_ values: [TensorValues], _ dtype: DType, attributes: [String: AttributeValue]? = nil,
-                  upstream: TensorValues? = nil, backward: Bool = true) throws -> Outcome {
-        try outcome(of: call(leaves(values, dtype), attributes: attributes,
-                             upstream: upstream.map { u in { _ in u.tensor(dtype) } }, backward: backward))
+    func evaluate(_ values: [TensorValues?], _ dtype: DType, attributes: [String: AttributeValue]? = nil,
+                  upstreams: [TensorValues?]? = nil, backward: Bool = true) throws -> Outcome {
+        let upstream: ((Int, Tensor) -> Tensor)? = upstreams.map { given in
+            { k, output in (given[safe: k] ?? nil)?.tensor(output.dtype) ?? Tensor.zeros(output.shape, dtype: output.dtype) }
+        }
+        return try outcome(of: call(leaves(values, dtype, requiringGrad: backward), attributes: attributes, upstream: upstream,
+                                    backward: backward))
     }
 
-    func outcome(of run: (output: Tensor, grads: [Tensor?])) -> Outcome {
-        Outcome(output: TensorValues(run.output), outputDType: run.output.dtype,
+    func outcome(of run: (outputs: [Tensor], grads: [Tensor?])) -> Outcome {
+        Outcome(outputs: run.outputs.map(TensorValues.init), outputDTypes: run.outputs.map(\.dtype),
                 grads: run.grads.map { $0.map(TensorValues.init) }, gradDTypes: run.grads.map { $0?.dtype })
     }
 
-    /// Compares two outcomes element by element: output, then each gradient.
-    /// Returns the comparison and, when shapes differ or it fails, what differs.
+    /// `output` for a one-output op, `output 1` for the second of several.
+    func outputName(_ k: Int, of count: Int) -> String {
+        count == 1 ? "output" : "output \(k)"
+    }
+
+    /// Compares two outcomes element by element: each output (int64 and bool ones
+    /// exactly), then each gradient. Returns the comparison and, when shapes or
+    /// dtypes differ or it fails, what differs.
     ///
     /// - Parameters:
-    ///   - only: compare the output and the gradients of these inputs (all by default).
-    ///   - gradientsOnly: compare just the gradients of these inputs.
+    ///   - only: compare the outputs and the gradients of these slots (all by default).
+    ///   - gradientsOnly: compare just the gradients of these slots.
     func compare(_ got: Outcome, _ want: Outcome, tolerance: Tolerance, flattenShapes: Bool = false,
                  only: Set<Int>? = nil, gradientsOnly: Set<Int>? = nil) -> (Comparison, String?) {
         var comparison = Comparison()
-        let selected = gradientsOnly ?? only ?? Set(got.grads.indices)
-        let parts = (gradientsOnly == nil ? [("output", got.output, want.output)] : [])
-            + zip(got.grads, want.grads).enumerated().compactMap { i, pair -> (String, TensorValues, TensorValues)? in
-                guard selected.contains(i), let g = pair.0, let w = pair.1 else { return nil }
-                return ("grad of \(definition.inputNames[i])", g, w)
-            }
-        for (i, pair) in zip(got.grads, want.grads).enumerated() where (pair.0 == nil) != (pair.1 == nil) {
-            return (comparison, "grad of \(definition.inputNames[i]) is \(pair.0 == nil ? "missing" : "present") here but not in the contiguous run")
+        guard got.outputs.count == want.outputs.count else {
+            return (comparison, "\(got.outputs.count) outputs; expected \(want.outputs.count)")
         }
-        for (label, g, w) in parts {
+        let count = got.grads.count
+        let selected = gradientsOnly ?? only ?? Set(got.grads.indices)
+        var parts: [(String, TensorValues, TensorValues, Tolerance)] = []
+        if gradientsOnly == nil {
+            for k in got.outputs.indices {
+                if got.outputDTypes[k] != want.outputDTypes[k] {
+                    return (comparison, "\(outputName(k, of: got.outputs.count)) is \(got.outputDTypes[k]); expected \(want.outputDTypes[k])")
+                }
+                let exact = !got.outputDTypes[k].isFloatingPoint
+                parts.append((outputName(k, of: got.outputs.count), got.outputs[k], want.outputs[k], exact ? .exact : tolerance))
+            }
+        }
+        for (i, pair) in zip(got.grads, want.grads).enumerated() where selected.contains(i) {
+            if (pair.0 == nil) != (pair.1 == nil) {
+                return (comparison, "grad of \(definition.slotName(i, count: count)) is \(pair.0 == nil ? "missing" : "present") here but not in the run compared with")
+            }
+            guard let g = pair.0, let w = pair.1 else { continue }
+            parts.append(("grad of \(definition.slotName(i, count: count))", g, w, tolerance))
+        }
+        for (label, g, w, partTolerance) in parts {
             guard g.count == w.count, flattenShapes || g.shape == w.shape else {
                 return (comparison, "\(label) has shape \(g.shape); expected \(w.shape)")
             }
-            let c = Comparison.of(got: g.scalars, want: w.scalars, tolerance: tolerance)
+            let c = Comparison.of(got: g.scalars, want: w.scalars, tolerance: partTolerance)
             if !c.passed && comparison.passed {
                 comparison.merge(c)
                 let index = w.describeIndex(c.worstIndex!, name: label)

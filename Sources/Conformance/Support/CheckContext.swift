@@ -5,7 +5,11 @@ struct CheckContext: Sendable {
     let op: Op
     let registry: OpRegistry
     let configuration: KernelCheck.Configuration
-    let sample: OpSample?
+    /// The sample the checks call the op with, or why there is none.
+    let sampling: Result<OpSample, SamplingFailure>
+    /// The calls beyond the sample that forward, gradient and forward-mode also
+    /// check: optional inputs omitted, lists of other lengths, other attribute values.
+    let variants: [CallVariant]
     /// The reference expression, parsed, or the parse error.
     let reference: Result<ReferenceExpression, ReferenceExpression.Error>?
 
@@ -13,14 +17,7 @@ struct CheckContext: Sendable {
         self.op = op
         self.registry = registry
         self.configuration = configuration
-        let def = op.definition
-        var sample = configuration.sample ?? OpSample.builtins[def.name]
-        if sample == nil, def.isElementwise {
-            // An op without an entry (a plugin's, say) runs with its attributes' defaults.
-            sample = .elementwise(arity: def.inputs.count)
-        }
-        self.sample = sample
-        if let text = def.reference ?? sample?.reference {
+        if let text = op.definition.reference {
             do {
                 reference = .success(try ReferenceExpression(text))
             } catch let error as ReferenceExpression.Error {
@@ -31,18 +28,34 @@ struct CheckContext: Sendable {
         } else {
             reference = nil
         }
+        let sampling = SampleResolution(op: op, registry: registry, configuration: configuration).resolve()
+        self.sampling = sampling
+        variants = (try? sampling.get()).map { CallVariant.variants(of: $0, op: op) } ?? []
     }
 
     var name: String { op.name }
     var definition: OpDefinition { op.definition }
+    var sample: OpSample? { try? sampling.get() }
+
+    /// The dtypes of this op's per-dtype rows.
+    var rowDTypes: [DType] { KernelCheck.rowDTypes(of: definition, configured: configuration.dtypes) }
 
     /// The floating dtypes the op has kernels for: those the value checks run in.
     var declaredDTypes: [DType] { [DType.float32, .float64].filter { definition.forward.supports($0) } }
 
-    var isDifferentiable: Bool { definition.backward != nil }
+    /// Whether the op has a backward rule, or is a decomposition whose inner ops have theirs.
+    var isDifferentiable: Bool { definition.backward != nil || definition.forward.isDecomposition }
 
-    func isDifferentiable(input index: Int) -> Bool {
-        isDifferentiable && definition.inputs[index].isDifferentiable
+    /// Whether slot `slot` of a call with `count` slots gets a gradient: a floating
+    /// input the op differentiates.
+    func isDifferentiable(slot: Int, count: Int, values: TensorValues?) -> Bool {
+        guard isDifferentiable, let values, values.isFloatingPoint else { return false }
+        return definition.declaredInput(ofSlot: slot, count: count).isDifferentiable
+    }
+
+    /// The slots of `values` that get gradients.
+    func differentiableSlots(_ values: [TensorValues?]) -> [Int] {
+        values.indices.filter { isDifferentiable(slot: $0, count: values.count, values: values[$0]) }
     }
 
     var attributes: [String: AttributeValue] { sample?.attributes ?? [:] }
@@ -61,22 +74,24 @@ struct CheckContext: Sendable {
         RandomGenerator(seed: configuration.seed &* 0x9E37_79B9 &+ salt)
     }
 
-    /// Values for inputs of `shapes`, each in its input's domain.
-    func values(shapes: [[Int]], salt: UInt64 = 1) -> [TensorValues] {
+    /// Values for a call with inputs of `shapes` (nil: omitted), each in its
+    /// sample input's domain and dtype.
+    func values(shapes: [[Int]?], specs: [InputSpec?]? = nil, salt: UInt64 = 1) -> [TensorValues?] {
         var g = generator(salt)
-        return shapes.enumerated().map { i, shape in
-            let domain = sample?.inputs[safe: i]?.domain ?? .real
-            let count = shape.reduce(1, *)
-            return TensorValues(shape: shape, scalars: (0..<count).map { _ in domain.value(&g) })
-        }
+        return definition.sampleValues(shapes: shapes, specs: specs ?? sample?.inputs ?? [], generator: &g)
+    }
+
+    /// The values of a sample's (or a variant's) inputs.
+    func values(of specs: [InputSpec?], salt: UInt64 = 1) -> [TensorValues?] {
+        values(shapes: specs.map { $0?.shape }, specs: specs, salt: salt)
     }
 
     /// The sample's inputs.
-    func sampleValues() -> [TensorValues]? {
-        sample.map { values(shapes: $0.inputs.map(\.shape)) }
+    func sampleValues() -> [TensorValues?]? {
+        sample.map { values(of: $0.inputs) }
     }
 
-    /// An upstream gradient of `shape`: values in [-1, 1].
+    /// An upstream gradient (or tangent, or cotangent) of `shape`: values in [-1, 1].
     func upstream(shape: [Int], salt: UInt64 = 2) -> TensorValues {
         var g = generator(salt)
         let count = shape.reduce(1, *)
@@ -85,17 +100,19 @@ struct CheckContext: Sendable {
 
     /// Why a check that needs sample inputs cannot run, or nil.
     var missingSampleReason: String? {
-        sample == nil ? "no sample inputs for '\(name)': pass an OpSample in KernelCheck.Configuration.sample" : nil
+        sample == nil ? "not run: '\(name)' has no sample inputs (see the samples row)" : nil
     }
 
     func run(_ check: ConformanceCheck, dtype: DType?) -> CheckResult {
-        if let dtype, !declaredDTypes.contains(dtype) {
+        if let dtype, !definition.forward.supports(dtype) {
             return .skip(name, check, dtype, "'\(name)' declares no \(dtype) kernel")
         }
         switch check {
         case .declaration: return checkDeclaration()
+        case .samples: return checkSamples()
         case .forward: return checkForward(dtype!)
         case .gradient: return checkGradient()
+        case .forwardMode: return checkForwardMode()
         case .secondOrder: return checkSecondOrder()
         case .zeroDim: return checkZeroDim(dtype!)
         case .emptyDim: return checkEmptyDim(dtype!)
@@ -114,8 +131,4 @@ struct CheckContext: Sendable {
             return .skip(name, check, nil, "checked in this process: crash isolation needs a child process (kernel-check without --no-isolate)")
         }
     }
-}
-
-extension Array {
-    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

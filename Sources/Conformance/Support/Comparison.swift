@@ -35,6 +35,17 @@ public struct Tolerance: Sendable, Equatable {
     /// Analytical derivatives against central differences with step 1e-6, as
     /// PyTorch's gradcheck and gradgradcheck.
     public static let finiteDifference = Tolerance(absolute: 1e-5, relative: 1e-3)
+
+    /// Integer and bool values: equal or not.
+    public static let exact = Tolerance(absolute: 0, relative: 0)
+
+    /// A float32 derivative against a float64 one (of the reference, or central
+    /// differences of it): float32's rounding, grown through a backward pass,
+    /// measured against the largest derivative compared (`scale`), as a gradient
+    /// near zero inherits the rounding of its larger neighbours.
+    static func float32Derivative(scale: Double) -> Tolerance {
+        Tolerance(absolute: 2e-4 * Swift.max(scale, 1), relative: 2e-3)
+    }
 }
 
 /// The worst element of one or more elementwise comparisons.
@@ -48,14 +59,26 @@ struct Comparison: Sendable {
     var worstWant = 0.0
     var mismatches = 0
     var compared = 0
+    /// The first element that fails, in order: what a report of "the first input
+    /// that differs" names.
+    var firstMismatch: (index: Int, got: Double, want: Double)?
     private var worstRatio = -1.0
 
     var passed: Bool { mismatches == 0 }
 
     /// Compares `got` to `want`; NaN matches NaN and an infinity only itself.
+    /// Elements one side lacks count as mismatches (callers compare shapes first
+    /// and say so; this never traps on what a declaration got wrong).
     mutating func add(got: [Double], want: [Double], tolerance: Tolerance) {
-        precondition(got.count == want.count)
-        for i in got.indices {
+        if got.count != want.count {
+            let missing = Swift.max(got.count, want.count) - Swift.min(got.count, want.count)
+            compared += missing
+            mismatches += missing
+            worstRatio = .infinity
+            worstError = .infinity
+            worstIndex = Swift.min(got.count, want.count)
+        }
+        for i in 0..<Swift.min(got.count, want.count) {
             let (g, w) = (got[i], want[i])
             let allowed = tolerance.allowed(for: w.isFinite ? w : 0)
             let error: Double
@@ -67,7 +90,10 @@ struct Comparison: Sendable {
                 error = Swift.abs(g - w)
             }
             compared += 1
-            if error > allowed { mismatches += 1 }
+            if error > allowed {
+                mismatches += 1
+                if firstMismatch == nil { firstMismatch = (i, g, w) }
+            }
             let ratio = error.isInfinite ? .infinity : error / allowed
             if ratio > worstRatio {
                 worstRatio = ratio
@@ -88,6 +114,7 @@ struct Comparison: Sendable {
 
     /// Folds another comparison in, keeping the worse element.
     mutating func merge(_ other: Comparison) {
+        if firstMismatch == nil { firstMismatch = other.firstMismatch }
         mismatches += other.mismatches
         compared += other.compared
         if other.worstRatio > worstRatio {

@@ -14,18 +14,23 @@ enum StridedViews {
     }
 
     /// A view into a buffer one element wider on each side of the last dim, the
-    /// margins NaN: an offset, strided view whose neighbours poison any read past it.
-    /// Nil for a 0-d or empty tensor.
+    /// margins NaN (for indices, one far out of range): an offset, strided view
+    /// whose neighbours poison any read past it. Nil for a 0-d or empty tensor.
     static func sliced(_ values: TensorValues, _ dtype: DType) -> Tensor? {
         guard let n = values.shape.last, n > 0 else { return nil }
+        let poison: Double = switch values.dtype {
+        case .int64?: Double(1 << 40)
+        case .bool?: 1
+        default: .nan
+        }
         var padded: [Double] = []
         padded.reserveCapacity(values.count / n * (n + 2))
         for row in stride(from: 0, to: values.count, by: n) {
-            padded.append(.nan)
+            padded.append(poison)
             padded += values.scalars[row..<(row + n)]
-            padded.append(.nan)
+            padded.append(poison)
         }
-        let base = Tensor(shape: values.shape.dropLast() + [n + 2], scalars: padded, dtype: dtype)
+        let base = Tensor(shape: values.shape.dropLast() + [n + 2], scalars: padded, dtype: values.dtype ?? dtype)
         return base.narrowed(-1, start: 1, length: n)
     }
 

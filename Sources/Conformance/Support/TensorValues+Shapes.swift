@@ -51,7 +51,7 @@ extension TensorValues {
         let count = target.reduce(1, *)
         return TensorValues(shape: target, scalars: (0..<count).map {
             scalars[sourceOffset(of: Self.index($0, in: target), target: target)]
-        })
+        }, dtype: dtype)
     }
 
     /// A gradient of broadcast shape summed back to `shape`, the inverse of `broadcast(to:)`.
@@ -61,7 +61,7 @@ extension TensorValues {
         for flat in scalars.indices {
             out[base.sourceOffset(of: Self.index(flat, in: self.shape), target: self.shape)] += scalars[flat]
         }
-        return TensorValues(shape: shape, scalars: out)
+        return TensorValues(shape: shape, scalars: out, dtype: dtype)
     }
 
     /// The elements `range` of dim `dim`.
@@ -75,7 +75,7 @@ extension TensorValues {
         }
         var newShape = shape
         newShape[dim] = range.count
-        return TensorValues(shape: newShape, scalars: out)
+        return TensorValues(shape: newShape, scalars: out, dtype: dtype)
     }
 
     /// Pieces joined along dim `dim`; they agree on every other dim.
@@ -91,11 +91,11 @@ extension TensorValues {
         }
         var shape = first.shape
         shape[dim] = pieces.map { $0.shape[dim] }.reduce(0, +)
-        return TensorValues(shape: shape, scalars: out)
+        return TensorValues(shape: shape, scalars: out, dtype: first.dtype)
     }
 
     /// The elementwise sum of values of one shape.
     static func added(_ a: TensorValues, _ b: TensorValues) -> TensorValues {
-        TensorValues(shape: a.shape, scalars: zip(a.scalars, b.scalars).map(+))
+        TensorValues(shape: a.shape, scalars: zip(a.scalars, b.scalars).map(+), dtype: a.dtype)
     }
 }

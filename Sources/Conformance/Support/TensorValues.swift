@@ -2,36 +2,48 @@ import Autograd
 
 /// A tensor's logical values: its shape and its elements in row-major order, as
 /// `Double`. Sendable, so a thread can build its own tensors from it.
+///
+/// Floating-point values take the dtype a check runs in (`dtype` nil); integer and
+/// bool values (indices, masks, an op's int64 output) keep theirs.
 public struct TensorValues: Sendable, Equatable {
     public var shape: [Int]
     public var scalars: [Double]
+    /// The dtype of int64 and bool values; nil for floating-point values.
+    public var dtype: DType?
 
-    public init(shape: [Int], scalars: [Double]) {
+    public init(shape: [Int], scalars: [Double], dtype: DType? = nil) {
         precondition(shape.reduce(1, *) == scalars.count, "shape \(shape) does not hold \(scalars.count) values")
         self.shape = shape
         self.scalars = scalars
+        self.dtype = dtype.flatMap { $0.isFloatingPoint ? nil : $0 }
     }
 
     /// The values of `tensor`, whatever its layout.
     public init(_ tensor: Tensor) {
-        self.init(shape: tensor.shape, scalars: tensor.scalars)
+        self.init(shape: tensor.shape, scalars: tensor.scalars, dtype: tensor.dtype)
     }
 
     public var count: Int { scalars.count }
 
-    /// A new contiguous tensor holding these values, rounded to `dtype`.
+    /// Whether these are floating-point values (which take part in differentiation).
+    public var isFloatingPoint: Bool { dtype == nil }
+
+    /// A new contiguous tensor holding these values: in `dtype` (rounded) when they
+    /// are floating-point, else in their own dtype.
     public func tensor(_ dtype: DType, requiresGrad: Bool = false) -> Tensor {
-        Tensor(shape: shape, scalars: scalars, dtype: dtype, requiresGrad: requiresGrad)
+        let target = self.dtype ?? dtype
+        return Tensor(shape: shape, scalars: scalars, dtype: target, requiresGrad: requiresGrad && target.isFloatingPoint)
     }
 
     /// These values rounded to `dtype`, as a kernel of that dtype sees them.
     func rounded(to dtype: DType) -> TensorValues {
-        dtype == .float64 ? self : TensorValues(shape: shape, scalars: scalars.map { Double(Float($0)) })
+        guard isFloatingPoint, dtype == .float32 else { return self }
+        return TensorValues(shape: shape, scalars: scalars.map { Double(Float($0)) })
     }
 
     /// The elements' bit patterns in `dtype`, for bitwise comparisons.
     func bitPatterns(_ dtype: DType) -> [UInt64] {
-        switch dtype {
+        switch self.dtype ?? dtype {
         case .float32: scalars.map { UInt64(Float($0).bitPattern) }
         case .float64, .int64, .bool: scalars.map(\.bitPattern)
         }
