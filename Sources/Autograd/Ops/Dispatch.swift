@@ -93,6 +93,7 @@ public enum BuiltinOps {
             + linearAlgebra + losses + comparisons + conversions + selection + slicing + indexing + masking + joining
             + layoutOps + extremeReductions + productReductions + statisticalReductions
             + binaryLosses + regressionLosses + attention
+            + convolutions + pooling + normalization + embeddings + dropouts
             + [asStridedDefinition, asStridedScatterDefinition]
     }
 }
