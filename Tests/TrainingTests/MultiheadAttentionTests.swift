@@ -125,6 +125,22 @@ struct MultiheadAttentionTests {
         #expect(LossModuleTests.close(z.transposed(0, 1).contiguous().scalars, y.scalars))
     }
 
+    @Test("dropout in training only; the weights returned are those applied, after dropout, as PyTorch's")
+    func dropout() {
+        let attention = MultiheadAttention(embedDim: 8, numHeads: 2, dropout: 0.5, batchFirst: true, dtype: .float64)
+        let x = Tensor.randn([2, 6, 8], dtype: .float64)
+        attention.eval()
+        let (y, w) = attention(x, x, x, averageAttnWeights: false)
+        #expect(w!.scalars.allSatisfy { $0 > 0 })
+        #expect(attention(x, x, x).output.scalars == y.scalars)
+        attention.train()
+        let (_, dropped) = attention(x, x, x, averageAttnWeights: false)
+        let values = dropped!.scalars
+        #expect(values.contains(0))
+        // Kept weights are scaled by 1 / (1 - p) = 2: each is twice the eval weight or 0.
+        #expect(zip(values, w!.scalars).allSatisfy { $0 == 0 || Swift.abs($0 - 2 * $1) < 1e-12 })
+    }
+
     @Test("a padded key changes nothing; weights sum to one per query")
     func keyPadding() {
         let attention = MultiheadAttention(embedDim: 4, numHeads: 2, batchFirst: true, dtype: .float64)

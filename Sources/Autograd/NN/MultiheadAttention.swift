@@ -148,13 +148,15 @@ public final class MultiheadAttention: Module, TrainingModeStoring {
         var attended: Tensor
         var weights: Tensor?
         if needWeights {
-            // The weights themselves: softmax(q kᵀ / sqrt(D) + mask), then dropout.
+            // The weights themselves: softmax(q kᵀ / sqrt(D) + mask).
             var scores = matmul(q, k.transposed(-2, -1)) * (1 / Double(headDim).squareRoot())
             if let mask { scores = scores + mask }
             if causal { scores = scores + AttentionMasks.causal(queries: l, keys: s, dtype: q.dtype) }
-            let w = softmax(scores, dim: -1)
+            var w = softmax(scores, dim: -1)
+            // As PyTorch, the weights returned are those applied: after dropout.
+            if p > 0 { w = w * AttentionMasks.dropout(like: w, p: p) }
             weights = averageAttnWeights ? w.mean(dims: [1]) : w
-            attended = matmul(p > 0 ? w * AttentionMasks.dropout(like: w, p: p) : w, v)
+            attended = matmul(w, v)
         } else {
             attended = scaledDotProductAttention(q, k, v, mask: mask, dropout: p, isCausal: causal)
         }
