@@ -109,7 +109,7 @@ struct NNLayerTests {
     @Test("Sequential's state dict has PyTorch's keys and round-trips through safetensors")
     func sequentialStateDict() throws {
         var g = RandomGenerator(seed: 6)
-        let model = Sequential(Conv2d(1, 2, 3, using: &g), BatchNorm2d(2), ReLU(), Flatten(), Linear(8, 3, generator: &g))
+        let model = Sequential(Conv2d(1, 2, 3, using: &g), BatchNorm2d(2), ReLU(), Flatten(), Linear(8, 3, using: &g))
         #expect(model.stateDict().map(\.name) == [
             "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked",
             "4.weight", "4.bias",
@@ -120,7 +120,7 @@ struct NNLayerTests {
         try model.saveStateDict(to: url)
 
         var h = RandomGenerator(seed: 7)
-        let copy = Sequential(Conv2d(1, 2, 3, using: &h), BatchNorm2d(2), ReLU(), Flatten(), Linear(8, 3, generator: &h))
+        let copy = Sequential(Conv2d(1, 2, 3, using: &h), BatchNorm2d(2), ReLU(), Flatten(), Linear(8, 3, using: &h))
         try copy.loadStateDict(from: url)
         for ((name, a), (_, b)) in zip(model.stateDict(), copy.stateDict()) {
             #expect(a.scalars == b.scalars && a.dtype == b.dtype, "\(name)")
