@@ -235,6 +235,11 @@ extension OpSample {
                 zeroDim: ShapeVariant([[], []]), emptyDim: ShapeVariant([[0, 4], [0, 4]]),
                 large: LargeVariant([[-1], [-1]], split: [0, 1], combination: .mean), invalidShapes: [[3], [4]])
         }
+        table["binary_cross_entropy"] = OpSample(
+            inputs: [InputSpec([3, 4], .probability), InputSpec([3, 4], .probability), InputSpec([3, 4], .positive)],
+            emptyDim: ShapeVariant([[0, 4], [0, 4], [0, 4]]),
+            large: LargeVariant([[-1, 4], [-1, 4], [-1, 4]], split: [0, 1, 2], combination: .mean),
+            invalidShapes: [[3, 4], [4, 3], [3, 4]])
         table["binary_cross_entropy_with_logits"] = OpSample(
             inputs: [InputSpec([3, 4]), InputSpec([3, 4], .unit), InputSpec([3, 4], .positive), InputSpec([4], .positive)],
             referenceCoversSpecialValues: false,

@@ -10,6 +10,9 @@ public enum ValueDomain: Sendable, Equatable {
     case positive
     /// ±[0.1, 0.9]: inside (-1, 1), away from 0 and the ends (asin, acos).
     case unit
+    /// [0.05, 0.95]: probabilities away from 0 and 1 (binary cross-entropy). They
+    /// take no special values: NaN or ±Inf is no probability, an error as in PyTorch.
+    case probability
     /// Whole numbers in `0..<count`, stored as floats (class indices).
     case classIndices(count: Int)
 
@@ -18,7 +21,7 @@ public enum ValueDomain: Sendable, Equatable {
         switch self {
         case .real, .unit: [.nan, .infinity, -.infinity]
         case .positive: [.nan, .infinity]
-        case .classIndices: []
+        case .probability, .classIndices: []
         }
     }
 
@@ -32,6 +35,8 @@ public enum ValueDomain: Sendable, Equatable {
         case .unit:
             let magnitude = 0.1 + 0.8 * generator.nextUniform()
             return generator.next() & 1 == 0 ? magnitude : -magnitude
+        case .probability:
+            return 0.05 + 0.9 * generator.nextUniform()
         case .classIndices(let count):
             return Double(Int(generator.next() % UInt64(Swift.max(count, 1))))
         }
