@@ -42,6 +42,7 @@ struct Bench: ParsableCommand {
             ("W13", workloads.w13), ("W14", workloads.w14),
             ("W12", workloads.w12), ("W15", workloads.w15), ("W17", workloads.w17),
             ("W5", { child ? workloads.w5() : ((try? self.child("W5")) ?? [:]) }),
+            ("W11", workloads.w11),
         ]
         var figures: [String: Double] = [:]
         for (id, body) in all where only.isEmpty || only.contains(id) {

@@ -1,35 +1,34 @@
 /// Binary cross-entropy on logits, as `torch.nn.BCEWithLogitsLoss`.
 ///
-/// Per element, with `z` the logit and `y` the target probability:
+/// Per element, with `z` the logit, `y` the target probability, `w` the weight and
+/// `p` the positive weight:
 ///
 /// ```
-/// loss = -(y · log σ(z) + (1 - y) · log σ(-z))
+/// loss = -w · (p · y · log σ(z) + (1 - y) · log σ(-z))
 /// ```
 ///
-/// Computed without forming `σ(z)`, so large logits neither overflow nor lose
-/// the gradient. `log σ(-z)` and `log σ(z)` are the log-softmax of the pair
-/// `(0, z)`; built that way the loss is one smooth composition of registry ops,
-/// whose gradient is exactly `σ(z) - y` everywhere, including at `z = 0` (the
-/// usual `relu(z) - z·y + log(1 + exp(-|z|))` has kinks there that autograd
-/// would differentiate as if they were real).
-public struct BCEWithLogitsLoss: Sendable {
+/// Computed from the logits with PyTorch's formula, so large logits neither
+/// overflow nor lose the gradient (`σ(z) - y` for `p = 1`). See
+/// `binaryCrossEntropyWithLogits(_:_:weight:posWeight:reduction:)`.
+///
+/// ```swift
+/// let criterion = BCEWithLogitsLoss(posWeight: Tensor([3.0]))   // nn.BCEWithLogitsLoss(pos_weight=...)
+/// let loss = criterion(model(x), labels)
+/// ```
+public struct BCEWithLogitsLoss: @unchecked Sendable {
+    /// A weight per element (broadcasting to the input's shape), or nil.
+    public var weight: Tensor?
     public var reduction: LossReduction
+    /// A weight of the positive term, per class along the last dims (PyTorch's `pos_weight`), or nil.
+    public var posWeight: Tensor?
 
-    public init(reduction: LossReduction = .mean) {
+    public init(weight: Tensor? = nil, reduction: LossReduction = .mean, posWeight: Tensor? = nil) {
+        self.weight = weight
         self.reduction = reduction
+        self.posWeight = posWeight
     }
 
     public func callAsFunction(_ logits: Tensor, _ target: Tensor) -> Tensor {
-        precondition(logits.shape == target.shape, """
-            BCEWithLogitsLoss: logits and target must have the same shape, got \
-            \(Shape.describe(logits.shape)) and \(Shape.describe(target.shape))
-            """)
-        let column = logits.shape + [1]
-        let dtype = logits.dtype
-        // (0, z) and the matching weights (1 - y, y) along a new last dim.
-        let pair = logits.reshaped(column) * Tensor([0.0, 1.0], dtype: dtype)
-        let weights = target.reshaped(column) * Tensor([-1.0, 1.0], dtype: dtype) + Tensor([1.0, 0.0], dtype: dtype)
-        let perElement = -(logSoftmax(pair, dim: -1) * weights).sum(dims: [-1])
-        return reduction.apply(perElement)
+        binaryCrossEntropyWithLogits(logits, target, weight: weight, posWeight: posWeight, reduction: reduction)
     }
 }

@@ -99,6 +99,7 @@ extension OpSample {
         addLayoutSamples(to: &table)
         addReductionSamples(to: &table)
         addNNSamples(to: &table)
+        addLossAndAttentionSamples(to: &table)
         return table
     }()
 
@@ -190,5 +191,37 @@ extension OpSample {
             inputs: [InputSpec([2, 4, 3]), InputSpec([4]), InputSpec([4])], attributes: ["num_groups": 2],
             emptyDim: ShapeVariant([[0, 4, 3], [4], [4]]),
             large: LargeVariant([[-1, 4, 3], [4], [4]], split: [0]), invalidShapes: [[2, 3, 3], [4], [4]])
+    }
+
+    /// The pointwise losses (against the references their definitions carry) and attention.
+    private static func addLossAndAttentionSamples(to table: inout [String: OpSample]) {
+        let pair = [InputSpec([3, 4]), InputSpec([3, 4])]
+        let losses: [(String, [String: AttributeValue], ValueDomain)] = [
+            ("l1_loss", [:], .real), ("smooth_l1_loss", ["beta": 0.5], .real), ("huber_loss", ["delta": 0.7], .real),
+            ("kl_div", [:], .positive),
+        ]
+        for (name, attributes, targets) in losses {
+            table[name] = OpSample(
+                inputs: [pair[0], InputSpec([3, 4], targets)], attributes: attributes, referenceCoversSpecialValues: false,
+                zeroDim: ShapeVariant([[], []]), emptyDim: ShapeVariant([[0, 4], [0, 4]]),
+                large: LargeVariant([[-1], [-1]], split: [0, 1], combination: .mean), invalidShapes: [[3], [4]])
+        }
+        table["binary_cross_entropy"] = OpSample(
+            inputs: [InputSpec([3, 4], .probability), InputSpec([3, 4], .probability), InputSpec([3, 4], .positive)],
+            emptyDim: ShapeVariant([[0, 4], [0, 4], [0, 4]]),
+            large: LargeVariant([[-1, 4], [-1, 4], [-1, 4]], split: [0, 1, 2], combination: .mean),
+            invalidShapes: [[3, 4], [4, 3], [3, 4]])
+        table["binary_cross_entropy_with_logits"] = OpSample(
+            inputs: [InputSpec([3, 4]), InputSpec([3, 4], .unit), InputSpec([3, 4], .positive), InputSpec([4], .positive)],
+            referenceCoversSpecialValues: false,
+            emptyDim: ShapeVariant([[0, 4], [0, 4], [0, 4], [4]]),
+            large: LargeVariant([[-1, 4], [-1, 4], [-1, 4], [4]], split: [0, 1, 2], combination: .mean),
+            invalidShapes: [[3, 4], [4, 3], [3, 4], [4]])
+        table["scaled_dot_product_attention"] = OpSample(
+            inputs: [InputSpec([2, 3, 4]), InputSpec([2, 5, 4]), InputSpec([2, 5, 6]), InputSpec([3, 5])],
+            referenceCoversSpecialValues: false,
+            emptyDim: ShapeVariant([[0, 3, 4], [0, 5, 4], [0, 5, 6], [3, 5]]),
+            large: LargeVariant([[-1, 3, 4], [-1, 5, 4], [-1, 5, 6], [3, 5]], split: [0, 1, 2]),
+            invalidShapes: [[2, 3, 4], [2, 5, 3], [2, 5, 6], [3, 5]])
     }
 }
