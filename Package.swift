@@ -93,6 +93,7 @@ let package = Package(
             name: "train-digits",
             dependencies: [
                 "Autograd",
+                "AutogradDistributed",
                 "DigitsExample",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
