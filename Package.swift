@@ -85,7 +85,10 @@ let package = Package(
         .executableTarget(name: "tour", dependencies: ["Autograd"], path: "Tools/tour"),
         .executableTarget(
             name: "bench",
-            dependencies: ["Autograd", "DigitsExample", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Autograd", "AutogradDistributed", "DigitsExample",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Tools/bench",
             exclude: ["pytorch_bench.py", "compare.py"]
         ),
