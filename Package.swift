@@ -125,6 +125,8 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "PluginTests", dependencies: ["Autograd", "Conformance"]),
+        /// `swift run tour` against what PyTorch printed for the tutorial.
+        .testTarget(name: "TourTests", dependencies: ["tour"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AutogradDistributedTests", dependencies: ["Autograd", "AutogradDistributed"]),
         /// The program the distributed tests launch under `mpirun -np N`: collectives checked on every rank.
         .executableTarget(name: "distributed-checks", dependencies: ["Autograd", "AutogradDistributed"],

@@ -107,7 +107,8 @@ enum Engine {
         var leafTargets: [ObjectIdentifier: [Int]] = [:]
         var nodeTargets: [ObjectIdentifier: [(output: Int, input: Int)]] = [:]
 
-        var slots: [ObjectIdentifier: Int] = [:]
+        /// Each reached node's slot in the arrays below.
+        var slots = IdentityTable()
         var nodes: [Node] = []
         var dependencies: [Int] = []
         /// Where each node's pending gradients start in `pending` (one per output).
@@ -121,7 +122,15 @@ enum Engine {
         /// The leaves the pass reaches: the sum of their incoming gradients so far, and
         /// how many edges are still to deliver theirs. A leaf's gradient is complete,
         /// and its hooks run, when the last one has (PyTorch's `AccumulateGrad`).
-        var leaves: [ObjectIdentifier: (accumulator: GradAccumulator, gradient: Tensor?, waiting: Int)] = [:]
+        var leaves: [Leaf] = []
+        var leafSlots = IdentityTable()
+
+        struct Leaf {
+            let accumulator: GradAccumulator
+            var gradient: Tensor?
+            var waiting: Int
+            var isFinished = false
+        }
 
         init(inputs: [Tensor]?, createGraph: Bool, retainGraph: Bool) throws {
             self.inputs = inputs
@@ -158,10 +167,9 @@ enum Engine {
             var stack: [(node: Node, slot: Int, next: Int)] = []
             var postOrder: [Int] = []
             func visit(_ node: Node) -> (slot: Int, isNew: Bool) {
-                let key = ObjectIdentifier(node)
-                if let slot = slots[key] { return (slot, false) }
+                if let slot = slots.value(for: node) { return (slot, false) }
                 let slot = nodes.count
-                slots[key] = slot
+                slots.set(slot, for: node)
                 nodes.append(node)
                 dependencies.append(0)
                 firstPending.append(pending.count)
@@ -179,7 +187,7 @@ enum Engine {
                     }
                     stack[stack.count - 1].next += 1
                     if case .accumulate(let accumulator) = top.node.inputs[top.next].edge {
-                        leaves[ObjectIdentifier(accumulator), default: (accumulator, nil, 0)].waiting += 1
+                        expectGradient(for: accumulator)
                     }
                     guard case .node(let child, _) = top.node.inputs[top.next].edge else { continue }
                     let (childSlot, childIsNew) = visit(child)
@@ -204,7 +212,7 @@ enum Engine {
 
         private func leadsToTarget(_ edge: Node.Edge) -> Bool {
             switch edge {
-            case .node(let child, _): leads[slots[ObjectIdentifier(child)]!]
+            case .node(let child, _): leads[slots.value(for: child)!]
             case .accumulate(let accumulator): leafTargets[ObjectIdentifier(accumulator)] != nil
             case .unused: false
             }
@@ -213,18 +221,17 @@ enum Engine {
         mutating func traverse(roots: [(Node, Int, Tensor)], leafRoots: [(GradAccumulator, Tensor)]) throws {
             discover(roots.map(\.0))
             for (accumulator, g) in leafRoots {
-                leaves[ObjectIdentifier(accumulator), default: (accumulator, nil, 0)].waiting += 1
+                expectGradient(for: accumulator)
                 try contribute(g, to: accumulator, owned: false)
             }
             guard !roots.isEmpty else { return }
             for (node, output, g) in roots {
-                try add(g, toPending: firstPending[slots[ObjectIdentifier(node)]!] + output)
+                try add(g, toPending: firstPending[slots.value(for: node)!] + output)
             }
             var ready: [Int] = []
-            var queued = Set<Int>()
             for (node, _, _) in roots {
-                let slot = slots[ObjectIdentifier(node)]!
-                if dependencies[slot] == 0 && queued.insert(slot).inserted { ready.append(slot) }
+                let slot = slots.value(for: node)!
+                if dependencies[slot] == 0 && !ready.contains(slot) { ready.append(slot) }
             }
             while let slot = ready.popLast() {
                 let node = nodes[slot]
@@ -250,7 +257,7 @@ enum Engine {
                 for i in node.inputs.indices {
                     switch node.inputs[i].edge {
                     case .node(let next, let output):
-                        let nextSlot = slots[ObjectIdentifier(next)]!
+                        let nextSlot = slots.value(for: next)!
                         if i < grads.count, let g = grads[i].take() { try add(g, toPending: firstPending[nextSlot] + output) }
                         dependencies[nextSlot] -= 1
                         if dependencies[nextSlot] == 0 { ready.append(nextSlot) }
@@ -293,28 +300,34 @@ enum Engine {
             }
         }
 
+        /// Counts one more edge that will deliver a gradient to `accumulator`'s leaf.
+        private mutating func expectGradient(for accumulator: GradAccumulator) {
+            if let slot = leafSlots.value(for: accumulator) {
+                leaves[slot].waiting += 1
+            } else {
+                leafSlots.set(leaves.count, for: accumulator)
+                leaves.append(Leaf(accumulator: accumulator, gradient: nil, waiting: 1))
+            }
+        }
+
         /// Adds one edge's gradient (nil: none came along it) to a leaf's, and finishes
         /// the leaf when it was the last edge still to deliver.
         private mutating func contribute(_ g: consuming Tensor?, to accumulator: GradAccumulator, owned: Bool) throws {
-            let key = ObjectIdentifier(accumulator)
-            guard var entry = leaves[key] else { return }
-            leaves[key] = nil
+            guard let slot = leafSlots.value(for: accumulator), !leaves[slot].isFinished else { return }
             var mayMove = owned
             if g != nil {
-                if let existing = entry.gradient {
-                    entry.gradient = try EngineOps.add.call([existing, g!])
+                if let existing = leaves[slot].gradient.take() {
+                    leaves[slot].gradient = try EngineOps.add.call([existing, g!])
                     mayMove = true
                 } else {
                     // Moved, not bound: a second binding would keep the gradient from being unique.
-                    entry.gradient = consume g
+                    leaves[slot].gradient = consume g
                 }
             }
-            entry.waiting -= 1
-            if entry.waiting > 0 {
-                leaves[key] = entry
-                return
-            }
-            if let gradient = entry.gradient.take() { try finish(consume gradient, at: accumulator, owned: mayMove) }
+            leaves[slot].waiting -= 1
+            guard leaves[slot].waiting == 0 else { return }
+            leaves[slot].isFinished = true
+            if let gradient = leaves[slot].gradient.take() { try finish(consume gradient, at: accumulator, owned: mayMove) }
         }
 
         /// A leaf's complete gradient: through its hooks, then captured for

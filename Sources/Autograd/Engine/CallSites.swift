@@ -31,7 +31,12 @@ enum CallSites {
 
     /// Whether nodes record call sites: on unless `AUTOGRAD_CALL_SITES=0`
     /// (for measuring what recording costs; errors then name no call site).
+    ///
+    /// Off under Valgrind, whose preloaded libraries it recognises: the Swift
+    /// runtime's image map reads the mappings Valgrind lists for itself and
+    /// faults there, so a program profiled or checked with Valgrind would crash.
     static let isEnabled: Bool = {
+        if let preload = getenv("LD_PRELOAD"), String(cString: preload).contains("vgpreload") { return false }
         guard let value = getenv("AUTOGRAD_CALL_SITES") else { return true }
         return String(cString: value) != "0"
     }()

@@ -63,7 +63,7 @@ extension Tensor {
         if let info = viewInfo, recording {
             try Node.record(op: EngineOps.asStridedScatter,
                             attributes: geometry(relativeTo: info.base).replacing(["accumulate": false]),
-                            inputs: [info.base, result], outputs: [info.base])
+                            inputs: [info.base, result], outputs: CallOutputs(info.base))
         } else if recording {
             history = result.history
             outputIndex = result.outputIndex

@@ -63,9 +63,15 @@ public final class Node: @unchecked Sendable {
             count = 1
         }
 
-        init(_ outputs: [Tensor]) {
-            first = outputs.first.map { Output(shape: $0.shape, dtype: $0.dtype) } ?? Output(shape: [], dtype: .float32)
-            others = outputs.dropFirst().map { Output(shape: $0.shape, dtype: $0.dtype) }
+        init(_ outputs: CallOutputs) {
+            if outputs.count == 1 {
+                first = Output(shape: outputs.first.shape, dtype: outputs.first.dtype)
+                others = []
+            } else {
+                first = outputs.count > 0 ? Output(shape: outputs[0].shape, dtype: outputs[0].dtype)
+                    : Output(shape: [], dtype: .float32)
+                others = (1..<Swift.max(outputs.count, 1)).map { Output(shape: outputs[$0].shape, dtype: outputs[$0].dtype) }
+            }
             count = outputs.count
         }
 
@@ -129,32 +135,34 @@ public final class Node: @unchecked Sendable {
     ///
     /// - Parameter outputs: the call's outputs; floating-point ones get this node as history.
     @discardableResult
-    static func record(op: Op, attributes: Attributes, inputs tensors: [Tensor?], outputs: [Tensor]) throws -> Node {
+    static func record(op: Op, attributes: Attributes, inputs tensors: [Tensor?], outputs: CallOutputs) throws -> Node {
         let saves = op.saves
         let count = tensors.count
-        func needs(_ i: Int) -> Bool { op.sendsGradient(to: tensors[i], slot: i, count: count) }
+        let savesAll = saves.contains(.inputs), savesOthers = saves.contains(.otherInputs)
         var needCount = 0
-        for i in tensors.indices where needs(i) { needCount += 1 }
+        if savesOthers {
+            for i in 0..<count where op.sendsGradient(to: tensors[i], slot: i, count: count) { needCount += 1 }
+        }
         var inputs: [Input] = []
-        inputs.reserveCapacity(tensors.count)
-        for (i, tensor) in tensors.enumerated() {
-            guard let tensor else {
+        inputs.reserveCapacity(count)
+        for i in 0..<count {
+            guard let tensor = tensors[i] else {
                 inputs.append(Input(edge: .unused, saved: nil, version: 0, shape: [], dtype: nil))
                 continue
             }
-            let needsGradient = needs(i)
-            let save = saves.contains(.inputs) || (saves.contains(.otherInputs) && needCount > (needsGradient ? 1 : 0))
+            let needsGradient = op.sendsGradient(to: tensor, slot: i, count: count)
+            let save = savesAll || (savesOthers && needCount > (needsGradient ? 1 : 0))
             inputs.append(Input(edge: needsGradient ? try tensor.gradientEdge() : .unused,
                                 saved: save ? try tensor.savedForm() : nil,
                                 version: tensor.storage.version, shape: tensor.shape, dtype: tensor.dtype))
         }
-        let node = Node(op: op, attributes: attributes, inputs: inputs,
-                        outputs: outputs.count == 1 ? OutputList(outputs[0]) : OutputList(outputs))
+        let node = Node(op: op, attributes: attributes, inputs: inputs, outputs: OutputList(outputs))
         if saves.contains(.output) {
-            node.savedOutputs = outputs.map { $0.historyFreeAlias() }
-            node.savedOutputVersions = outputs.map(\.storage.version)
+            node.savedOutputs = (0..<outputs.count).map { outputs[$0].historyFreeAlias() }
+            node.savedOutputVersions = (0..<outputs.count).map { outputs[$0].storage.version }
         }
-        for (index, output) in outputs.enumerated() where output.dtype.isFloatingPoint {
+        for index in 0..<outputs.count where outputs[index].dtype.isFloatingPoint {
+            let output = outputs[index]
             output.history = node
             output.outputIndex = index
         }

@@ -46,7 +46,7 @@ extension Tensor {
         outputIndex = 0
         guard info.base.requiresGrad else { return }
         try Node.record(op: EngineOps.asStrided, attributes: geometry(relativeTo: info.base), inputs: [info.base],
-                        outputs: [self])
+                        outputs: CallOutputs(self))
         if retainsGrad { history?.retain(output: 0, in: self) }
     }
 

@@ -39,6 +39,8 @@ public final class Op: Sendable {
     // The parts of the definition every call reads, hoisted: reading them through
     // `definition` would copy the whole struct, retaining every member, per call.
     private let inputSpecs: [OpInput]
+    /// The flags each declared input sets, read on every call without copying an `OpInput`.
+    private let slotRules: [SlotRule]
     private let hasListInput: Bool
     let isElementwise: Bool
     private let isDecomposition: Bool
@@ -59,6 +61,7 @@ public final class Op: Sendable {
         isDifferentiable = definition.backward != nil
         hasSeveralOutputs = definition.hasVariadicOutputs || definition.outputs.count != 1
         inputSpecs = definition.inputs
+        slotRules = definition.inputs.map(SlotRule.init)
         hasListInput = definition.listInputIndex != nil
         isElementwise = definition.isElementwise
         backwardRule = definition.backward
@@ -71,10 +74,10 @@ public final class Op: Sendable {
         gradFnName = definition.gradFnName
     }
 
-    /// The declared input behind flat input slot `slot` of a call with `count` tensors.
+    /// The rules of the declared input behind flat input slot `slot` of a call with `count` tensors.
     @inline(__always)
-    private func spec(_ slot: Int, count: Int) -> OpInput {
-        hasListInput ? inputSpecs[definition.inputIndex(ofSlot: slot, count: count)] : inputSpecs[slot]
+    private func rule(_ slot: Int, count: Int) -> SlotRule {
+        hasListInput ? slotRules[definition.inputIndex(ofSlot: slot, count: count)] : slotRules[slot]
     }
 
 
@@ -99,12 +102,12 @@ public final class Op: Sendable {
                 \(definition.hasVariadicOutputs ? ", ..." : "")); call it with callOutputs
                 """)
         }
-        return try run(inputs, attributes: resolve(attributes))[0]
+        return try run(inputs, attributes: resolve(attributes)).first
     }
 
     /// Runs any op, returning every output.
     public func callOutputs(_ inputs: [Tensor?], attributes: [String: AttributeValue] = [:]) throws -> [Tensor] {
-        try run(inputs, attributes: resolve(attributes))
+        try run(inputs, attributes: resolve(attributes)).array
     }
 
     private func resolve(_ given: [String: AttributeValue]) throws -> Attributes {
@@ -113,15 +116,16 @@ public final class Op: Sendable {
     }
 
     /// The one path of every call.
-    func run(_ given: [Tensor?], attributes: Attributes) throws -> [Tensor] {
+    func run(_ given: [Tensor?], attributes: Attributes) throws -> CallOutputs {
         let inputs = try arrange(given)
         let dtype = try computeDType(inputs)
         let plan = try outputPlan(ShapeContext(owner: self, inputs: inputs, attributes: attributes), dtype: dtype)
 
         // Inputs in the op's dtype: recorded conversions, so gradients flow back in each input's own dtype.
+        // The array is copied only when an input changes.
         var converted = inputs
         for i in inputs.indices {
-            guard let x = inputs[i], x.dtype != dtype, case .promoted = spec(i, count: inputs.count).dtypes else { continue }
+            guard let x = inputs[i], x.dtype != dtype, rule(i, count: inputs.count).isPromoted else { continue }
             converted[i] = try x.convertedOrThrow(to: dtype)
         }
         if isDecomposition {
@@ -130,34 +134,38 @@ public final class Op: Sendable {
         var kernelInputs = converted
         if isElementwise {
             let shape = plan.firstShape
-            for i in kernelInputs.indices where kernelInputs[i] != nil && kernelInputs[i]!.shape != shape {
-                kernelInputs[i] = kernelInputs[i]!.broadcastView(to: shape)
+            for i in converted.indices {
+                guard let x = converted[i], x.shape != shape else { continue }
+                kernelInputs[i] = x.broadcastView(to: shape)
             }
         }
         let context = KernelContext(op: name, inputs: OpInputs(kernelInputs), attributes: attributes, dtype: dtype,
                                     outputs: plan)
         let body = try selectKernel(dtype: dtype, inputs: kernelInputs, attributes: attributes)
         // Kernels run with recording and tangents off, so one made of other ops leaves nothing behind.
-        var outputs: [Tensor] = try GradMode.withDisabled {
+        var outputs: CallOutputs = try GradMode.withDisabled {
             try ForwardAD.withPaused {
                 switch body {
-                case .single(let kernel): [try kernel(context)]
-                case .multiple(let kernel): try kernel(context)
+                case .single(let kernel): CallOutputs(try kernel(context))
+                case .multiple(let kernel): CallOutputs(try kernel(context))
                 }
             }
         }
         try checkOutputs(outputs, plan: plan, dtype: dtype)
-        for k in outputs.indices where outputs[k].needsFreshAlias(among: converted) {
-            outputs[k] = outputs[k].historyFreeAlias()
-            outputs[k].tangentStorage = nil
+        for k in 0..<outputs.count where outputs[k].needsFreshAlias(among: converted) {
+            let alias = outputs[k].historyFreeAlias()
+            alias.tangentStorage = nil
+            outputs[k] = alias
         }
         if let first = converted.first ?? nil, first === inputs.first ?? nil {
             let creation: ViewCreation = !GradMode.isEnabled ? .inNoGradMode
                 : outputs.count > 1 ? .oneOfSeveral(gradFnName) : .ordinary
-            for output in outputs where output.storage === first.storage { output.markAsView(of: first, creation: creation) }
+            for k in 0..<outputs.count where outputs[k].storage === first.storage {
+                outputs[k].markAsView(of: first, creation: creation)
+            }
         }
-        if ForwardAD.isActive { try carryTangents(inputs: converted, outputs: outputs, attributes: attributes) }
-        if isDifferentiable && GradMode.isEnabled && outputs.contains(where: { $0.dtype.isFloatingPoint }) {
+        if ForwardAD.isActive { try carryTangents(inputs: converted, outputs: outputs.array, attributes: attributes) }
+        if isDifferentiable && GradMode.isEnabled && outputs.containsFloatingPoint {
             let count = converted.count
             if converted.indices.contains(where: { sendsGradient(to: converted[$0], slot: $0, count: count) }) {
                 try Node.record(op: self, attributes: attributes, inputs: converted, outputs: outputs)
@@ -171,17 +179,17 @@ public final class Op: Sendable {
     @inline(__always)
     func sendsGradient(to tensor: Tensor?, slot: Int, count: Int) -> Bool {
         guard let tensor, tensor.dtype.isFloatingPoint else { return false }
-        return spec(slot, count: count).isDifferentiable && tensor.requiresGrad
+        return rule(slot, count: count).isDifferentiable && tensor.requiresGrad
     }
 
     /// An op made of other ops that record themselves: its outputs keep the history
     /// (and tangents) those ops gave them, so the op needs no rules of its own.
-    private func runDecomposition(_ inputs: [Tensor?], attributes: Attributes, plan: OutputPlan, dtype: DType) throws -> [Tensor] {
+    private func runDecomposition(_ inputs: [Tensor?], attributes: Attributes, plan: OutputPlan, dtype: DType) throws -> CallOutputs {
         let context = KernelContext(op: name, inputs: OpInputs(inputs), attributes: attributes, dtype: dtype, outputs: plan)
-        let outputs: [Tensor]
+        let outputs: CallOutputs
         switch try selectKernel(dtype: dtype, inputs: inputs, attributes: attributes) {
-        case .single(let kernel): outputs = [try kernel(context)]
-        case .multiple(let kernel): outputs = try kernel(context)
+        case .single(let kernel): outputs = CallOutputs(try kernel(context))
+        case .multiple(let kernel): outputs = CallOutputs(try kernel(context))
         }
         try checkOutputs(outputs, plan: plan, dtype: dtype)
         return outputs
@@ -209,7 +217,13 @@ public final class Op: Sendable {
 
     private func checkCount(_ shape: [Int]) throws {
         // A data-dependent size is the kernel's to decide: it counts as 1 here.
-        if Shape.checkedCount(shape.map { $0 == ShapeRule.dataDependentSize ? 1 : $0 }) == nil {
+        var n = 1, fits = true
+        for d in shape where d != ShapeRule.dataDependentSize {
+            let (product, overflow) = n.multipliedReportingOverflow(by: d)
+            if d < 0 || overflow { fits = false; break }
+            n = product
+        }
+        if !fits {
             throw AutogradError(.shape, """
                 \(name): the output shape \(Shape.describe(shape)) has a negative size or more elements than can be counted
                 """)
@@ -217,25 +231,27 @@ public final class Op: Sendable {
     }
 
     /// The given tensors as one entry per input slot, checked against the declared inputs.
+    /// A call that gives every input returns its own array, not a copy.
     private func arrange(_ given: [Tensor?]) throws -> [Tensor?] {
-        let declared = inputSpecs
         var slots = given
         if !hasListInput {
-            let required = (declared.lastIndex { !$0.isOptional } ?? -1) + 1
-            guard given.count >= required && given.count <= declared.count else { throw arityError(given.count) }
-            slots += Array(repeating: nil, count: declared.count - given.count)
-        } else if given.count < declared.count - 1 {
+            let declared = slotRules.count
+            let required = (slotRules.lastIndex { !$0.isOptional } ?? -1) + 1
+            guard given.count >= required && given.count <= declared else { throw arityError(given.count) }
+            if given.count < declared { slots += repeatElement(nil, count: declared - given.count) }
+        } else if given.count < inputSpecs.count - 1 {
             throw arityError(given.count)
         }
-        for (i, tensor) in slots.enumerated() {
-            let input = spec(i, count: slots.count)
-            guard let tensor else {
+        let count = slots.count
+        for i in 0..<count {
+            let input = rule(i, count: count)
+            guard let tensor = slots[i] else {
                 if input.isOptional { continue }
-                throw AutogradError(.inputCount, "\(name): input '\(input.name)' is required but was given as nil")
+                throw AutogradError(.inputCount, "\(name): input '\(slotName(i, count: count))' is required but was given as nil")
             }
-            if case .exactly(let required) = input.dtypes, tensor.dtype != required {
+            if let required = input.required, tensor.dtype != required {
                 throw AutogradError(.dtype, """
-                    \(name): input '\(slotName(i, count: slots.count))' must be \(required), got a \(tensor.dtype) \
+                    \(name): input '\(slotName(i, count: count))' must be \(required), got a \(tensor.dtype) \
                     tensor of shape \(Shape.describe(tensor.shape))
                     """)
             }
@@ -263,7 +279,7 @@ public final class Op: Sendable {
         for (i, x) in inputs.enumerated() {
             guard let x else { continue }
             first = first ?? x.dtype
-            guard case .promoted = spec(i, count: inputs.count).dtypes else { continue }
+            guard rule(i, count: inputs.count).isPromoted else { continue }
             if x.rank == 0 {
                 zeroDim = zeroDim.map { DType.promoted($0, x.dtype) } ?? x.dtype
             } else {
@@ -306,11 +322,13 @@ public final class Op: Sendable {
         }
     }
 
-    private func checkOutputs(_ outputs: [Tensor], plan: OutputPlan, dtype: DType) throws {
+    private func checkOutputs(_ outputs: CallOutputs, plan: OutputPlan, dtype: DType) throws {
         guard outputs.count == plan.count else {
             throw AutogradError(.kernel, "\(name): the \(dtype) kernel returned \(outputs.count) outputs; expected \(plan.count)")
         }
-        for (k, output) in outputs.enumerated() where !ShapeRule.allows(output.shape, for: plan.shape(k)) || output.dtype != plan.dtype(k) {
+        for k in 0..<outputs.count {
+            let output = outputs[k]
+            guard !ShapeRule.allows(output.shape, for: plan.shape(k)) || output.dtype != plan.dtype(k) else { continue }
             throw AutogradError(.kernel, """
                 \(name): the \(dtype) kernel returned a \(output.dtype) tensor of shape \
                 \(Shape.describe(output.shape)) for output \(k); the op expects \(plan.dtype(k)) \(Shape.describe(plan.shape(k)))
@@ -338,7 +356,7 @@ public final class Op: Sendable {
     /// Computes the outputs' tangents from the inputs' (forward mode).
     private func carryTangents(inputs: [Tensor?], outputs: [Tensor], attributes: Attributes) throws {
         let tangents = inputs.indices.map { i -> Tensor? in
-            guard let x = inputs[i], x.dtype.isFloatingPoint, spec(i, count: inputs.count).isDifferentiable else { return nil }
+            guard let x = inputs[i], x.dtype.isFloatingPoint, rule(i, count: inputs.count).isDifferentiable else { return nil }
             return x.tangent
         }
         guard tangents.contains(where: { $0 != nil }), outputs.contains(where: { $0.dtype.isFloatingPoint }) else { return }
@@ -366,6 +384,56 @@ public final class Op: Sendable {
                 try ForwardAD.withPaused { try tangent.convertedOrThrow(to: outputs[k].dtype) }
             }
         }
+    }
+}
+
+/// What one declared input asks of a call, as plain flags.
+struct SlotRule {
+    let isOptional: Bool
+    let isDifferentiable: Bool
+    /// Whether it joins the op's dtype (`.promoted`).
+    let isPromoted: Bool
+    /// The one dtype it takes (`.exactly`).
+    let required: DType?
+
+    init(_ input: OpInput) {
+        isOptional = input.isOptional
+        isDifferentiable = input.isDifferentiable
+        if case .promoted = input.dtypes { isPromoted = true } else { isPromoted = false }
+        if case .exactly(let d) = input.dtypes { required = d } else { required = nil }
+    }
+}
+
+/// A call's outputs. One output is held directly, so a one-output op builds no
+/// array; a variadic op may return any number, none included (`unbind` of an empty dim).
+struct CallOutputs {
+    private var single: Tensor?
+    private var several: [Tensor]
+
+    init(_ output: Tensor) {
+        single = output
+        several = []
+    }
+
+    init(_ outputs: [Tensor]) {
+        single = outputs.count == 1 ? outputs[0] : nil
+        several = outputs.count == 1 ? [] : outputs
+    }
+
+    var count: Int { single == nil ? several.count : 1 }
+
+    /// The first output of a one-output op.
+    var first: Tensor { single ?? several[0] }
+
+    subscript(k: Int) -> Tensor {
+        get { single ?? several[k] }
+        set { if single != nil { single = newValue } else { several[k] = newValue } }
+    }
+
+    var array: [Tensor] { single.map { [$0] } ?? several }
+
+    var containsFloatingPoint: Bool {
+        single?.dtype.isFloatingPoint ?? several.contains { $0.dtype.isFloatingPoint }
     }
 }
 

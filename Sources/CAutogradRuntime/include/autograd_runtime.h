@@ -39,4 +39,15 @@ bool autograd_anomaly_detection_is_enabled(void);
 /// Sets the flag and returns its previous value.
 bool autograd_anomaly_detection_set_enabled(bool enabled);
 
+/// An acquiring load and a releasing compare-and-swap of a pointer slot: for
+/// tables that Swift code publishes into without a lock (Swift's `Atomic` cannot
+/// live in an array).
+static inline void *autograd_atomic_load_pointer(void *const *slot) {
+    return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+}
+
+static inline bool autograd_atomic_publish_pointer(void **slot, void *expected, void *desired) {
+    return __atomic_compare_exchange_n(slot, &expected, desired, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
 #endif

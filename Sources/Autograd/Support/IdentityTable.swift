@@ -1,0 +1,62 @@
+/// A map from objects, by identity, to small integers: the slots a backward pass
+/// gives the nodes and leaves it reaches.
+///
+/// Open addressing with Fibonacci hashing of the object's address: a lookup is a
+/// multiply and a probe or two, where `Dictionary<ObjectIdentifier, Int>` runs a
+/// seeded SipHash per access, and the engine looks up every edge of the graph.
+/// The table does not retain its keys; its owner keeps them alive.
+struct IdentityTable {
+    private var keys: [UInt]
+    private var values: [Int]
+    private(set) var count = 0
+    private var shift: Int
+
+    init() {
+        keys = Array(repeating: 0, count: 16)
+        values = Array(repeating: 0, count: 16)
+        shift = 64 - 4
+    }
+
+    @inline(__always)
+    private func start(_ key: UInt) -> Int {
+        Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))
+    }
+
+    /// The value stored for `object`, if any.
+    @inline(__always)
+    func value(for object: AnyObject) -> Int? {
+        let key = UInt(bitPattern: ObjectIdentifier(object))
+        let mask = keys.count - 1
+        var i = start(key)
+        while true {
+            let k = keys[i]
+            if k == key { return values[i] }
+            if k == 0 { return nil }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Stores `value` for `object`, replacing any value it had.
+    mutating func set(_ value: Int, for object: AnyObject) {
+        if (count + 1) * 4 > keys.count * 3 { grow() }
+        insert(UInt(bitPattern: ObjectIdentifier(object)), value)
+    }
+
+    private mutating func insert(_ key: UInt, _ value: Int) {
+        let mask = keys.count - 1
+        var i = start(key)
+        while keys[i] != 0 && keys[i] != key { i = (i + 1) & mask }
+        if keys[i] == 0 { count += 1 }
+        keys[i] = key
+        values[i] = value
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldValues = values
+        keys = Array(repeating: 0, count: oldKeys.count * 2)
+        values = Array(repeating: 0, count: oldKeys.count * 2)
+        shift -= 1
+        count = 0
+        for i in oldKeys.indices where oldKeys[i] != 0 { insert(oldKeys[i], oldValues[i]) }
+    }
+}
