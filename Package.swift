@@ -20,6 +20,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `swift package generate-documentation`: the DocC catalogs of Autograd and Conformance.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -86,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "bench",
             dependencies: [
-                "Autograd", "AutogradDistributed", "DigitsExample",
+                "Autograd", "AutogradDistributed", "CFFI", "DigitsExample",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/bench",

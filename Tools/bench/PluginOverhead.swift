@@ -1,4 +1,5 @@
 import Autograd
+import CFFI
 import Foundation
 
 /// W8: the cost of calling a kernel through a plugin (dlopen + libffi) against the
@@ -62,6 +63,44 @@ enum PluginOverhead {
         var g = RandomGenerator(seed: 8)
         let big = Tensor.randn([1 << 20], using: &g)
         let ratio = time("w8.affine", big, runs: 20) / time("w8.affine_swift", big, runs: 20)
-        return ["W8_overhead_ns": overhead * 1e9, "W8_1m_ratio": ratio]
+        let bare = try bareCallSeconds(library: so.path, calls: calls)
+        return ["W8_overhead_ns": overhead * 1e9, "W8_1m_ratio": ratio, "W8_ffi_call_ns": bare * 1e9]
+    }
+
+    /// One `ffi_call` of the kernel on a 1-element buffer, with its call interface and
+    /// argument array prepared once: the floor under any libffi-based op call.
+    static func bareCallSeconds(library: String, calls: Int) throws -> Double {
+        guard let handle = dlopen(library, RTLD_NOW), let symbol = dlsym(handle, "w8_affine") else {
+            throw CocoaError(.executableLoad)
+        }
+        defer { dlclose(handle) }
+        var types: [UnsafeMutablePointer<ffi_type>?] = [cffi_type_pointer(), cffi_type_pointer(), cffi_type_sint64()]
+        var cif = ffi_cif()
+        let status = types.withUnsafeMutableBufferPointer {
+            ffi_prep_cif(&cif, cffi_default_abi(), 3, cffi_type_void(), $0.baseAddress)
+        }
+        guard status == FFI_OK else { throw CocoaError(.executableLoad) }
+        var input: Float = 0.5, output: Float = 0, count: Int64 = 1
+        let function = unsafeBitCast(symbol, to: (@convention(c) () -> Void).self)
+        return withUnsafeMutablePointer(to: &input) { x in
+            withUnsafeMutablePointer(to: &output) { out in
+                withUnsafeMutablePointer(to: &count) { n in
+                    var xArg: UnsafeMutableRawPointer? = UnsafeMutableRawPointer(x)
+                    var outArg: UnsafeMutableRawPointer? = UnsafeMutableRawPointer(out)
+                    return withUnsafeMutablePointer(to: &xArg) { a0 in
+                        withUnsafeMutablePointer(to: &outArg) { a1 in
+                            var arguments: [UnsafeMutableRawPointer?] = [
+                                UnsafeMutableRawPointer(a0), UnsafeMutableRawPointer(a1), UnsafeMutableRawPointer(n),
+                            ]
+                            return arguments.withUnsafeMutableBufferPointer { args in
+                                Measure.median(runs: 9, warmup: 2) {
+                                    for _ in 0..<calls { ffi_call(&cif, function, nil, args.baseAddress) }
+                                } / Double(calls)
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -34,3 +34,25 @@ extension Workloads {
         return ["W7_train_s": seconds, "W7_test_acc": trainer.evaluate(trainer.testSet).accuracy]
     }
 }
+
+extension Workloads {
+    /// W12: a forward-mode Jacobian-vector product of W2's loss with respect to all four
+    /// parameters of its MLP (784-256-10, ReLU, cross-entropy, batch 128, float32):
+    /// the loss and its directional derivative in one pass, as `torch.func.jvp`.
+    func w12() -> [String: Double] {
+        var g = RandomGenerator(seed: 0)
+        let shapes = [[256, 784], [256], [10, 256], [10]]
+        let parameters = shapes.map { Tensor.randn($0, using: &g) * 0.05 }
+        let tangents = shapes.map { Tensor.randn($0, using: &g) }
+        let x = Tensor.randn([128, 784], using: &g)
+        let labels = Tensor(shape: [128], scalars: (0..<128).map { _ in Double(g.next() % 10) }, dtype: .int64)
+        func loss(_ p: [Tensor]) -> [Tensor] {
+            let hidden = relu(linear(x, weight: p[0], bias: p[1]))
+            return [crossEntropy(linear(hidden, weight: p[2], bias: p[3]), labels)]
+        }
+        let seconds = Measure.median(runs: runs * 4, warmup: 3) {
+            _ = try! jvp(loss, primals: parameters, tangents: tangents)
+        }
+        return ["W12_jvp_mlp_ms": seconds * 1e3]
+    }
+}

@@ -298,6 +298,22 @@ def w16(quick):
     return {"W16_single_ms": single * 1e3, "W16_ddp_2rank_ms": ddp * 1e3, "W16_ddp_per_single": ddp / single}
 
 
+def w12(runs):
+    """torch.func.jvp of W2's loss with respect to the MLP's four parameters (784-256-10, batch 128)."""
+    g = torch.Generator().manual_seed(0)
+    shapes = [(256, 784), (256,), (10, 256), (10,)]
+    params = tuple(torch.randn(s, generator=g) * 0.05 for s in shapes)
+    tangents = tuple(torch.randn(s, generator=g) for s in shapes)
+    x = torch.randn(128, 784, generator=g)
+    y = torch.randint(0, 10, (128,), generator=g)
+
+    def loss(w1, b1, w2, b2):
+        hidden = torch.relu(torch.nn.functional.linear(x, w1, b1))
+        return torch.nn.functional.cross_entropy(torch.nn.functional.linear(hidden, w2, b2), y)
+
+    return {"W12_jvp_mlp_ms": median_time(lambda: torch.func.jvp(loss, params, tangents), runs * 4, warmup=3) * 1e3}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -309,7 +325,7 @@ def main():
     runs = 3 if args.quick else 15
     workloads = [
         ("W1", lambda: w1(runs)), ("W2", lambda: w2(runs)), ("W3", lambda: w3(runs)), ("W4", lambda: w4(runs)),
-        ("W6", lambda: w6(args.quick)), ("W13", lambda: w13(runs)), ("W14", lambda: w14(runs)),
+        ("W6", lambda: w6(args.quick)), ("W12", lambda: w12(runs)), ("W13", lambda: w13(runs)), ("W14", lambda: w14(runs)),
         ("W15", lambda: w15(args.quick)), ("W16", lambda: w16(args.quick)),
         ("W7", lambda: w7(args.digits, 3 if args.quick else 30) if args.digits else {}),
         ("W5", lambda: w5(args.quick)),

@@ -24,11 +24,23 @@ extension Tensor {
 /// differentiable, which gives Hessian-vector products and other higher-order terms.
 /// Only the part of the graph between `outputs` and `inputs` runs.
 ///
+/// ```swift
+/// let x = Tensor([4.0], requiresGrad: true)
+/// let y = x * x
+/// let g = try grad(of: [y], wrt: [x])   // g[0] is 2x: tensor([8.]); x.grad stays nil
+/// ```
+///
 /// - Parameters:
+///   - outputs: the tensors to differentiate, each requiring grad.
+///   - inputs: the tensors to differentiate with respect to.
 ///   - gradOutputs: one upstream gradient per output; nil entries (or none at all)
 ///     are allowed for one-element outputs.
 ///   - retainGraph: keep the graph for another backward; defaults to `createGraph`.
+///   - createGraph: record the backward pass itself, so the gradients can be differentiated again.
 ///   - allowUnused: return nil for an input the outputs do not depend on, instead of throwing.
+/// - Returns: one gradient per input, in order; nil only for unused inputs with `allowUnused`.
+/// - Throws: `AutogradError` when an output does not require grad, the counts or shapes
+///   of `gradOutputs` do not fit, an input is unused (without `allowUnused`), or the graph was freed.
 public func grad(
     of outputs: [Tensor], wrt inputs: [Tensor], gradOutputs: [Tensor?]? = nil,
     retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = false
@@ -124,6 +136,10 @@ enum Engine {
         /// and its hooks run, when the last one has (PyTorch's `AccumulateGrad`).
         var leaves: [Leaf] = []
         var leafSlots = IdentityTable()
+        /// The node being run's upstream gradients and wanted inputs: buffers reused
+        /// from node to node, so running one allocates neither.
+        private var gradOutputs: [Tensor?] = []
+        private var wanted: [Bool] = []
 
         struct Leaf {
             let accumulator: GradAccumulator
@@ -236,26 +252,37 @@ enum Engine {
             while let slot = ready.popLast() {
                 let node = nodes[slot]
                 let start = firstPending[slot]
-                var gradOutputs: [Tensor?] = []
-                gradOutputs.reserveCapacity(node.outputs.count)
+                gradOutputs.removeAll(keepingCapacity: true)
+                var anyGradient = false
                 for k in 0..<node.outputs.count {
+                    anyGradient = anyGradient || pending[start + k] != nil
                     gradOutputs.append(pending[start + k])
                     pending[start + k] = nil
                 }
                 var grads: [Tensor?] = []
                 if !node.hooks.isEmpty {
                     for k in gradOutputs.indices { gradOutputs[k] = try gradOutputs[k].map { try node.hooks.apply($0, output: k) } }
+                    anyGradient = gradOutputs.contains { $0 != nil }
                 }
-                if gradOutputs.contains(where: { $0 != nil }) { try capture(gradOutputs, at: node) }
-                if needed[slot] && gradOutputs.contains(where: { $0 != nil }) {
-                    let wanted = node.inputs.map { $0.needsGradient && (inputs == nil || leadsToTarget($0.edge)) }
-                    if wanted.contains(true) {
+                if anyGradient && (inputs != nil || !node.retained.isEmpty) { try capture(gradOutputs, at: node) }
+                if needed[slot] && anyGradient {
+                    wanted.removeAll(keepingCapacity: true)
+                    var anyWanted = false
+                    for input in node.inputs {
+                        let wants = input.needsGradient && (inputs == nil || leadsToTarget(input.edge))
+                        anyWanted = anyWanted || wants
+                        wanted.append(wants)
+                    }
+                    if anyWanted {
                         grads = try Engine.apply(node, gradOutputs: gradOutputs, needs: wanted, createGraph: createGraph)
                     }
                     if !retainGraph { node.release() }
                 }
-                for i in node.inputs.indices {
-                    switch node.inputs[i].edge {
+                // Let go of the upstream gradients now, not at the next node.
+                gradOutputs.removeAll(keepingCapacity: true)
+                let nodeInputs = node.inputs
+                for i in nodeInputs.indices {
+                    switch nodeInputs[i].edge {
                     case .node(let next, let output):
                         let nextSlot = slots.value(for: next)!
                         if i < grads.count, let g = grads[i].take() { try add(g, toPending: firstPending[nextSlot] + output) }

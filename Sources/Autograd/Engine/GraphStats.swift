@@ -10,7 +10,7 @@ import Synchronization
 /// across steps; the README's debugging chapter walks through finding one.
 ///
 /// ```swift
-/// print(GraphStats.reachable(from: [loss]))   // 14 nodes, 9 saved tensors, 1.2 MB
+/// print(GraphStats.reachable(from: [loss]))   // 14 nodes, 9 saved tensors, 1204224 bytes saved
 /// ```
 public struct GraphStats: Sendable, Equatable, CustomStringConvertible {
     /// Nodes: recorded op calls whose backward has not been freed.
@@ -20,12 +20,14 @@ public struct GraphStats: Sendable, Equatable, CustomStringConvertible {
     /// The bytes of those tensors' storage.
     public var savedBytes: Int
 
+    /// Counts given directly, to compare with a measured `GraphStats` (it is `Equatable`).
     public init(nodes: Int, savedTensors: Int, savedBytes: Int) {
         self.nodes = nodes
         self.savedTensors = savedTensors
         self.savedBytes = savedBytes
     }
 
+    /// The three counts in words: `14 nodes, 9 saved tensors, 1204224 bytes saved`.
     public var description: String {
         "\(nodes) nodes, \(savedTensors) saved tensors, \(savedBytes) bytes saved"
     }

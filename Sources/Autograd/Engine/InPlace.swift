@@ -8,13 +8,26 @@
 /// hold: a leaf that requires grad, or a view of one, cannot be updated in
 /// place with grad mode on (wrap parameter updates in `withNoGrad`).
 extension Tensor {
+    /// Adds `rhs` (broadcast to this shape) to `lhs` in place, as PyTorch's `x += y`.
+    ///
+    /// The result must be storable in `lhs`'s dtype (a float into int64 is not); a refused
+    /// update (wrong shape or dtype, a leaf that requires grad under grad mode) traps.
     public static func += (lhs: Tensor, rhs: Tensor) { trapOnError { try lhs.update(InPlaceOps.add, [rhs]) } }
+    /// Subtracts `rhs` (broadcast to this shape) from `lhs` in place; traps as `+=` does.
     public static func -= (lhs: Tensor, rhs: Tensor) { trapOnError { try lhs.update(InPlaceOps.sub, [rhs]) } }
+    /// Multiplies `lhs` by `rhs` (broadcast to this shape) in place; traps as `+=` does.
     public static func *= (lhs: Tensor, rhs: Tensor) { trapOnError { try lhs.update(InPlaceOps.mul, [rhs]) } }
+    /// Divides `lhs` by `rhs` (broadcast to this shape) in place; division is floating-point,
+    /// so an int64 `lhs` traps, and otherwise it traps as `+=` does.
     public static func /= (lhs: Tensor, rhs: Tensor) { trapOnError { try lhs.update(InPlaceOps.div, [rhs]) } }
+    /// Adds the number `rhs` to every element in place (`x += 1`); `rhs` is a 0-d tensor of
+    /// `lhs`'s dtype when that is floating-point, else float32, so an int64 `lhs` traps.
     public static func += (lhs: Tensor, rhs: Double) { lhs += lhs.scalar(rhs) }
+    /// Subtracts the number `rhs` from every element in place (`x -= 0.5`); see `+=` for dtypes.
     public static func -= (lhs: Tensor, rhs: Double) { lhs -= lhs.scalar(rhs) }
+    /// Multiplies every element by the number `rhs` in place (`x *= 0.9`); see `+=` for dtypes.
     public static func *= (lhs: Tensor, rhs: Double) { lhs *= lhs.scalar(rhs) }
+    /// Divides every element by the number `rhs` in place (`x /= 2`); see `+=` for dtypes.
     public static func /= (lhs: Tensor, rhs: Double) { lhs /= lhs.scalar(rhs) }
 
     /// Sets every element to zero, in place.

@@ -228,6 +228,7 @@ public final class Node: @unchecked Sendable {
 }
 
 extension Node: CustomStringConvertible {
+    /// The node's name in angle brackets, `<MulBackward0>`, as PyTorch prints a `grad_fn`.
     public var description: String { "<\(name)>" }
 }
 

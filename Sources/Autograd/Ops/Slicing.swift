@@ -197,6 +197,7 @@ extension Tensor {
     /// Usually written as a subscript: `x[1..<3]`, `x[0..., .stride(from: 1, by: 2)]`.
     ///
     /// - Parameters:
+    ///   - dim: the dim to slice (default 0); negative dims count from the end.
     ///   - start: the first position (nil: 0).
     ///   - end: the position after the last (nil: the end of the dim).
     ///   - step: the distance between positions; positive.

@@ -21,6 +21,17 @@ public final class Adagrad: Optimizer {
     private var storage: _OptimizerStorage<State>
 
     /// Adagrad over one group of parameters.
+    ///
+    /// - Parameters:
+    ///   - parameters: the tensors to optimise, usually `model.parameters()`.
+    ///   - learningRate: the step size before decay (PyTorch's `lr`, default 1e-2).
+    ///   - learningRateDecay: the step size at step `t` is `learningRate / (1 + (t - 1) · learningRateDecay)`
+    ///     (`lr_decay`, default 0).
+    ///   - weightDecay: the L2 penalty coefficient added to the gradient (`weight_decay`, default 0).
+    ///   - initialAccumulatorValue: the value every accumulator of squared gradients starts
+    ///     from (default 0); one for the whole optimizer, as in PyTorch.
+    ///   - epsilon: added to the denominator for numerical stability (`eps`, default 1e-10).
+    ///   - maximize: ascend the objective instead of descending it (default false).
     public convenience init(
         _ parameters: [Tensor], learningRate: Double = 1e-2, learningRateDecay: Double = 0, weightDecay: Double = 0,
         initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10, maximize: Bool = false
@@ -31,6 +42,20 @@ public final class Adagrad: Optimizer {
     }
 
     /// Adagrad over parameter groups; the arguments are the defaults of every value a group does not set.
+    ///
+    /// A group that sets an `initialAccumulatorValue` other than the constructor's traps, since
+    /// PyTorch would silently ignore it.
+    ///
+    /// - Parameters:
+    ///   - groups: the parameter groups; a value a group sets overrides the argument here.
+    ///   - learningRate: the step size before decay (PyTorch's `lr`, default 1e-2).
+    ///   - learningRateDecay: the step size at step `t` is `learningRate / (1 + (t - 1) · learningRateDecay)`
+    ///     (`lr_decay`, default 0).
+    ///   - weightDecay: the L2 penalty coefficient added to the gradient (`weight_decay`, default 0).
+    ///   - initialAccumulatorValue: the value every accumulator of squared gradients starts
+    ///     from (default 0); one for the whole optimizer, as in PyTorch.
+    ///   - epsilon: added to the denominator for numerical stability (`eps`, default 1e-10).
+    ///   - maximize: ascend the objective instead of descending it (default false).
     public init(
         _ groups: [ParameterGroup], learningRate: Double = 1e-2, learningRateDecay: Double = 0, weightDecay: Double = 0,
         initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10, maximize: Bool = false
@@ -48,22 +73,33 @@ public final class Adagrad: Optimizer {
             })
     }
 
+    /// The parameter groups, completed with the defaults; assign to change their
+    /// hyper-parameters (not their parameters) from the next `step()`.
     public var parameterGroups: [ParameterGroup] {
         get { storage.groups }
         set { storage.replaceGroups(with: newValue) }
     }
 
+    /// The constructor's hyper-parameters, which fill in what a group does not set.
     public var defaults: ParameterGroup { storage.defaults }
 
+    /// Adds a group of parameters, completing its hyper-parameters with ``defaults``.
     public func addParameterGroup(_ group: ParameterGroup) {
         Self.checkAccumulatorValue(of: group, index: storage.groups.count, defaults: storage.defaults)
         storage.append(group)
     }
 
+    /// The per-parameter state and the groups' hyper-parameters, in PyTorch's
+    /// `Adagrad` state-dict layout (see ``Optimizer/stateDict()``).
     public func stateDict() -> Safetensors { storage.stateDict() }
 
+    /// Restores a state `stateDict()` (or PyTorch) saved; nothing changes unless all of it fits.
+    ///
+    /// - Throws: `OptimizerStateError` naming what does not fit this optimizer.
     public func loadStateDict(_ stateDict: Safetensors) throws { try storage.loadStateDict(stateDict) }
 
+    /// Takes one Adagrad step for every parameter with a gradient, adding its squared
+    /// gradient to the accumulator.
     public func step() {
         let initialValue = storage.defaults.initialAccumulatorValue
         storage.forEachParameterWithGradient { group, p, g, state in

@@ -21,6 +21,23 @@ public class Adam: Optimizer {
     private var storage: _OptimizerStorage<State>
 
     /// Adam over one group of parameters.
+    ///
+    /// ```swift
+    /// let optimizer = Adam(model.parameters(), learningRate: 3e-4, weightDecay: 1e-5)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - parameters: the tensors to optimise, usually `model.parameters()`.
+    ///   - learningRate: the step size (PyTorch's `lr`, default 1e-3).
+    ///   - betas: the decay rates (β₁, β₂) of the running averages of the gradient and
+    ///     of its square (default (0.9, 0.999)); each in [0, 1).
+    ///   - epsilon: added to the denominator for numerical stability (`eps`, default 1e-8).
+    ///   - weightDecay: the L2 penalty coefficient (`weight_decay`, default 0).
+    ///   - amsgrad: divide by the largest second-moment estimate seen so far instead of the
+    ///     current one, the AMSGrad variant (default false).
+    ///   - maximize: ascend the objective instead of descending it (default false).
+    ///   - decoupledWeightDecay: shrink the parameters directly (AdamW) rather than
+    ///     adding the decay to the gradient (default false).
     public convenience init(
         _ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
         epsilon: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false,
@@ -33,8 +50,18 @@ public class Adam: Optimizer {
 
     /// Adam over parameter groups; the arguments are the defaults of every value a group does not set.
     ///
-    /// - Parameter decoupledWeightDecay: shrink the parameters directly (AdamW) rather than
-    ///   adding the decay to the gradient.
+    /// - Parameters:
+    ///   - groups: the parameter groups; a value a group sets overrides the argument here.
+    ///   - learningRate: the step size (PyTorch's `lr`, default 1e-3).
+    ///   - betas: the decay rates (β₁, β₂) of the running averages of the gradient and
+    ///     of its square (default (0.9, 0.999)); each in [0, 1).
+    ///   - epsilon: added to the denominator for numerical stability (`eps`, default 1e-8).
+    ///   - weightDecay: the L2 penalty coefficient (`weight_decay`, default 0).
+    ///   - amsgrad: divide by the largest second-moment estimate seen so far instead of the
+    ///     current one, the AMSGrad variant (default false).
+    ///   - maximize: ascend the objective instead of descending it (default false).
+    ///   - decoupledWeightDecay: shrink the parameters directly (AdamW) rather than
+    ///     adding the decay to the gradient (default false).
     public init(
         _ groups: [ParameterGroup], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
         epsilon: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false,
@@ -49,19 +76,30 @@ public class Adam: Optimizer {
             defaults: defaults, groups: groups, problem: Self.problem)
     }
 
+    /// The parameter groups, completed with the defaults; assign to change their
+    /// hyper-parameters (not their parameters) from the next `step()`.
     public var parameterGroups: [ParameterGroup] {
         get { storage.groups }
         set { storage.replaceGroups(with: newValue) }
     }
 
+    /// The constructor's hyper-parameters, which fill in what a group does not set.
     public var defaults: ParameterGroup { storage.defaults }
 
+    /// Adds a group of parameters, completing its hyper-parameters with ``defaults``.
     public func addParameterGroup(_ group: ParameterGroup) { storage.append(group) }
 
+    /// The per-parameter state and the groups' hyper-parameters, in PyTorch's
+    /// `Adam` (`AdamW` when decoupled) state-dict layout (see ``Optimizer/stateDict()``).
     public func stateDict() -> Safetensors { storage.stateDict() }
 
+    /// Restores a state `stateDict()` (or PyTorch) saved; nothing changes unless all of it fits.
+    ///
+    /// - Throws: `OptimizerStateError` naming what does not fit this optimizer.
     public func loadStateDict(_ stateDict: Safetensors) throws { try storage.loadStateDict(stateDict) }
 
+    /// Takes one Adam step for every parameter with a gradient, creating its moment
+    /// estimates (zeros) on its first step.
     public func step() {
         let name = storage.name
         storage.forEachParameterWithGradient { group, p, g, state in
@@ -168,6 +206,18 @@ public class Adam: Optimizer {
 /// the undecayed gradient. PyTorch's defaults, with weight decay 1e-2.
 public final class AdamW: Adam {
     /// AdamW over one group of parameters.
+    ///
+    /// - Parameters:
+    ///   - parameters: the tensors to optimise, usually `model.parameters()`.
+    ///   - learningRate: the step size (PyTorch's `lr`, default 1e-3).
+    ///   - betas: the decay rates (β₁, β₂) of the running averages of the gradient and
+    ///     of its square (default (0.9, 0.999)); each in [0, 1).
+    ///   - epsilon: added to the denominator for numerical stability (`eps`, default 1e-8).
+    ///   - weightDecay: the L2 penalty coefficient (`weight_decay`, default 1e-2), applied
+    ///     decoupled: each step multiplies the parameters by `1 - learningRate · weightDecay`.
+    ///   - amsgrad: divide by the largest second-moment estimate seen so far instead of the
+    ///     current one, the AMSGrad variant (default false).
+    ///   - maximize: ascend the objective instead of descending it (default false).
     public convenience init(
         _ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
         epsilon: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false, maximize: Bool = false
@@ -177,6 +227,18 @@ public final class AdamW: Adam {
     }
 
     /// AdamW over parameter groups; the arguments are the defaults of every value a group does not set.
+    ///
+    /// - Parameters:
+    ///   - groups: the parameter groups; a value a group sets overrides the argument here.
+    ///   - learningRate: the step size (PyTorch's `lr`, default 1e-3).
+    ///   - betas: the decay rates (β₁, β₂) of the running averages of the gradient and
+    ///     of its square (default (0.9, 0.999)); each in [0, 1).
+    ///   - epsilon: added to the denominator for numerical stability (`eps`, default 1e-8).
+    ///   - weightDecay: the L2 penalty coefficient (`weight_decay`, default 1e-2), applied
+    ///     decoupled: each step multiplies the parameters by `1 - learningRate · weightDecay`.
+    ///   - amsgrad: divide by the largest second-moment estimate seen so far instead of the
+    ///     current one, the AMSGrad variant (default false).
+    ///   - maximize: ascend the objective instead of descending it (default false).
     public init(
         _ groups: [ParameterGroup], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
         epsilon: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false, maximize: Bool = false

@@ -14,7 +14,9 @@
 /// ```
 ///
 /// - Parameters:
-///   - normType: the p of the p-norm; `.infinity` for the largest absolute value.
+///   - parameters: the tensors whose gradients are clipped; those without a gradient are skipped.
+///   - maxNorm: the largest total norm the gradients may have after clipping.
+///   - normType: the p of the p-norm, positive (default 2); `.infinity` for the largest absolute value.
 /// - Returns: the total norm of the gradients before clipping.
 @discardableResult
 public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Double = 2) -> Double {

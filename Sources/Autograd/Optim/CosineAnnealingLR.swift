@@ -19,18 +19,29 @@ import Foundation
 ///
 /// Past `T` the rate rises again along the cosine, as in PyTorch.
 public final class CosineAnnealingLR: LRScheduler {
+    /// The optimizer whose groups' learning rates this schedule sets.
     public let optimizer: any Optimizer
     /// The number of steps from the base rate to the minimum (PyTorch's `T_max`).
     public let maxSteps: Int
     /// The rate the schedule anneals to (PyTorch's `eta_min`).
     public let minLearningRate: Double
+    /// The learning rate each group started from, its `initial_lr` (PyTorch's `base_lrs`).
     public private(set) var baseLearningRates: [Double]
+    /// The number of the last step taken: 0 after construction (PyTorch's `last_epoch`).
     public private(set) var lastEpoch: Int
+    /// The learning rates the last step set, per group (PyTorch's `get_last_lr()`).
     public private(set) var lastLearningRates: [Double] = []
     /// Calls of `step()`, construction included (PyTorch's `_step_count`).
     private var stepCount = 0
 
-    /// - Parameter lastEpoch: -1 to start, or the step to resume from, as PyTorch's `last_epoch`.
+    /// A cosine annealing over `maxSteps` steps; making it sets step 0 and leaves the rates as they are.
+    ///
+    /// - Parameters:
+    ///   - optimizer: the optimizer whose groups' learning rates to set.
+    ///   - maxSteps: the number of steps from the base rate to the minimum, positive (PyTorch's `T_max`).
+    ///   - minLearningRate: the rate the schedule anneals to (`eta_min`, default 0).
+    ///   - lastEpoch: -1 (the default) for a fresh schedule, or the step to resume from, as
+    ///     PyTorch's `last_epoch`; resuming needs each group's `initial_lr`, so load the optimizer's state first.
     public init(_ optimizer: any Optimizer, maxSteps: Int, minLearningRate: Double = 0, lastEpoch: Int = -1) {
         precondition(maxSteps > 0, "CosineAnnealingLR: maxSteps must be positive, not \(maxSteps)")
         self.optimizer = optimizer
@@ -41,6 +52,7 @@ public final class CosineAnnealingLR: LRScheduler {
         advance(initial: true)
     }
 
+    /// Moves to the next step along the cosine.
     public func step() { advance(initial: false) }
 
     private func advance(initial: Bool) {
@@ -67,11 +79,16 @@ public final class CosineAnnealingLR: LRScheduler {
         lastLearningRates = applyLearningRates(rates, to: optimizer)
     }
 
+    /// The schedule's progress as JSON (`last_epoch`, `_step_count`, `base_lrs`, `_last_lr`, as PyTorch's
+    /// `CosineAnnealingLR.state_dict()`); see ``LRScheduler/stateDict()``.
     public func stateDict() -> String {
         _ScheduleState.json("CosineAnnealingLR", numbers: ["last_epoch": Double(lastEpoch), "_step_count": Double(stepCount)],
                             lists: ["base_lrs": baseLearningRates, "_last_lr": lastLearningRates])
     }
 
+    /// Restores the progress `stateDict()` saved; load the optimizer's state too.
+    ///
+    /// - Throws: `OptimizerStateError` when `json` is not a `CosineAnnealingLR` state for this many groups.
     public func loadStateDict(_ json: String) throws {
         let state = try _ScheduleState(json, scheduler: "CosineAnnealingLR")
         let epoch = try state.integer("last_epoch"), count = try state.integer("_step_count")

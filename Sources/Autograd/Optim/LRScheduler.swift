@@ -62,12 +62,14 @@ public protocol PerGroupValue {
 }
 
 extension Double: PerGroupValue {
+    /// The number repeated for each group.
     public func values(forGroupCount groupCount: Int) -> [Double] {
         Array(repeating: self, count: groupCount)
     }
 }
 
 extension Array: PerGroupValue where Element == Double {
+    /// The list as it is, one value per group; a schedule checks its length.
     public func values(forGroupCount groupCount: Int) -> [Double] { self }
 }
 

@@ -36,14 +36,19 @@ public final class OneCycleLR: LRScheduler {
         case linear
     }
 
+    /// The optimizer whose groups' learning rates this schedule sets.
     public let optimizer: any Optimizer
     /// The number of steps in the cycle; stepping beyond it traps, as PyTorch raises.
     public let totalSteps: Int
+    /// How each phase moves between its values: along half a cosine or a line.
     public let annealStrategy: AnnealStrategy
     /// Whether the momentum (or β₁) is cycled inversely to the learning rate.
     public let cycleMomentum: Bool
+    /// The learning rate each group started from, its `initial_lr` (PyTorch's `base_lrs`).
     public private(set) var baseLearningRates: [Double]
+    /// The number of the last step taken: 0 after construction (PyTorch's `last_epoch`).
     public private(set) var lastEpoch: Int
+    /// The learning rates the last step set, per group (PyTorch's `get_last_lr()`).
     public private(set) var lastLearningRates: [Double] = []
     /// Whether the cycled momentum is Adam's β₁ rather than a `momentum`.
     private let cyclesBeta1: Bool
@@ -57,16 +62,28 @@ public final class OneCycleLR: LRScheduler {
         let momentum: Span
     }
 
+    /// A 1cycle schedule over `totalSteps` batches; making it records the cycle's rates and
+    /// momenta in each group and sets step 0: the initial rate and, with `cycleMomentum`,
+    /// the maximum momentum.
+    ///
+    /// ```swift
+    /// let scheduler = OneCycleLR(optimizer, maxLearningRate: 0.1, totalSteps: epochs * batchesPerEpoch)
+    /// ```
+    ///
     /// - Parameters:
+    ///   - optimizer: the optimizer whose groups' learning rates (and momenta) to set.
     ///   - maxLearningRate: the peak rate, for all groups or one per group.
     ///   - totalSteps: the number of steps in the cycle (PyTorch's `total_steps`, or
     ///     `epochs * steps_per_epoch`).
-    ///   - percentStart: the fraction of the cycle spent raising the rate (`pct_start`).
-    ///   - baseMomentum: the momentum at the peak rate, for all groups or per group.
-    ///   - maxMomentum: the momentum at the start and end of the cycle, for all groups or per group.
-    ///   - divFactor: the initial rate is `maxLearningRate / divFactor`.
-    ///   - finalDivFactor: the final rate is the initial rate divided by this.
-    ///   - threePhase: come back to the initial rate before annihilating it, as the paper does.
+    ///   - percentStart: the fraction of the cycle spent raising the rate, in [0, 1] (`pct_start`, default 0.3).
+    ///   - annealStrategy: how each phase moves between its values (`anneal_strategy`, default cosine).
+    ///   - cycleMomentum: cycle the momentum (Adam's β₁) inversely to the rate (default true); needs
+    ///     an optimizer with a momentum or betas, else pass false.
+    ///   - baseMomentum: the momentum at the peak rate, for all groups or per group (default 0.85).
+    ///   - maxMomentum: the momentum at the start and end of the cycle, for all groups or per group (default 0.95).
+    ///   - divFactor: the initial rate is `maxLearningRate / divFactor` (default 25).
+    ///   - finalDivFactor: the final rate is the initial rate divided by this (default 1e4).
+    ///   - threePhase: come back to the initial rate before annihilating it, as the paper does (default false).
     ///   - lastEpoch: -1 to start, or the step to resume from (a count of batches), as PyTorch's `last_epoch`.
     public init(
         _ optimizer: any Optimizer, maxLearningRate: some PerGroupValue, totalSteps: Int,
@@ -125,6 +142,10 @@ public final class OneCycleLR: LRScheduler {
         step()
     }
 
+    /// Moves to the next batch of the cycle, setting each group's learning rate and (with
+    /// `cycleMomentum`) its momentum or β₁.
+    ///
+    /// Stepping past `totalSteps` traps, as PyTorch raises.
     public func step() {
         lastEpoch += 1
         precondition(lastEpoch <= totalSteps, "OneCycleLR: step \(lastEpoch) is past the cycle's \(totalSteps) steps")
@@ -168,11 +189,16 @@ public final class OneCycleLR: LRScheduler {
         }
     }
 
+    /// The schedule's progress as JSON (`last_epoch`, `base_lrs`, `_last_lr`, as PyTorch's
+    /// `OneCycleLR.state_dict()`); see ``LRScheduler/stateDict()``.
     public func stateDict() -> String {
         _ScheduleState.json("OneCycleLR", numbers: ["last_epoch": Double(lastEpoch)],
                             lists: ["base_lrs": baseLearningRates, "_last_lr": lastLearningRates])
     }
 
+    /// Restores the progress `stateDict()` saved; load the optimizer's state too.
+    ///
+    /// - Throws: `OptimizerStateError` when `json` is not a `OneCycleLR` state for this many groups.
     public func loadStateDict(_ json: String) throws {
         let state = try _ScheduleState(json, scheduler: "OneCycleLR")
         let epoch = try state.integer("last_epoch")

@@ -48,6 +48,7 @@ func stepTensor(_ step: Int) -> Tensor {
 /// An optimizer state that does not fit the optimizer it is loaded into. The message
 /// names the group, parameter or key, what was expected and what the state holds.
 public struct OptimizerStateError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What kind of mismatch a state had, to tell them apart without parsing the message.
     public enum Kind: String, Sendable {
         /// The metadata is missing, is not valid JSON, or holds a value of the wrong kind.
         case malformed
@@ -61,14 +62,18 @@ public struct OptimizerStateError: Error, CustomStringConvertible, Equatable, Se
         case unexpected
     }
 
+    /// What kind of mismatch this is.
     public let kind: Kind
+    /// A readable account: the group, parameter or key, what was expected and what was found.
     public let message: String
 
+    /// An error of the given kind, with the message to show.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
+    /// The message alone.
     public var description: String { message }
 }
 

@@ -97,19 +97,33 @@ extension ParameterGroup {
     /// learning-rate schedules record in the groups, as PyTorch's do, so that a
     /// schedule can resume from a loaded optimizer state.
     public enum Key: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// The step size (every optimizer).
         case learningRate = "lr"
+        /// The momentum factor (SGD, RMSprop).
         case momentum
+        /// SGD's dampening of the momentum buffer's update.
         case dampening
+        /// RMSprop's smoothing constant.
         case alpha
+        /// Adam's (β₁, β₂), a pair.
         case betas
+        /// Adagrad's learning-rate decay.
         case learningRateDecay = "lr_decay"
+        /// The term added to denominators for stability (Adam, RMSprop, Adagrad).
         case epsilon = "eps"
+        /// Whether RMSprop normalises by the gradient's estimated variance, a flag.
         case centered
+        /// The L2 penalty coefficient (decoupled in AdamW).
         case weightDecay = "weight_decay"
+        /// Adagrad's accumulator start, a constructor-wide setting.
         case initialAccumulatorValue = "initial_accumulator_value"
+        /// Whether SGD uses Nesterov momentum, a flag.
         case nesterov
+        /// Whether Adam uses the AMSGrad variant, a flag.
         case amsgrad
+        /// Whether the optimizer ascends the objective, a flag.
         case maximize
+        /// Whether Adam's weight decay is decoupled (AdamW), a flag.
         case decoupledWeightDecay = "decoupled_weight_decay"
         /// The learning rate a schedule started from (`initial_lr`).
         case initialLearningRate = "initial_lr"
@@ -122,6 +136,7 @@ extension ParameterGroup {
         /// `OneCycleLR`'s momentum at the peak learning rate.
         case baseMomentum = "base_momentum"
 
+        /// PyTorch's name of the hyper-parameter (`lr`, `weight_decay`, ...).
         public var description: String { rawValue }
 
         /// The kind of value stored under this key.
@@ -141,8 +156,11 @@ extension ParameterGroup {
 
     /// A hyper-parameter's value: a number, a flag, or a pair (Adam's betas).
     public enum Value: Sendable, Equatable, CustomStringConvertible {
+        /// A number, such as `lr`.
         case number(Double)
+        /// A flag, such as `nesterov`.
         case flag(Bool)
+        /// A pair of numbers: `betas`.
         case pair(Double, Double)
 
         enum Kind: Sendable, CustomStringConvertible {
@@ -165,6 +183,7 @@ extension ParameterGroup {
             }
         }
 
+        /// The value as Swift prints it: `0.001`, `true`, `(0.9, 0.999)`.
         public var description: String {
             switch self {
             case .number(let x): "\(x)"
@@ -299,6 +318,8 @@ extension ParameterGroup.Value {
 }
 
 extension ParameterGroup: CustomStringConvertible {
+    /// The parameter count and the group's settings by PyTorch name, as
+    /// `ParameterGroup(2 parameters, lr: 0.01, momentum: 0.9)`.
     public var description: String {
         let settings = keys.map { "\($0.rawValue): \(values[$0]!)" }
         let count = "\(parameters.count) parameter\(parameters.count == 1 ? "" : "s")"

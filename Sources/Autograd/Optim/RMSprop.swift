@@ -21,6 +21,17 @@ public final class RMSprop: Optimizer {
     private var storage: _OptimizerStorage<State>
 
     /// RMSprop over one group of parameters.
+    ///
+    /// - Parameters:
+    ///   - parameters: the tensors to optimise, usually `model.parameters()`.
+    ///   - learningRate: the step size (PyTorch's `lr`, default 1e-2).
+    ///   - alpha: the smoothing constant of the running averages (default 0.99).
+    ///   - epsilon: added to the denominator for numerical stability (`eps`, default 1e-8).
+    ///   - weightDecay: the L2 penalty coefficient added to the gradient (`weight_decay`, default 0).
+    ///   - momentum: the momentum factor of the step buffer; 0 (the default) uses none.
+    ///   - centered: normalise by an estimate of the gradient's variance (the second
+    ///     moment less the squared running mean) instead of its second moment (default false).
+    ///   - maximize: ascend the objective instead of descending it (default false).
     public convenience init(
         _ parameters: [Tensor], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
         weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false, maximize: Bool = false
@@ -32,9 +43,15 @@ public final class RMSprop: Optimizer {
     /// RMSprop over parameter groups; the arguments are the defaults of every value a group does not set.
     ///
     /// - Parameters:
-    ///   - alpha: the smoothing constant of the running averages.
+    ///   - groups: the parameter groups; a value a group sets overrides the argument here.
+    ///   - learningRate: the step size (PyTorch's `lr`, default 1e-2).
+    ///   - alpha: the smoothing constant of the running averages (default 0.99).
+    ///   - epsilon: added to the denominator for numerical stability (`eps`, default 1e-8).
+    ///   - weightDecay: the L2 penalty coefficient added to the gradient (`weight_decay`, default 0).
+    ///   - momentum: the momentum factor of the step buffer; 0 (the default) uses none.
     ///   - centered: normalise by an estimate of the gradient's variance (the second
-    ///     moment less the squared running mean) instead of its second moment.
+    ///     moment less the squared running mean) instead of its second moment (default false).
+    ///   - maximize: ascend the objective instead of descending it (default false).
     public init(
         _ groups: [ParameterGroup], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
         weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false, maximize: Bool = false
@@ -48,19 +65,30 @@ public final class RMSprop: Optimizer {
             defaults: defaults, groups: groups, problem: Self.problem)
     }
 
+    /// The parameter groups, completed with the defaults; assign to change their
+    /// hyper-parameters (not their parameters) from the next `step()`.
     public var parameterGroups: [ParameterGroup] {
         get { storage.groups }
         set { storage.replaceGroups(with: newValue) }
     }
 
+    /// The constructor's hyper-parameters, which fill in what a group does not set.
     public var defaults: ParameterGroup { storage.defaults }
 
+    /// Adds a group of parameters, completing its hyper-parameters with ``defaults``.
     public func addParameterGroup(_ group: ParameterGroup) { storage.append(group) }
 
+    /// The per-parameter state and the groups' hyper-parameters, in PyTorch's
+    /// `RMSprop` state-dict layout (see ``Optimizer/stateDict()``).
     public func stateDict() -> Safetensors { storage.stateDict() }
 
+    /// Restores a state `stateDict()` (or PyTorch) saved; nothing changes unless all of it fits.
+    ///
+    /// - Throws: `OptimizerStateError` naming what does not fit this optimizer.
     public func loadStateDict(_ stateDict: Safetensors) throws { try storage.loadStateDict(stateDict) }
 
+    /// Takes one RMSprop step for every parameter with a gradient, creating the
+    /// running averages (zeros) it needs on first use.
     public func step() {
         storage.forEachParameterWithGradient { group, p, g, state in
             var current = state ?? State(step: 0, squareAverage: Tensor.zeros(like: p))

@@ -25,7 +25,9 @@
 public final class ReduceLROnPlateau {
     /// Whether the metric should go down (a loss) or up (an accuracy).
     public enum Mode: Sendable {
+        /// Lower is better, as for a loss (PyTorch's `"min"`).
         case min
+        /// Higher is better, as for an accuracy (PyTorch's `"max"`).
         case max
     }
 
@@ -37,13 +39,17 @@ public final class ReduceLROnPlateau {
         case absolute
     }
 
+    /// The optimizer whose groups' learning rates this schedule reduces.
     public let optimizer: any Optimizer
+    /// Whether the metric should go down or up.
     public let mode: Mode
     /// The factor a reduction multiplies the learning rates by, below 1.
     public let factor: Double
     /// The number of steps without improvement tolerated before a reduction.
     public let patience: Int
+    /// How much better than the best a metric must be to count as an improvement.
     public let threshold: Double
+    /// Whether `threshold` is a fraction of the best value or in the metric's units.
     public let thresholdMode: ThresholdMode
     /// The number of steps after a reduction during which bad steps are not counted.
     public let cooldown: Int
@@ -64,7 +70,18 @@ public final class ReduceLROnPlateau {
     /// The value for groups added to the optimizer later, when one value was given for all.
     private let defaultMinLearningRate: Double?
 
-    /// - Parameter minLearningRate: the lowest rate, for all groups or one per group.
+    /// A plateau schedule; making it changes no rate.
+    ///
+    /// - Parameters:
+    ///   - optimizer: the optimizer whose groups' learning rates to reduce.
+    ///   - mode: `.min` when the metric should go down, `.max` when it should go up (default `.min`).
+    ///   - factor: the factor a reduction multiplies the rates by, below 1 (default 0.1).
+    ///   - patience: the number of steps without improvement tolerated; the next one reduces (default 10).
+    ///   - threshold: how much better than the best a metric must be to count (default 1e-4).
+    ///   - thresholdMode: whether `threshold` is relative to the best value or absolute (default `.relative`).
+    ///   - cooldown: the number of steps after a reduction during which bad steps are not counted (default 0).
+    ///   - minLearningRate: the lowest rate, for all groups or one per group (PyTorch's `min_lr`, default 0).
+    ///   - epsilon: the smallest change of a rate worth making; smaller reductions are skipped (`eps`, default 1e-8).
     public init(
         _ optimizer: any Optimizer, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10,
         threshold: Double = 1e-4, thresholdMode: ThresholdMode = .relative, cooldown: Int = 0,

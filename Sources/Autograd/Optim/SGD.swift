@@ -18,6 +18,20 @@ public final class SGD: Optimizer {
     private var storage: _OptimizerStorage<State>
 
     /// SGD over one group of parameters. The defaults are PyTorch's.
+    ///
+    /// ```swift
+    /// let optimizer = SGD(model.parameters(), learningRate: 0.1, momentum: 0.9)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - parameters: the tensors to optimise, usually `model.parameters()`.
+    ///   - learningRate: the step size (PyTorch's `lr`, default 1e-3).
+    ///   - momentum: the momentum factor; 0 (the default) keeps no buffer.
+    ///   - dampening: the share of the gradient held back from the momentum buffer
+    ///     after the first step (default 0).
+    ///   - nesterov: use Nesterov momentum, which needs a momentum and zero dampening (default false).
+    ///   - weightDecay: the L2 penalty coefficient added to the gradient (`weight_decay`, default 0).
+    ///   - maximize: ascend the objective instead of descending it (default false).
     public convenience init(
         _ parameters: [Tensor], learningRate: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
         nesterov: Bool = false, weightDecay: Double = 0, maximize: Bool = false
@@ -27,6 +41,16 @@ public final class SGD: Optimizer {
     }
 
     /// SGD over parameter groups; the arguments are the defaults of every value a group does not set.
+    ///
+    /// - Parameters:
+    ///   - groups: the parameter groups; a value a group sets overrides the argument here.
+    ///   - learningRate: the step size (PyTorch's `lr`, default 1e-3).
+    ///   - momentum: the momentum factor; 0 (the default) keeps no buffer.
+    ///   - dampening: the share of the gradient held back from the momentum buffer
+    ///     after the first step (default 0).
+    ///   - nesterov: use Nesterov momentum, which needs a momentum and zero dampening (default false).
+    ///   - weightDecay: the L2 penalty coefficient added to the gradient (`weight_decay`, default 0).
+    ///   - maximize: ascend the objective instead of descending it (default false).
     public init(
         _ groups: [ParameterGroup], learningRate: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
         nesterov: Bool = false, weightDecay: Double = 0, maximize: Bool = false
@@ -38,19 +62,30 @@ public final class SGD: Optimizer {
             defaults: defaults, groups: groups, problem: Self.problem)
     }
 
+    /// The parameter groups, completed with the defaults; assign to change their
+    /// hyper-parameters (not their parameters) from the next `step()`.
     public var parameterGroups: [ParameterGroup] {
         get { storage.groups }
         set { storage.replaceGroups(with: newValue) }
     }
 
+    /// The constructor's hyper-parameters, which fill in what a group does not set.
     public var defaults: ParameterGroup { storage.defaults }
 
+    /// Adds a group of parameters, completing its hyper-parameters with ``defaults``.
     public func addParameterGroup(_ group: ParameterGroup) { storage.append(group) }
 
+    /// The per-parameter state and the groups' hyper-parameters, in PyTorch's
+    /// `SGD` state-dict layout (see ``Optimizer/stateDict()``).
     public func stateDict() -> Safetensors { storage.stateDict() }
 
+    /// Restores a state `stateDict()` (or PyTorch) saved; nothing changes unless all of it fits.
+    ///
+    /// - Throws: `OptimizerStateError` naming what does not fit this optimizer.
     public func loadStateDict(_ stateDict: Safetensors) throws { try storage.loadStateDict(stateDict) }
 
+    /// Takes one SGD step for every parameter with a gradient; with momentum, a
+    /// parameter's first step starts its buffer from the gradient itself.
     public func step() {
         storage.forEachParameterWithGradient { group, p, g, state in
             var first = false

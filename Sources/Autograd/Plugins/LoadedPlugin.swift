@@ -2,7 +2,9 @@
 public struct LoadedPlugin: Sendable, Equatable {
     /// A faster kernel the plugin gave an existing op.
     public struct KernelBinding: Sendable, Equatable {
+        /// The registry name of the op the kernel speeds up.
         public let op: String
+        /// The dtype the op computes in for which the kernel runs.
         public let dtype: DType
         /// The manifest's `when`: `always`, `2d` or `2d-contiguous`.
         public let condition: String

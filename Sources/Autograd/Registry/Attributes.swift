@@ -4,21 +4,33 @@ public enum AttributeValue: Sendable, Hashable, CustomStringConvertible,
     ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByStringLiteral, ExpressibleByNilLiteral
 {
+    /// An integer, such as a `dim`.
     case int(Int)
+    /// A number, such as a `scale`; an integer literal also fits a double attribute.
     case double(Double)
+    /// A flag, such as `keepdim`.
     case bool(Bool)
+    /// A list of integers, such as `dims` or a shape.
     case ints([Int])
+    /// A string, such as `approximate: "tanh"`.
     case string(String)
     /// Not given: the attribute takes its default. (`nil` in a literal.)
     case absent
 
+    /// `1` is `.int(1)`.
     public init(integerLiteral value: Int) { self = .int(value) }
+    /// `0.5` is `.double(0.5)`.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// `true` is `.bool(true)`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// `[0, 2]` is `.ints([0, 2])`.
     public init(arrayLiteral elements: Int...) { self = .ints(elements) }
+    /// `"tanh"` is `.string("tanh")`.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// `nil` is `.absent`: the attribute takes its default.
     public init(nilLiteral: ()) { self = .absent }
 
+    /// The value as it would be written: `2`, `[0, 1]`, `"tanh"`, `nil`.
     public var description: String {
         switch self {
         case .int(let v): "\(v)"
@@ -44,6 +56,8 @@ public enum AttributeValue: Sendable, Hashable, CustomStringConvertible,
 
 /// The type of an attribute an op declares.
 public enum AttributeType: Sendable, Equatable, CustomStringConvertible {
+    /// `int`: an integer; `double`: a number (an integer is accepted); `bool`: a flag;
+    /// `ints`: a list of integers (a single integer is accepted as a one-element list).
     case int, double, bool, ints
     /// A string, one of `allowed` (any string when `allowed` is empty).
     case string(allowed: [String])
@@ -51,6 +65,7 @@ public enum AttributeType: Sendable, Equatable, CustomStringConvertible {
     /// A string attribute taking one of `values`.
     public static func oneOf(_ values: String...) -> AttributeType { .string(allowed: values) }
 
+    /// The type as error messages name it: `int`, `ints`, `one of "none", "tanh"`.
     public var description: String {
         switch self {
         case .int: "int"
@@ -79,7 +94,9 @@ public enum AttributeType: Sendable, Equatable, CustomStringConvertible {
 
 /// An attribute an op accepts: its name, type and default.
 public struct AttributeSpec: Sendable {
+    /// The name callers give the value under, unique among the op's inputs and attributes.
     public let name: String
+    /// The type a value must have; values of a close type are converted (an int for a double).
     public let type: AttributeType
     /// The value when the caller gives none; `.absent` here means the attribute is
     /// optional and absent (like `dims` of `sum`: all dims).

@@ -4,12 +4,24 @@ import Synchronization
 /// (for example OpenBLAS's sgemm for 2-D contiguous float32 matmul). The op's
 /// backward rule is unchanged, so it speeds up the backward pass too.
 public struct KernelOverride: Sendable {
+    /// The dtype the op computes in for which this kernel replaces the registered one.
     public let dtype: DType
     /// Where it comes from, for reports: a plugin's file, say.
     public let source: String
+    /// Whether this kernel handles a call, given the call's inputs (omitted optional ones
+    /// left out) and attributes. The first override added whose dtype and condition match
+    /// runs; when none does, the op's own kernel.
     public let condition: @Sendable ([Tensor], Attributes) -> Bool
+    /// The kernel that runs instead of the op's own.
     public let kernel: Kernel
 
+    /// An override of `dtype`'s kernel.
+    ///
+    /// - Parameters:
+    ///   - dtype: the dtype the op computes in for which it applies.
+    ///   - source: where it comes from, shown in reports (a plugin's file, say).
+    ///   - condition: when it applies; by default always.
+    ///   - kernel: the faster kernel, which must compute what the op's own kernel does.
     public init(dtype: DType, source: String,
                 when condition: @escaping @Sendable ([Tensor], Attributes) -> Bool = { _, _ in true },
                 kernel: @escaping Kernel) {
@@ -27,6 +39,7 @@ public struct KernelOverride: Sendable {
 /// chosen and run, tangents carried forward (inside `jvp`), and a node recorded
 /// for backward when grad mode is on and an input requires grad.
 public final class Op: Sendable {
+    /// The definition the op was registered with.
     public let definition: OpDefinition
     private let overrides = Locked<[KernelOverride]>([])
     private let hasOverrides = Atomic<Bool>(false)
@@ -51,6 +64,7 @@ public final class Op: Sendable {
     private let outputRules: [OpOutput.DTypeRule]
     private let forwardRule: ForwardRule?
     let gradFnName: String
+    /// The registry name, as `definition.name`.
     public let name: String
 
     init(_ definition: OpDefinition) {
@@ -89,10 +103,18 @@ public final class Op: Sendable {
         hasOverrides.store(true, ordering: .releasing)
     }
 
-    /// Runs a one-output op.
+    /// Runs a one-output op, recording it for backward when grad mode is on and an input requires grad.
     ///
-    /// - Parameter inputs: one tensor per input, nil for an omitted optional input
-    ///   (trailing optional inputs may be left out); a list input takes its tensors in place.
+    /// ```swift
+    /// let mul = try OpRegistry.shared.op(named: "mul")
+    /// let y = try mul.call([a, b])
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - inputs: one tensor per input, nil for an omitted optional input
+    ///     (trailing optional inputs may be left out); a list input takes its tensors in place.
+    ///   - attributes: the attributes by name, as literals (`["dim": 1, "keepdim": true]`);
+    ///     those not given take their defaults.
     /// - Throws: `AutogradError` naming the op and what was wrong; for an op with
     ///   several outputs, an error naming `callOutputs`.
     public func call(_ inputs: [Tensor?], attributes: [String: AttributeValue] = [:]) throws -> Tensor {
@@ -105,7 +127,14 @@ public final class Op: Sendable {
         return try run(inputs, attributes: resolve(attributes)).first
     }
 
-    /// Runs any op, returning every output.
+    /// Runs any op, returning every output (`max` with `dim` gives values and indices).
+    ///
+    /// - Parameters:
+    ///   - inputs: one tensor per input, nil for an omitted optional input; a list input
+    ///     takes its tensors in place.
+    ///   - attributes: the attributes by name, as literals (`["dim": 1, "keepdim": true]`);
+    ///     those not given take their defaults.
+    /// - Throws: `AutogradError` naming the op and what was wrong.
     public func callOutputs(_ inputs: [Tensor?], attributes: [String: AttributeValue] = [:]) throws -> [Tensor] {
         try run(inputs, attributes: resolve(attributes)).array
     }

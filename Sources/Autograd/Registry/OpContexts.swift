@@ -5,6 +5,7 @@ public struct KernelContext {
     /// The inputs, converted to `dtype` where they join the op's dtype; for
     /// elementwise ops, broadcast to `outputShape`.
     public let inputs: OpInputs
+    /// The call's attributes, checked and with defaults filled in.
     public let attributes: Attributes
     /// The dtype the op computes in.
     public let dtype: DType
@@ -28,6 +29,8 @@ public struct KernelContext {
 
     /// A new, uninitialised, contiguous tensor for output `index` of an explicit
     /// shape: for an output whose shape rule gave `ShapeRule.dataDependentSize`.
+    ///
+    /// - Throws: `AutogradError` of kind `.allocation` when the memory cannot be had.
     public func makeOutput(_ index: Int = 0, shape: [Int]) throws -> Tensor {
         try Tensor.uninitialized(shape, dtype: outputDTypes[index], op: op)
     }
@@ -52,6 +55,7 @@ struct OutputPlan {
 public struct BackwardContext {
     /// The op's name, for error messages.
     public let op: String
+    /// The attributes of the forward call.
     public let attributes: Attributes
     /// The gradient of the final result with respect to each output; nil for an
     /// output that nothing used, or that is not differentiable.
@@ -98,11 +102,13 @@ public struct BackwardContext {
 public struct ForwardContext {
     /// The op being differentiated, so that a linear op can apply itself to tangents.
     public let op: Op
+    /// The inputs of the forward call, as the kernel received them.
     public let inputs: OpInputs
     /// The tangent of each input; nil for an input without one (or not differentiable).
     public let tangents: [Tensor?]
     /// The outputs the forward computed.
     public let outputs: [Tensor]
+    /// The attributes of the forward call.
     public let attributes: Attributes
 
     /// The first output.
@@ -133,8 +139,10 @@ public struct ForwardContext {
 
 /// What an elementwise derivative reads: the inputs, the output and the attributes.
 public struct DerivativeContext {
+    /// The inputs of the forward call, as the kernel received them.
     public let inputs: OpInputs
     let outputTensor: Tensor?
+    /// The attributes of the forward call.
     public let attributes: Attributes
 
     /// The op's output (when deriving the backward rule, the op must save `.output`).

@@ -75,6 +75,8 @@ public struct OpDefinition: Sendable {
     /// The outputs; with `hasVariadicOutputs`, the one entry describes each of as
     /// many outputs as the shape rule gives (`split`).
     public var outputs: [OpOutput]
+    /// Whether the op returns as many outputs as its shape rule gives, each described by
+    /// the one entry of `outputs` (`split`, `unbind`).
     public var hasVariadicOutputs: Bool
     /// Whether inputs broadcast against each other elementwise. The registry then
     /// hands kernels inputs already expanded to the output shape, and the engine
@@ -97,9 +99,35 @@ public struct OpDefinition: Sendable {
     /// An expression over built-in ops that computes the same thing, for conformance checks.
     public var reference: String?
 
+    /// A definition to register with ``OpRegistry/register(_:replaceExisting:)``.
+    ///
     /// - Parameters:
+    ///   - name: the registry name (`"mul"`, `"act.softplus"`), unique in the registry;
+    ///     also gives the default `gradFnName`.
+    ///   - inputs: the tensor inputs in call order: a string literal is a required input
+    ///     promoted with the others (`["x", "weight"]`); `.indices(_:)`, `.optional(_:)`,
+    ///     `.list(_:)` and `.mask(_:)` declare the rest.
+    ///   - attributes: the attributes the op accepts, with their types and defaults.
+    ///   - outputs: the outputs, by name and dtype rule (default one output, `"output"`).
+    ///   - variadicOutputs: the one entry of `outputs` describes as many outputs as the
+    ///     shape rule returns (default false).
+    ///   - elementwise: inputs broadcast together; kernels get them expanded to the output
+    ///     shape and gradients are summed back to each input's shape (default false).
+    ///   - outputShape: the shape rule; by default ``ShapeRule/broadcast`` for an
+    ///     elementwise op and input 0's shape otherwise.
+    ///   - forward: the kernels per dtype, or a composite of other ops.
+    ///   - saves: what the backward rule reads, kept alive by the graph (default the inputs).
+    ///   - gradFnName: the name `gradFn` shows; by default the camel-cased name plus
+    ///     `Backward0` (`"log_softmax"` gives `LogSoftmaxBackward0`).
+    ///   - supportsHigherOrder: whether the backward rule is itself differentiable
+    ///     (default true, as for rules written with tensor ops).
+    ///   - reference: an expression over built-in ops computing the same thing, which the
+    ///     conformance checks compare against.
     ///   - derivative: elementwise partials from which `backward` and `jvp` are
     ///     derived when those are not given.
+    ///   - jvp: the forward-mode rule: `.linear` or `.rule(_:)`; nil for none (unless derived).
+    ///   - backward: the vector-Jacobian product; nil (and no `derivative`) for an op that
+    ///     is not differentiable.
     public init(
         name: String,
         inputs: [OpInput],
@@ -199,7 +227,9 @@ public enum ForwardMode: Sendable {
 
 /// What an op's node keeps for its backward rule.
 public struct SavedTensors: OptionSet, Sendable {
+    /// The set's bits: 1 inputs, 2 output, 4 other inputs.
     public let rawValue: Int
+    /// The set with the given bits.
     public init(rawValue: Int) { self.rawValue = rawValue }
 
     /// The inputs, as given to the op.
@@ -228,6 +258,7 @@ public struct ForwardKernels: Sendable, ExpressibleByDictionaryLiteral {
 
     init(bodies: [DType: Body]) { self.bodies = bodies }
 
+    /// One-output kernels per dtype, from a literal such as `[.float32: k32, .float64: k64]`.
     public init(dictionaryLiteral elements: (DType, Kernel)...) {
         bodies = Dictionary(elements.map { ($0, .single($1)) }) { $1 }
     }
@@ -316,26 +347,31 @@ public struct ForwardKernels: Sendable, ExpressibleByDictionaryLiteral {
 
 /// A kernel written once for float32 and float64, specialised for each.
 public protocol FloatingKernel: SendableMetatype {
+    /// Computes the output with elements of type `T` (float32 or float64), the Swift type of the dtype the op computes in.
     static func run<T: TensorScalar>(_ context: KernelContext, as: T.Type) throws -> Tensor
 }
 
 /// A kernel written once for float32, float64 and int64.
 public protocol NumericKernel: SendableMetatype {
+    /// Computes the output with elements of type `T` (float32, float64 or int64), the Swift type of the dtype the op computes in.
     static func run<T: TensorNumeric>(_ context: KernelContext, as: T.Type) throws -> Tensor
 }
 
 /// A kernel written once for every dtype.
 public protocol ElementKernel: SendableMetatype {
+    /// Computes the output with elements of type `T` (any dtype), the Swift type of the dtype the op computes in.
     static func run<T: TensorElement>(_ context: KernelContext, as: T.Type) throws -> Tensor
 }
 
 /// A several-output kernel written once for float32 and float64.
 public protocol FloatingMultiOutputKernel: SendableMetatype {
+    /// Computes every output with elements of type `T` (float32 or float64), the Swift type of the dtype the op computes in.
     static func run<T: TensorScalar>(_ context: KernelContext, as: T.Type) throws -> [Tensor]
 }
 
 /// A several-output kernel written once for float32, float64 and int64.
 public protocol NumericMultiOutputKernel: SendableMetatype {
+    /// Computes every output with elements of type `T` (float32, float64 or int64), the Swift type of the dtype the op computes in.
     static func run<T: TensorNumeric>(_ context: KernelContext, as: T.Type) throws -> [Tensor]
 }
 
@@ -417,6 +453,7 @@ public struct ShapeContext {
     public let shapes: InputShapes
     /// One dtype per input tensor, as given (before promotion); nil for an omitted one.
     public let dtypes: InputDTypes
+    /// The call's attributes, checked and with defaults filled in.
     public let attributes: Attributes
 
     init(owner: Op, inputs: [Tensor?], attributes: Attributes) {
@@ -448,7 +485,9 @@ public struct ShapeContext {
 /// The shapes of a call's inputs, read from the tensors when asked (no copy per call).
 public struct InputShapes: RandomAccessCollection {
     let tensors: [Tensor?]
+    /// 0: the first input.
     public var startIndex: Int { 0 }
+    /// The number of input tensors.
     public var endIndex: Int { tensors.count }
     /// Input `index`'s shape; `[]` for an omitted optional input.
     public subscript(index: Int) -> [Int] { tensors[index]?.shape ?? [] }
@@ -457,7 +496,10 @@ public struct InputShapes: RandomAccessCollection {
 /// The dtypes of a call's inputs, as given; nil for an omitted optional input.
 public struct InputDTypes: RandomAccessCollection {
     let tensors: [Tensor?]
+    /// 0: the first input.
     public var startIndex: Int { 0 }
+    /// The number of input tensors.
     public var endIndex: Int { tensors.count }
+    /// Input `index`'s dtype as given, before promotion; nil for an omitted optional input.
     public subscript(index: Int) -> DType? { tensors[index]?.dtype }
 }

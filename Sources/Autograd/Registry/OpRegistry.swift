@@ -92,8 +92,16 @@ public final class OpRegistry: Sendable {
 
     /// Runs the one-output op `name` on `inputs`, recording it for backward when grad mode is on.
     ///
-    /// - Parameter inputs: one tensor per input, nil for an omitted optional input
-    ///   (trailing optional inputs may be left out); a list input takes its tensors in place.
+    /// ```swift
+    /// let s = try OpRegistry.shared.call("sum", [x], attributes: ["dims": [1], "keepdim": true])
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - name: the registry name of the op (`"mul"`, `"act.softplus"`).
+    ///   - inputs: one tensor per input, nil for an omitted optional input
+    ///     (trailing optional inputs may be left out); a list input takes its tensors in place.
+    ///   - attributes: the attributes by name, as literals (`["dim": 1, "keepdim": true]`);
+    ///     those not given take their defaults.
     /// - Throws: `AutogradError` for an unknown op, a wrong input count, an unknown or
     ///   mistyped attribute, shapes or dtypes the op does not accept; for an op with
     ///   several outputs, an error naming `callOutputs`.
@@ -103,6 +111,14 @@ public final class OpRegistry: Sendable {
 
     /// Runs any op `name` on `inputs`, returning every output (`max` with `dim` gives
     /// values and indices; `split` one tensor per piece).
+    ///
+    /// - Parameters:
+    ///   - name: the registry name of the op.
+    ///   - inputs: one tensor per input, nil for an omitted optional input; a list input
+    ///     takes its tensors in place.
+    ///   - attributes: the attributes by name, as literals (`["dim": 1, "keepdim": true]`);
+    ///     those not given take their defaults.
+    /// - Throws: `AutogradError` for an unknown op or a call the op does not accept.
     public func callOutputs(
         _ name: String, _ inputs: [Tensor?], attributes: [String: AttributeValue] = [:]
     ) throws -> [Tensor] {

@@ -20,7 +20,10 @@ public struct OpInput: Sendable, Equatable, ExpressibleByStringLiteral, CustomSt
         case any
     }
 
+    /// The input's name, as error messages and signatures show it; distinct among the op's
+    /// inputs and attributes.
     public var name: String
+    /// Which dtypes the input takes and whether it joins the op's promoted dtype.
     public var dtypes: DTypeRule
     /// Whether a call may omit it (pass nil, or leave a trailing optional input out).
     public var isOptional: Bool
@@ -29,6 +32,14 @@ public struct OpInput: Sendable, Equatable, ExpressibleByStringLiteral, CustomSt
     /// Whether a gradient flows to it (for floating-point tensors that require grad).
     public var isDifferentiable: Bool
 
+    /// An input with every property spelt out; the static functions cover the usual cases.
+    ///
+    /// - Parameters:
+    ///   - name: the input's name, distinct among the op's inputs and attributes.
+    ///   - dtypes: which dtypes it takes (default: any, promoted with the other inputs).
+    ///   - optional: whether a call may omit it (default false).
+    ///   - list: whether it stands for any number of tensors (default false).
+    ///   - differentiable: whether a gradient flows to it (default true).
     public init(_ name: String, dtypes: DTypeRule = .promoted, optional: Bool = false, list: Bool = false,
                 differentiable: Bool = true) {
         self.name = name
@@ -38,6 +49,7 @@ public struct OpInput: Sendable, Equatable, ExpressibleByStringLiteral, CustomSt
         self.isDifferentiable = differentiable
     }
 
+    /// `"x"` is a required, differentiable input that joins the op's dtype.
     public init(stringLiteral name: String) { self.init(name) }
 
     /// A required input that joins the op's dtype.
@@ -63,6 +75,7 @@ public struct OpInput: Sendable, Equatable, ExpressibleByStringLiteral, CustomSt
         OpInput(name, dtypes: .exactly(.bool), differentiable: false)
     }
 
+    /// The input as a signature shows it: `x`, `index: int64`, `[tensors]`, `weight?`.
     public var description: String {
         var text = name
         switch dtypes {
@@ -91,14 +104,18 @@ public struct OpOutput: Sendable, Equatable, ExpressibleByStringLiteral {
         case ofInput(Int)
     }
 
+    /// The output's name, used in error messages and signatures.
     public var name: String
+    /// How the output's dtype follows from the call.
     public var dtype: DTypeRule
 
+    /// An output named `name`, by default in the dtype the op computes in.
     public init(_ name: String, dtype: DTypeRule = .computed) {
         self.name = name
         self.dtype = dtype
     }
 
+    /// `"output"` is an output in the dtype the op computes in.
     public init(stringLiteral name: String) { self.init(name) }
 
     /// An int64 output (the indices of `max`, `argmax`).
@@ -116,7 +133,9 @@ public struct OpInputs: RandomAccessCollection {
 
     init(_ tensors: [Tensor?]) { self.tensors = tensors }
 
+    /// 0: the first input tensor.
     public var startIndex: Int { 0 }
+    /// The number of input tensors, omitted optional ones included.
     public var endIndex: Int { tensors.count }
 
     /// The tensor at `index`.

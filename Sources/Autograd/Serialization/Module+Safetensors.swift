@@ -5,6 +5,15 @@ extension Module {
     ///
     /// The file loads in Python with `safetensors.torch.load_file(path)` and then
     /// `model.load_state_dict(...)` when the names match the PyTorch model's.
+    ///
+    /// ```swift
+    /// try model.saveParameters(to: URL(filePath: "model.safetensors"), metadata: ["epoch": "12"])
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - url: the file to write; an existing file is replaced.
+    ///   - metadata: free-form strings stored under `__metadata__` (none by default).
+    /// - Throws: `SafetensorsError` when the file cannot be written.
     public func saveParameters(to url: URL, metadata: [String: String] = [:]) throws {
         try Safetensors(namedParameters(), metadata: metadata).write(to: url)
     }
@@ -15,14 +24,23 @@ extension Module {
     /// float64 when the file's dtype differs. Nothing is changed unless every parameter
     /// can be loaded.
     ///
-    /// - Parameter strict: also reject a file holding tensors this module has no parameter for.
-    /// - Throws: `SafetensorsError` naming each missing tensor with the shape expected, each
-    ///   shape mismatch with both shapes, and (when strict) each unexpected tensor.
+    /// - Parameters:
+    ///   - url: the safetensors file to read.
+    ///   - strict: also reject a file holding tensors this module has no parameter for
+    ///     (default true, as PyTorch's `load_state_dict(strict=True)`).
+    /// - Throws: `SafetensorsError` when the file cannot be read or breaks the format, and
+    ///   naming each missing tensor with the shape expected, each shape mismatch with both
+    ///   shapes, and (when strict) each unexpected tensor.
     public func loadParameters(from url: URL, strict: Bool = true) throws {
         try loadParameters(from: Safetensors(contentsOf: url), strict: strict)
     }
 
-    /// Loads parameters from decoded safetensors contents; see `loadParameters(from:strict:)`.
+    /// Loads parameters from decoded safetensors contents, by name; see `loadParameters(from:strict:)`.
+    ///
+    /// - Parameters:
+    ///   - file: the named tensors, such as a `Safetensors(contentsOf:)` or one built in memory.
+    ///   - strict: also reject tensors this module has no parameter for (default true).
+    /// - Throws: `SafetensorsError` naming each missing, mis-shaped or (when strict) unexpected tensor.
     public func loadParameters(from file: Safetensors, strict: Bool = true) throws {
         let parameters = namedParameters()
         var stored: [String: Tensor] = [:]

@@ -20,13 +20,17 @@ public struct SafetensorsError: Error, CustomStringConvertible, Equatable, Senda
         case io
     }
 
+    /// What kind of thing went wrong.
     public let kind: Kind
+    /// A readable account, naming the file or tensor, what was expected and what was found.
     public let message: String
 
+    /// An error of the given kind, with the message to show.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
+    /// The message alone.
     public var description: String { message }
 }

@@ -11,9 +11,13 @@ import RealModule
 /// PyTorch. Only floating-point tensors take part in differentiation: an
 /// integer or bool tensor never requires grad.
 public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// 32-bit IEEE floats (`Float`), the default for real values (`torch.float32`).
     case float32
+    /// 64-bit IEEE floats (`Double`), for when float32's precision is not enough (`torch.float64`).
     case float64
+    /// 64-bit signed integers (`Int64`): indices, counts, class labels (`torch.int64`).
     case int64
+    /// Booleans (`Bool`): masks and comparison results (`torch.bool`).
     case bool
 
     /// The size of one element in bytes.
@@ -28,6 +32,7 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Whether elements are real numbers that gradients can flow through.
     public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
 
+    /// The dtype's name: `float32`, `float64`, `int64` or `bool`.
     public var description: String { rawValue }
 
     /// Dense index for per-dtype tables.
@@ -72,10 +77,15 @@ public protocol TensorElement: Sendable {
 ///
 /// Integer arithmetic wraps on overflow, as PyTorch's does.
 public protocol TensorNumeric: TensorElement, Comparable {
+    /// 0 in this type, the start of sums.
     static var zeroValue: Self { get }
+    /// 1 in this type, the start of products.
     static var oneValue: Self { get }
+    /// `a + b`, wrapping on integer overflow (`&+`) rather than trapping.
     static func wrappingAdd(_ a: Self, _ b: Self) -> Self
+    /// `a - b`, wrapping on integer overflow (`&-`).
     static func wrappingSubtract(_ a: Self, _ b: Self) -> Self
+    /// `a * b`, wrapping on integer overflow (`&*`).
     static func wrappingMultiply(_ a: Self, _ b: Self) -> Self
     /// Whether the value is NaN (never, for integers): NaN wins comparisons in max and min.
     var isNaNValue: Bool { get }
@@ -101,12 +111,20 @@ public protocol TensorScalar: TensorNumeric, BinaryFloatingPoint, Real {
 }
 
 extension TensorScalar {
+    /// 0.
     public static var zeroValue: Self { 0 }
+    /// 1.
     public static var oneValue: Self { 1 }
+    /// `a + b` (floats do not wrap; they round, and overflow to infinity).
     @inline(__always) public static func wrappingAdd(_ a: Self, _ b: Self) -> Self { a + b }
+    /// `a - b`, in IEEE arithmetic.
     @inline(__always) public static func wrappingSubtract(_ a: Self, _ b: Self) -> Self { a - b }
+    /// `a * b`, in IEEE arithmetic.
     @inline(__always) public static func wrappingMultiply(_ a: Self, _ b: Self) -> Self { a * b }
+    /// Whether the value is NaN.
     @inline(__always) public var isNaNValue: Bool { isNaN }
+    /// The sum of `count` contiguous elements, accumulated in blocks through `Double` so
+    /// long float32 sums stay accurate.
     public static func contiguousSum(_ p: UnsafePointer<Self>, count: Int) -> Self {
         Self(ReductionKernels.sum(p, count: count))
     }
@@ -116,29 +134,47 @@ extension TensorScalar {
 // resolves to RealModule's static members, whose `pow` is NaN for every negative
 // base; the libm calls go through the file-scope wrappers at the end instead.
 extension Float: TensorScalar {
+    /// `.float32`.
     public static var dtype: DType { .float32 }
+    /// The value as a `Double`, exactly.
     public var doubleValue: Double { Double(self) }
+    /// `value`, rounded to the nearest `Float`.
     public init(converting value: Double) { self.init(value) }
+    /// libm's `powf`: negative bases with integral exponents work, and `0 ** 0 == 1`.
     @inline(__always) public static func cPow(_ x: Float, _ y: Float) -> Float { cPowf(x, y) }
+    /// libm's `erff`.
     @inline(__always) public static func cErf(_ x: Float) -> Float { cErff(x) }
+    /// libm's `fmodf`: the remainder with the sign of `x`.
     @inline(__always) public static func cFmod(_ x: Float, _ y: Float) -> Float { cFmodf(x, y) }
+    /// libm's `atan2f`: the angle of the point `(x, y)`, in (-π, π].
     @inline(__always) public static func cAtan2(_ y: Float, _ x: Float) -> Float { cAtan2f(y, x) }
+    /// libm's `rintf`: rounds half to even in the default rounding mode.
     @inline(__always) public static func cRint(_ x: Float) -> Float { cRintf(x) }
 }
 
 extension Double: TensorScalar {
+    /// `.float64`.
     public static var dtype: DType { .float64 }
+    /// The value as a `Double`.
     public var doubleValue: Double { self }
+    /// `value`, itself.
     public init(converting value: Double) { self = value }
+    /// libm's `pow`: negative bases with integral exponents work, and `0 ** 0 == 1`.
     @inline(__always) public static func cPow(_ x: Double, _ y: Double) -> Double { cPowd(x, y) }
+    /// libm's `erf`.
     @inline(__always) public static func cErf(_ x: Double) -> Double { cErfd(x) }
+    /// libm's `fmod`: the remainder with the sign of `x`.
     @inline(__always) public static func cFmod(_ x: Double, _ y: Double) -> Double { cFmodd(x, y) }
+    /// libm's `atan2`: the angle of the point `(x, y)`, in (-π, π].
     @inline(__always) public static func cAtan2(_ y: Double, _ x: Double) -> Double { cAtan2d(y, x) }
+    /// libm's `rint`: rounds half to even in the default rounding mode.
     @inline(__always) public static func cRint(_ x: Double) -> Double { cRintd(x) }
 }
 
 extension Int64: TensorNumeric {
+    /// `.int64`.
     public static var dtype: DType { .int64 }
+    /// The value as a `Double`, exact up to 2⁵³ in magnitude.
     public var doubleValue: Double { Double(self) }
     /// Truncates toward zero, as a cast in C; values outside Int64's range saturate.
     public init(converting value: Double) {
@@ -146,12 +182,19 @@ extension Int64: TensorNumeric {
             self.init(value.rounded(.towardZero))
         }
     }
+    /// 0.
     public static var zeroValue: Int64 { 0 }
+    /// 1.
     public static var oneValue: Int64 { 1 }
+    /// `a &+ b`: wraps on overflow, as PyTorch's integer arithmetic does.
     @inline(__always) public static func wrappingAdd(_ a: Int64, _ b: Int64) -> Int64 { a &+ b }
+    /// `a &- b`: wraps on overflow.
     @inline(__always) public static func wrappingSubtract(_ a: Int64, _ b: Int64) -> Int64 { a &- b }
+    /// `a &* b`: wraps on overflow.
     @inline(__always) public static func wrappingMultiply(_ a: Int64, _ b: Int64) -> Int64 { a &* b }
+    /// Always false: integers have no NaN.
     @inline(__always) public var isNaNValue: Bool { false }
+    /// The wrapping sum of `count` contiguous elements.
     public static func contiguousSum(_ p: UnsafePointer<Int64>, count: Int) -> Int64 {
         var total: Int64 = 0
         for i in 0..<count { total &+= p[i] }
@@ -160,8 +203,11 @@ extension Int64: TensorNumeric {
 }
 
 extension Bool: TensorElement {
+    /// `.bool`.
     public static var dtype: DType { .bool }
+    /// 1 for true, 0 for false.
     public var doubleValue: Double { self ? 1 : 0 }
+    /// Whether `value` is non-zero (NaN is non-zero, so true), as a cast to bool in PyTorch.
     public init(converting value: Double) { self = value != 0 }
 }
 

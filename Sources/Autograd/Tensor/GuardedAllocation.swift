@@ -25,6 +25,7 @@ public enum GuardedAllocation {
         /// How many guard bytes were overwritten on that side.
         public let overwrittenByteCount: Int
 
+        /// A sentence for a report: how many bytes, on which side, of which buffer, from which offset.
         public var description: String {
             let side = byteOffset < 0 ? "before" : "after"
             return "\(overwrittenByteCount) byte(s) written \(side) a \(bufferByteCount)-byte buffer, first at byte offset \(byteOffset)"

@@ -18,6 +18,8 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         state = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// The next 64 random bits (one xoshiro256** step), for `RandomNumberGenerator`'s
+    /// methods such as `Double.random(in:using:)`.
     public mutating func next() -> UInt64 {
         let result = (state.1 &* 5).rotatedLeft(by: 7) &* 9
         let t = state.1 << 17

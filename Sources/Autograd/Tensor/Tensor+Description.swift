@@ -4,6 +4,11 @@ import Foundation
 /// `tensor([2., 4., 6.])`, `tensor(30., grad_fn=<SumBackward0>)`,
 /// `tensor([[1.5000]], requires_grad=True)`.
 extension Tensor: CustomStringConvertible {
+    /// The values as PyTorch prints them, with its suffixes: `dtype=torch.float64` (and the
+    /// dtype of an empty tensor), `grad_fn=<...>` or `requires_grad=True`.
+    ///
+    /// Tensors of more than 1000 elements are summarised, as PyTorch does, with the first
+    /// and last three entries of each long dim around `...`.
     public var description: String {
         let prefix = "tensor("
         let indent = prefix.count

@@ -13,32 +13,47 @@ public protocol TensorLiteral {
 }
 
 extension Double: TensorLiteral {
+    /// `[]`: a scalar is a 0-d tensor.
     public var tensorShape: [Int] { [] }
+    /// Appends the value itself.
     public func appendScalars(to scalars: inout [Double]) { scalars.append(self) }
+    /// `.float32`, as `torch.tensor(1.0)` is float32 (PyTorch's default dtype).
     public static var literalDType: DType { .float32 }
 }
 
 extension Float: TensorLiteral {
+    /// `[]`: a scalar is a 0-d tensor.
     public var tensorShape: [Int] { [] }
+    /// Appends the value, widened to `Double`.
     public func appendScalars(to scalars: inout [Double]) { scalars.append(Double(self)) }
+    /// `.float32`, as for `Double`.
     public static var literalDType: DType { .float32 }
 }
 
 extension Int: TensorLiteral {
+    /// `[]`: a scalar is a 0-d tensor.
     public var tensorShape: [Int] { [] }
+    /// Appends the value as a `Double`.
     public func appendScalars(to scalars: inout [Double]) { scalars.append(Double(self)) }
+    /// `.int64`.
     public static var literalDType: DType { .int64 }
 }
 
 extension Bool: TensorLiteral {
+    /// `[]`: a scalar is a 0-d tensor.
     public var tensorShape: [Int] { [] }
+    /// Appends 1 for true, 0 for false.
     public func appendScalars(to scalars: inout [Double]) { scalars.append(self ? 1 : 0) }
+    /// `.bool`.
     public static var literalDType: DType { .bool }
 }
 
 extension Array: TensorLiteral where Element: TensorLiteral {
+    /// The array's length, then its first element's shape: `[[1, 2], [3, 4]]` is `[2, 2]`.
     public var tensorShape: [Int] { [count] + (first?.tensorShape ?? []) }
 
+    /// Appends each element's scalars in order; traps on a ragged array, whose elements
+    /// differ in shape.
     public func appendScalars(to scalars: inout [Double]) {
         let inner = first?.tensorShape ?? []
         for element in self {
@@ -50,5 +65,6 @@ extension Array: TensorLiteral where Element: TensorLiteral {
         }
     }
 
+    /// The dtype of the innermost elements.
     public static var literalDType: DType { Element.literalDType }
 }
