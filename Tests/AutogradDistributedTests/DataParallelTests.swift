@@ -49,10 +49,10 @@ struct DataParallelTests {
                 .bucketedParameterNames
         }
         #expect(try names(DistributedDataParallel<Sequential>.defaultBucketCapacityBytes)
-            == [["layers.2.bias", "layers.2.weight", "layers.0.bias", "layers.0.weight"]])
-        #expect(try names(0) == [["layers.2.bias"], ["layers.2.weight"], ["layers.0.bias"], ["layers.0.weight"]])
+            == [["2.bias", "2.weight", "0.bias", "0.weight"]])
+        #expect(try names(0) == [["2.bias"], ["2.weight"], ["0.bias"], ["0.weight"]])
         // A bucket closes once it holds the capacity or more.
-        #expect(try names(200) == [["layers.2.bias", "layers.2.weight"], ["layers.0.bias", "layers.0.weight"]])
+        #expect(try names(200) == [["2.bias", "2.weight"], ["0.bias", "0.weight"]])
     }
 
     @Test func bucketsHoldOneDTypeEach() {
@@ -68,7 +68,7 @@ struct DataParallelTests {
     @Test func broadcastsAndPrefixesNamesAsPyTorch() throws {
         let ddp = try DistributedDataParallel(Self.model(seed: 3), group: group)
         #expect(ddp.namedParameters().map(\.name)
-            == ["module.layers.0.weight", "module.layers.0.bias", "module.layers.2.weight", "module.layers.2.bias"])
+            == ["module.0.weight", "module.0.bias", "module.2.weight", "module.2.bias"])
         #expect(ddp.parameters().count == 4)
         ddp.eval()
         #expect(!ddp.module.isTraining)

@@ -17,6 +17,21 @@ struct InPlaceTests {
         #expect(t.version == 5)
     }
 
+    @Test("integer literals update int64 tensors in place, and keep a float tensor's dtype")
+    func integerLiterals() throws {
+        let ints = Tensor([1, 2, 3])
+        ints += 1
+        ints *= 2
+        ints -= 3
+        #expect(ints.dtype == .int64 && ints.scalars == [1, 3, 5])
+        let halves = Tensor([1.0, 2.0], dtype: .float64)
+        halves += 1
+        halves /= 2
+        #expect(halves.dtype == .float64 && halves.scalars == [1, 1.5])
+        // PyTorch refuses a float result stored into int64 (`ints /= 2`, `ints += 0.5`).
+        expectError(["div", "int64"]) { try ints.update(InPlaceOps.div, [ints.scalar(2)]) }
+    }
+
     @Test("in place on a leaf that requires grad is an error outside withNoGrad")
     func leafInPlace() throws {
         let w = Tensor([1.0], requiresGrad: true)

@@ -55,7 +55,8 @@ struct ReferenceCaseTests {
         // Format 1 or format 2: both are PyTorch's cases, checked by this suite or OpCaseTests.
         let covered = Set(ReferenceCase.all.map(\.op)).union(OpCase.all.map(\.op))
         // Ops that exist to differentiate others, checked through them (and by kernel-check).
-        let helpers: Set = ["contiguous", "slice_backward", "masked_scatter"]
+        // max_pool2d_with_indices is the kernel max_pool2d runs, checked through max_pool2d's cases.
+        let helpers: Set = ["contiguous", "slice_backward", "masked_scatter", "max_pool2d_with_indices"]
         for def in BuiltinOps.all where def.backward != nil && !helpers.contains(def.name) {
             #expect(covered.contains(def.name), "no reference case for \(def.name)")
         }

@@ -14,8 +14,8 @@ enum DataParallelChecks {
                 try expect(p.scalars == q.scalars, "rank \(group.rank): a parameter differs from rank 0's after construction")
             }
             let names = ddp.namedParameters().map(\.name)
-            try expect(names == ["module.layers.0.weight", "module.layers.0.bias", "module.layers.2.weight",
-                                 "module.layers.2.bias"], "names: \(names)")
+            try expect(names == ["module.0.weight", "module.0.bias", "module.2.weight",
+                                 "module.2.bias"], "names: \(names)")
         },
         // The acceptance test: B/worldSize per rank against B in one process, float32.
         Check(name: "ddp-matches-one-process-float32") { group in

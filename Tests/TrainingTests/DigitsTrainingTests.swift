@@ -36,6 +36,25 @@ struct DigitsTrainingTests {
         #expect(after.accuracy > 0.8, "test accuracy \(after.accuracy) on \(trainer.testSet.count) held-out images")
     }
 
+    @Test("the CNN: PyTorch's layer names and shapes, images as [N, 1, 8, 8]; a short run learns")
+    func shortCNNRun() throws {
+        var configuration = TrainingConfiguration()
+        configuration.model = .cnn
+        configuration.trainCount = 600
+        configuration.epochs = 3
+        configuration.learningRate = 3e-3
+        let trainer = DigitsTrainer(configuration: configuration, data: try DigitsDataset.bundled())
+        #expect(trainer.model.namedParameters().map(\.name) == ["0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias"])
+        #expect(trainer.model.parameters().map(\.shape) == [[16, 1, 3, 3], [16], [32, 16, 3, 3], [32], [10, 128], [10]])
+        var losses: [Double] = []
+        for _ in 0..<configuration.epochs {
+            losses.append(try trainer.trainEpoch().loss)
+        }
+        #expect(losses.last! < losses.first!, "the training loss falls: \(losses)")
+        let accuracy = trainer.evaluate(trainer.testSet).accuracy
+        #expect(accuracy > 0.5, "far above chance (10%) after 3 short epochs: \(accuracy)")
+    }
+
     @Test("gunzip rejects corrupt data")
     func corruptGzip() {
         #expect(throws: GzipError.self) { try gunzip([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3, 0xFF, 0xFF]) }

@@ -18,10 +18,10 @@ struct GraphExportTests {
             #"label="AddmmBackward0\nlinear\n[5, 2]""#,
             #"label="ReluBackward0\nrelu\n[5, 3]""#,
             #"label="AddmmBackward0\nlinear\n[5, 3]""#,
-            #"label="layers.0.weight\n[3, 4]""#,
-            #"label="layers.0.bias\n[3]""#,
-            #"label="layers.2.weight\n[2, 3]""#,
-            #"label="layers.2.bias\n[2]""#,
+            #"label="0.weight\n[3, 4]""#,
+            #"label="0.bias\n[3]""#,
+            #"label="2.weight\n[2, 3]""#,
+            #"label="2.bias\n[2]""#,
         ] {
             #expect(dot.contains(expected), "missing \(expected) in\n\(dot)")
         }

@@ -44,7 +44,7 @@ struct ModuleTests {
         let network = Network(generator: &generator)
         let names = network.namedParameters().map(\.name)
         #expect(names == [
-            "encoder.layers.0.weight", "encoder.layers.0.bias",
+            "encoder.0.weight", "encoder.0.bias",
             "blocks.0.gate", "blocks.0.projection.weight", "blocks.0.projection.bias",
             "blocks.1.gate", "blocks.1.projection.weight", "blocks.1.projection.bias",
             "head.weight",
@@ -61,13 +61,13 @@ struct ModuleTests {
         #expect(parameters.allSatisfy { $0.grad?.shape == $0.shape }, "every parameter found takes part in the forward pass")
     }
 
-    @Test("Sequential names its layers by position, as layers.0.weight")
+    @Test("Sequential names its layers by position, as PyTorch: 0.weight")
     func sequentialNames() {
         var generator = RandomGenerator(seed: 2)
         let model = Sequential(Linear(64, 128, generator: &generator), ReLU(), Linear(128, 10, generator: &generator))
-        #expect(model.namedParameters().map(\.name) == ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"])
+        #expect(model.namedParameters().map(\.name) == ["0.weight", "0.bias", "2.weight", "2.bias"])
         #expect(model.namedParameters().map(\.tensor.shape) == [[128, 64], [128], [10, 128], [10]])
-        #expect(model.namedModules().map(\.name) == ["", "layers.0", "layers.1", "layers.2"])
+        #expect(model.namedModules().map(\.name) == ["", "0", "1", "2"])
     }
 
     @Test("a parameter shared by two layers is listed once")
@@ -75,7 +75,7 @@ struct ModuleTests {
         var generator = RandomGenerator(seed: 3)
         let layer = Linear(2, 2, generator: &generator)
         let model = Sequential(layer, ReLU(), layer)
-        #expect(model.namedParameters().map(\.name) == ["layers.0.weight", "layers.0.bias"])
+        #expect(model.namedParameters().map(\.name) == ["0.weight", "0.bias"])
     }
 
     @Test("Linear initialises like PyTorch: U(-1/sqrt(in), 1/sqrt(in)), repeatably per seed")
@@ -224,5 +224,18 @@ struct ModuleHookTests {
         a.registerForwardHook { _, _, y in y + 1 }
         #expect(a(Tensor([-1.0])).scalars == [1])
         #expect(b(Tensor([-1.0])).scalars == [0])
+    }
+
+    @Test("a new module never inherits the hooks of a dead one, even at its old address")
+    func deadModulesTakeTheirHooks() {
+        let x = Tensor([-1.0])
+        for _ in 0..<200 {
+            do {
+                let dead = ReLU()
+                dead.registerForwardHook { _, _, y in y + 1 }
+            }
+            let fresh = ReLU()  // often allocated where `dead` was
+            #expect(fresh(x).scalars == [0])
+        }
     }
 }

@@ -43,7 +43,12 @@ struct SafetensorsTests {
         #expect(file["layers.2.weight"]?.dtype == .float64)
 
         var generator = RandomGenerator(seed: 0)
-        let model = Sequential(Linear(3, 2, generator: &generator), ReLU(), Linear(2, 1, generator: &generator))
+        // The file names its tensors `layers.0.weight`: a Sequential held as `layers`.
+        struct Network: Module {
+            let layers: Sequential
+            func forward(_ input: Tensor) -> Tensor { layers(input) }
+        }
+        let model = Network(layers: Sequential(Linear(3, 2, generator: &generator), ReLU(), Linear(2, 1, generator: &generator)))
         try model.loadParameters(from: url)
         let values = model.namedParameters().map(\.tensor.scalars)
         #expect(values == [[-0.625, -0.375, -0.125, 0.125, 0.375, 0.625], [0.5, -0.25], [1, -1], [0.125]])
@@ -92,14 +97,14 @@ struct SafetensorsTests {
         var generator = RandomGenerator(seed: 3)
         let model = Sequential(Linear(64, 128, generator: &generator), ReLU(), Linear(128, 10, generator: &generator))
         var tensors = model.namedParameters()
-        tensors[2] = ("layers.2.weight", Tensor.zeros([10, 64]))
-        tensors[0] = ("layers.0.weight", Tensor.zeros([128, 64]))
+        tensors[2] = ("2.weight", Tensor.zeros([10, 64]))
+        tensors[0] = ("0.weight", Tensor.zeros([128, 64]))
         let before = model.parameters()[0].scalars
         let error = #expect(throws: SafetensorsError.self) {
             try model.loadParameters(from: Safetensors(tensors))
         }
         #expect(error?.kind == .shapeMismatch)
-        #expect(error?.message.contains("'layers.2.weight': the file holds shape [10, 64], the parameter has shape [10, 128]") == true,
+        #expect(error?.message.contains("'2.weight': the file holds shape [10, 64], the parameter has shape [10, 128]") == true,
                 "\(error?.message ?? "")")
         #expect(model.parameters()[0].scalars == before, "a failed load changes nothing")
     }
@@ -109,15 +114,15 @@ struct SafetensorsTests {
         var generator = RandomGenerator(seed: 4)
         let model = Sequential(Linear(3, 2, generator: &generator))
         let missing = #expect(throws: SafetensorsError.self) {
-            try model.loadParameters(from: Safetensors([("layers.0.weight", Tensor.zeros([2, 3]))]))
+            try model.loadParameters(from: Safetensors([("0.weight", Tensor.zeros([2, 3]))]))
         }
         #expect(missing?.kind == .missingTensor)
-        #expect(missing?.message.contains("missing tensor 'layers.0.bias' (expected shape [2])") == true, "\(missing?.message ?? "")")
+        #expect(missing?.message.contains("missing tensor '0.bias' (expected shape [2])") == true, "\(missing?.message ?? "")")
 
-        let extra = Safetensors([("layers.0.weight", Tensor.zeros([2, 3])), ("layers.0.bias", Tensor.ones([2])),
-                                 ("layers.1.weight", Tensor.zeros([1]))])
+        let extra = Safetensors([("0.weight", Tensor.zeros([2, 3])), ("0.bias", Tensor.ones([2])),
+                                 ("1.weight", Tensor.zeros([1]))])
         let unexpected = #expect(throws: SafetensorsError.self) { try model.loadParameters(from: extra) }
-        #expect(unexpected?.kind == .unexpectedTensor && unexpected?.message.contains("'layers.1.weight'") == true)
+        #expect(unexpected?.kind == .unexpectedTensor && unexpected?.message.contains("'1.weight'") == true)
         try model.loadParameters(from: extra, strict: false)
         #expect((model[0] as! Linear).bias!.scalars == [1, 1])
     }

@@ -33,6 +33,23 @@ extension Workloads {
         }
         return ["W7_train_s": seconds, "W7_test_acc": trainer.evaluate(trainer.testSet).accuracy]
     }
+
+    /// W10: one Adam training step of `train-digits --model cnn`'s CNN on a batch of 32
+    /// 1×8×8 images, float32.
+    func w10() -> [String: Double] {
+        var g = RandomGenerator(seed: 10)
+        let model = ModelChoice.cnn.build(hiddenUnits: 128, using: &g)
+        let optimizer = Adam(model.parameters(), learningRate: 1e-3)
+        let criterion = CrossEntropyLoss()
+        let x = Tensor.randn([32, 1, 8, 8], using: &g)
+        let labels = Tensor(shape: [32], scalars: (0..<32).map { _ in Int64(g.next() % 10) }, dtype: .int64)
+        let seconds = Measure.median(runs: runs * 4, warmup: 3) {
+            optimizer.zeroGrad()
+            try! criterion(model(x), labels).backward()
+            optimizer.step()
+        }
+        return ["W10_cnn_step_ms": seconds * 1e3]
+    }
 }
 
 extension Workloads {

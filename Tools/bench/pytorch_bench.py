@@ -210,6 +210,25 @@ def w7(path, epochs):
     return {"W7_train_s": seconds, "W7_test_acc": acc}
 
 
+def w10(runs):
+    """One Adam step of train-digits --model cnn's CNN on a batch of 32 1x8x8 images."""
+    g = torch.Generator().manual_seed(10)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(128, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.randn(32, 1, 8, 8, generator=g)
+    y = torch.randint(0, 10, (32,), generator=g)
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    return {"W10_cnn_step_ms": median_time(step, runs * 4, warmup=3) * 1e3}
+
+
 def w15(quick):
     """logsumexp over the last dim of 4096x1024 float32, forward and forward + backward: the fastest of several runs."""
     g = torch.Generator().manual_seed(15)
@@ -326,7 +345,7 @@ def main():
     workloads = [
         ("W1", lambda: w1(runs)), ("W2", lambda: w2(runs)), ("W3", lambda: w3(runs)), ("W4", lambda: w4(runs)),
         ("W6", lambda: w6(args.quick)), ("W12", lambda: w12(runs)), ("W13", lambda: w13(runs)), ("W14", lambda: w14(runs)),
-        ("W15", lambda: w15(args.quick)), ("W16", lambda: w16(args.quick)),
+        ("W15", lambda: w15(args.quick)), ("W10", lambda: w10(runs)), ("W16", lambda: w16(args.quick)),
         ("W7", lambda: w7(args.digits, 3 if args.quick else 30) if args.digits else {}),
         ("W5", lambda: w5(args.quick)),
     ]

@@ -20,15 +20,26 @@ extension Tensor {
     /// Divides `lhs` by `rhs` (broadcast to this shape) in place; division is floating-point,
     /// so an int64 `lhs` traps, and otherwise it traps as `+=` does.
     public static func /= (lhs: Tensor, rhs: Tensor) { trapOnError { try lhs.update(InPlaceOps.div, [rhs]) } }
-    /// Adds the number `rhs` to every element in place (`x += 1`); `rhs` is a 0-d tensor of
-    /// `lhs`'s dtype when that is floating-point, else float32, so an int64 `lhs` traps.
+    /// Adds the number `rhs` to every element in place (`x += 0.5`); `rhs` is a 0-d tensor of
+    /// `lhs`'s dtype when that is floating-point, else float32, so an int64 `lhs` traps
+    /// (as PyTorch refuses `ints += 0.5`).
     public static func += (lhs: Tensor, rhs: Double) { lhs += lhs.scalar(rhs) }
     /// Subtracts the number `rhs` from every element in place (`x -= 0.5`); see `+=` for dtypes.
     public static func -= (lhs: Tensor, rhs: Double) { lhs -= lhs.scalar(rhs) }
     /// Multiplies every element by the number `rhs` in place (`x *= 0.9`); see `+=` for dtypes.
     public static func *= (lhs: Tensor, rhs: Double) { lhs *= lhs.scalar(rhs) }
-    /// Divides every element by the number `rhs` in place (`x /= 2`); see `+=` for dtypes.
+    /// Divides every element by the number `rhs` in place (`x /= 2.0`); see `+=` for dtypes.
     public static func /= (lhs: Tensor, rhs: Double) { lhs /= lhs.scalar(rhs) }
+    /// Adds the integer `rhs` to every element in place (`x += 1`), for every dtype:
+    /// an int64 tensor stays int64 and a float tensor keeps its dtype, as in PyTorch.
+    public static func += (lhs: Tensor, rhs: Int) { lhs += lhs.scalar(rhs) }
+    /// Subtracts the integer `rhs` from every element in place (`x -= 1`); see `+=`.
+    public static func -= (lhs: Tensor, rhs: Int) { lhs -= lhs.scalar(rhs) }
+    /// Multiplies every element by the integer `rhs` in place (`x *= 2`); see `+=`.
+    public static func *= (lhs: Tensor, rhs: Int) { lhs *= lhs.scalar(rhs) }
+    /// Divides every element by the integer `rhs` in place (`x /= 2`); division is
+    /// floating-point, so an int64 `lhs` traps, as PyTorch refuses `ints /= 2`.
+    public static func /= (lhs: Tensor, rhs: Int) { lhs /= lhs.scalar(rhs) }
 
     /// Sets every element to zero, in place.
     public func zero() { fill(0) }

@@ -27,15 +27,25 @@ public final class Node: @unchecked Sendable {
 
     /// What a node keeps of one input: where its gradient goes, its shape and
     /// dtype, and the tensor itself when the backward rule reads it.
+    ///
+    /// Its one-byte fields come last, so that the record packs into 48 bytes.
     struct Input {
         var edge: Edge
         var saved: Tensor?
         var version: Int
-        /// Whether `checkpoint` dropped the saved tensor, to be recomputed.
-        var isRecomputed = false
         let shape: [Int]
         /// Nil for an omitted optional input.
         let dtype: DType?
+        /// Whether `checkpoint` dropped the saved tensor, to be recomputed.
+        var isRecomputed = false
+
+        init(edge: Edge, saved: Tensor?, version: Int, shape: [Int], dtype: DType?) {
+            self.edge = edge
+            self.saved = saved
+            self.version = version
+            self.shape = shape
+            self.dtype = dtype
+        }
 
         var isGiven: Bool { dtype != nil }
         var needsGradient: Bool {
@@ -54,13 +64,16 @@ public final class Node: @unchecked Sendable {
     /// node needs no array for them.
     struct OutputList: RandomAccessCollection {
         let first: Output
+        /// Beside `first`'s dtype, in its padding.
+        private let storedCount: Int32
         let others: [Output]
-        let count: Int
+
+        var count: Int { Int(storedCount) }
 
         init(_ output: Tensor) {
             first = Output(shape: output.shape, dtype: output.dtype)
             others = []
-            count = 1
+            storedCount = 1
         }
 
         init(_ outputs: CallOutputs) {
@@ -72,7 +85,7 @@ public final class Node: @unchecked Sendable {
                     : Output(shape: [], dtype: .float32)
                 others = (1..<Swift.max(outputs.count, 1)).map { Output(shape: outputs[$0].shape, dtype: outputs[$0].dtype) }
             }
-            count = outputs.count
+            storedCount = Int32(outputs.count)
         }
 
         var startIndex: Int { 0 }
@@ -86,6 +99,15 @@ public final class Node: @unchecked Sendable {
         let index: Int
     }
 
+    /// What few nodes need: made on first write, so a plain node is one pointer lighter
+    /// for each (a graph of a million nodes is a million of these).
+    final class Extras {
+        var retained: [Retained] = []
+        var hooks = HookList()
+        var checkpoint: CheckpointFrame?
+        var outputsAreRecomputed = false
+    }
+
     let op: Op
     let attributes: Attributes
     var inputs: [Input]
@@ -93,18 +115,40 @@ public final class Node: @unchecked Sendable {
     /// Saved outputs, when the op saves `.output`: aliases without history.
     var savedOutputs: [Tensor?] = []
     var savedOutputVersions: [Int] = []
-    /// Set once backward has freed the saved tensors.
-    var isReleased = false
-    var retained: [Retained] = []
-    /// Hooks on the gradients of this node's outputs (`registerHook`).
-    var hooks = HookList()
+    private var extras: Extras?
     /// Where the op was called (see `CallSites`).
     let callSite: UInt32
-    /// The `checkpoint` call this node was recorded in, which refills its saved tensors.
-    var checkpoint: CheckpointFrame?
-    var outputsAreRecomputed = false
+    /// Set once backward has freed the saved tensors.
+    var isReleased = false
     /// Whether `GraphStats.live` counts this node's saved tensors.
     var isAccounted = false
+
+    private var writableExtras: Extras {
+        if let extras { return extras }
+        let made = Extras()
+        extras = made
+        return made
+    }
+
+    /// Tensors that asked to keep this node's output gradients (`retainGrad()`).
+    var retained: [Retained] {
+        get { extras?.retained ?? [] }
+        set { writableExtras.retained = newValue }
+    }
+    /// Hooks on the gradients of this node's outputs (`registerHook`).
+    var hooks: HookList {
+        get { extras?.hooks ?? HookList() }
+        set { writableExtras.hooks = newValue }
+    }
+    /// The `checkpoint` call this node was recorded in, which refills its saved tensors.
+    var checkpoint: CheckpointFrame? {
+        get { extras?.checkpoint }
+        set { writableExtras.checkpoint = newValue }
+    }
+    var outputsAreRecomputed: Bool {
+        get { extras?.outputsAreRecomputed ?? false }
+        set { writableExtras.outputsAreRecomputed = newValue }
+    }
 
     /// The name PyTorch shows, such as `MulBackward0`.
     public var name: String { op.gradFnName }

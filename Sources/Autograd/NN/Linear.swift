@@ -9,7 +9,7 @@
 ///
 /// ```swift
 /// var generator = RandomGenerator(seed: 42)
-/// let layer = Linear(64, 128, generator: &generator)
+/// let layer = Linear(64, 128, using: &generator)
 /// let y = layer(Tensor.zeros([32, 64]))   // shape [32, 128]
 /// ```
 public final class Linear: Module, TrainingModeStoring {
@@ -34,6 +34,15 @@ public final class Linear: Module, TrainingModeStoring {
         let bound = inFeatures > 0 ? 1 / Double(inFeatures).squareRoot() : 0
         weight = Self.uniform([outFeatures, inFeatures], bound: bound, dtype: dtype, generator: &generator)
         self.bias = bias ? Self.uniform([outFeatures], bound: bound, dtype: dtype, generator: &generator) : nil
+    }
+
+    /// A layer initialised from `generator`: `init(_:_:bias:dtype:generator:)` spelled as the
+    /// other layers take a generator (`Conv2d(1, 16, 3, using: &g)`).
+    public convenience init(
+        _ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, dtype: DType = .float32,
+        using generator: inout RandomGenerator
+    ) {
+        self.init(inFeatures, outFeatures, bias: bias, dtype: dtype, generator: &generator)
     }
 
     /// A layer initialised from the default generator.

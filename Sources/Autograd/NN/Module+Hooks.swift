@@ -82,8 +82,14 @@ enum ForwardHooks {
 
     /// `module.forward(input)`, with the module's hooks around it.
     static func run<M: Module>(_ module: M, _ input: Tensor) -> Tensor {
+        // The entry must still be this module's: a dead module's address may be reused
+        // by a new one, which must not inherit its hooks.
         guard registered.load(ordering: .acquiring) > 0, M.self is AnyClass,
-              let hooks = table.withLock({ $0[ObjectIdentifier(module as AnyObject)]?.hooks }) else {
+              let hooks = table.withLock({ entries -> Hooks? in
+                  let object = module as AnyObject
+                  guard let entry = entries[ObjectIdentifier(object)], entry.module === object else { return nil }
+                  return entry.hooks
+              }) else {
             return module.forward(input)
         }
         var x = input

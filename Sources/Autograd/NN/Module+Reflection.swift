@@ -1,7 +1,7 @@
 /// How modules find their parameters and sub-modules: by reflecting over stored properties.
 extension Module {
     /// The parameters of this module and its sub-modules, recursively, each named by
-    /// its path, such as `layers.0.weight`.
+    /// its path, such as `encoder.0.weight`.
     ///
     /// The order is PyTorch's: a module's own parameters in declaration order, then
     /// each sub-module's, depth first. A parameter is a leaf tensor that requires
@@ -24,7 +24,8 @@ extension Module {
         namedParameters().map(\.tensor)
     }
 
-    /// The direct sub-modules with their names (`"layers.0"` for an element of an array property).
+    /// The direct sub-modules with their names (`"layers.0"` for an element of an array
+    /// property, `"0"` for a child of a `Sequential`).
     public func namedChildren() -> [(name: String, module: any Module)] {
         ModuleReflection.entries(of: self).compactMap {
             if case .module(let name, let module) = $0 { (name, module) } else { nil }
@@ -60,6 +61,10 @@ enum ModuleReflection {
     /// The parameters and sub-modules `module` holds in its stored properties, directly
     /// or inside optionals, arrays and string-keyed dictionaries, in declaration order.
     static func entries(of module: any Module) -> [Entry] {
+        // Sequential's children are named by position alone, as PyTorch's: `0.weight`.
+        if let sequential = module as? Sequential {
+            return sequential.layers.enumerated().map { .module("\($0.offset)", $0.element) }
+        }
         var result: [Entry] = []
         for (label, value) in properties(of: module) {
             visit(value, name: label, into: &result)

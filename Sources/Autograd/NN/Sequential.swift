@@ -1,6 +1,7 @@
 /// A chain of modules, each fed the previous one's output, as `torch.nn.Sequential`.
 ///
-/// Its parameters are named by position: `layers.0.weight`, `layers.2.bias`.
+/// Its children are named by position, as PyTorch's: `0.weight`, `2.bias`, so a
+/// PyTorch `state_dict` of an `nn.Sequential` loads into the same layers here.
 ///
 /// ```swift
 /// let model = Sequential(Linear(64, 128), ReLU(), Linear(128, 10))

@@ -151,6 +151,7 @@ public enum BuiltinOps {
         arithmetic + unaryMath + rounding + binaryMath + activations + pointwiseActivations + reductions + shapeOps
             + linearAlgebra + losses + comparisons + conversions + selection + slicing + indexing + masking + joining
             + layoutOps + extremeReductions + productReductions + statisticalReductions
+            + convolutions + pooling + normalization + embeddings + dropouts
             + [asStridedDefinition, asStridedScatterDefinition]
     }
 }

@@ -42,24 +42,38 @@ extension Module {
     ///   - strict: also reject tensors this module has no parameter for (default true).
     /// - Throws: `SafetensorsError` naming each missing, mis-shaped or (when strict) unexpected tensor.
     public func loadParameters(from file: Safetensors, strict: Bool = true) throws {
-        let parameters = namedParameters()
+        try ModuleLoading.load(namedParameters(), into: "\(type(of: self))", what: "parameters", from: file, strict: strict)
+    }
+}
+
+/// Copying a file's tensors into a module's parameters (and buffers), all or nothing.
+enum ModuleLoading {
+    /// Copies `file`'s tensor of each name in `targets` into that target, once every one
+    /// is known to fit: present, of the same shape, and floating-point where the target
+    /// is (float32 and float64 convert), or of the target's dtype.
+    static func load(
+        _ targets: [(name: String, tensor: Tensor)], into module: String, what: String, from file: Safetensors, strict: Bool
+    ) throws {
+        let noun = what == "parameters" ? "parameter" : "module's tensor"
         var stored: [String: Tensor] = [:]
         for (name, tensor) in file.tensors { stored[name] = tensor }
 
         var missing: [String] = [], mismatched: [String] = []
-        for (name, parameter) in parameters {
+        for (name, target) in targets {
             guard let source = stored[name] else {
-                missing.append("'\(name)' (expected shape \(Shape.describe(parameter.shape)))")
+                missing.append("'\(name)' (expected shape \(Shape.describe(target.shape)))")
                 continue
             }
-            if source.shape != parameter.shape {
+            if source.shape != target.shape {
                 mismatched.append("""
                     '\(name)': the file holds shape \(Shape.describe(source.shape)), \
-                    the parameter has shape \(Shape.describe(parameter.shape))
+                    the \(noun) has shape \(Shape.describe(target.shape))
                     """)
+            } else if source.dtype != target.dtype && !(source.dtype.isFloatingPoint && target.dtype.isFloatingPoint) {
+                mismatched.append("'\(name)': the file holds \(source.dtype), the \(noun) is \(target.dtype)")
             }
         }
-        let known = Set(parameters.map(\.name))
+        let known = Set(targets.map(\.name))
         let unexpected = strict ? file.names.filter { !known.contains($0) }.map { "'\($0)'" } : []
 
         var problems: [String] = []
@@ -77,10 +91,10 @@ extension Module {
             problems.append("unexpected tensor\(unexpected.count == 1 ? "" : "s") \(unexpected.joined(separator: ", ")) (pass strict: false to ignore)")
         }
         if let kind {
-            throw SafetensorsError(kind, "cannot load parameters into \(type(of: self)): " + problems.joined(separator: "; "))
+            throw SafetensorsError(kind, "cannot load \(what) into \(module): " + problems.joined(separator: "; "))
         }
-        for (name, parameter) in parameters {
-            parameter.assignConverting(from: stored[name]!)
+        for (name, target) in targets {
+            target.assignConverting(from: stored[name]!)
         }
     }
 }

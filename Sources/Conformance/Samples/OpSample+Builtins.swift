@@ -118,6 +118,7 @@ extension OpSample {
             invalidShapes: [[3, 3]])
         addLayoutSamples(to: &table)
         addReductionSamples(to: &table)
+        addNNSamples(to: &table)
         return table
     }()
 
@@ -180,5 +181,43 @@ extension OpSample {
                 zeroDim: ShapeVariant([[]], attributes: extra.merging(zeroDim) { $1 }), emptyDim: ShapeVariant([[0, 4]]),
                 large: LargeVariant([[-1, 4]], split: [0]), invalidShapes: [[3]])
         }
+    }
+
+    /// Convolutions, pooling and normalisation over small batches; the large variant
+    /// cuts the batch. Their outputs are compared with `--cases`.
+    private static func addNNSamples(to table: inout [String: OpSample]) {
+        table["conv1d"] = OpSample(
+            inputs: [InputSpec([2, 3, 7]), InputSpec([4, 3, 3]), InputSpec([4])], attributes: ["padding": [1], "stride": [2]],
+            emptyDim: ShapeVariant([[0, 3, 7], [4, 3, 3], [4]]),
+            large: LargeVariant([[-1, 3, 7], [4, 3, 3], [4]], split: [0]), invalidShapes: [[2, 3, 7], [4, 2, 3], [4]])
+        table["conv2d"] = OpSample(
+            inputs: [InputSpec([2, 3, 5, 5]), InputSpec([4, 3, 3, 3]), InputSpec([4])], attributes: ["padding": [1]],
+            emptyDim: ShapeVariant([[0, 3, 5, 5], [4, 3, 3, 3], [4]]),
+            large: LargeVariant([[-1, 3, 5, 5], [4, 3, 3, 3], [4]], split: [0]),
+            invalidShapes: [[2, 3, 5, 5], [4, 2, 3, 3], [4]])
+        table["conv_transpose2d"] = OpSample(
+            inputs: [InputSpec([2, 3, 4, 4]), InputSpec([3, 2, 3, 3]), InputSpec([2])], attributes: ["stride": [2]],
+            emptyDim: ShapeVariant([[0, 3, 4, 4], [3, 2, 3, 3], [2]]),
+            large: LargeVariant([[-1, 3, 4, 4], [3, 2, 3, 3], [2]], split: [0]),
+            invalidShapes: [[2, 3, 4, 4], [2, 2, 3, 3], [2]])
+        let images = [InputSpec([2, 3, 6, 6])]
+        let pooling: [(String, [String: AttributeValue])] = [
+            ("max_pool2d", ["kernel_size": [2]]),
+            ("avg_pool2d", ["kernel_size": [3], "stride": [2], "padding": [1]]),
+            ("adaptive_avg_pool2d", ["output_size": [4, 3]]),
+        ]
+        for (name, attributes) in pooling {
+            table[name] = OpSample(
+                inputs: images, attributes: attributes, emptyDim: ShapeVariant([[0, 3, 6, 6]]),
+                large: LargeVariant([[-1, 3, 6, 6]], split: [0]), invalidShapes: [[6]])
+        }
+        table["layer_norm"] = OpSample(
+            inputs: [InputSpec([3, 4]), InputSpec([4]), InputSpec([4])], attributes: ["normalized_shape": [4]],
+            emptyDim: ShapeVariant([[0, 4], [4], [4]]),
+            large: LargeVariant([[-1, 4], [4], [4]], split: [0]), invalidShapes: [[3, 5], [4], [4]])
+        table["group_norm"] = OpSample(
+            inputs: [InputSpec([2, 4, 3]), InputSpec([4]), InputSpec([4])], attributes: ["num_groups": 2],
+            emptyDim: ShapeVariant([[0, 4, 3], [4], [4]]),
+            large: LargeVariant([[-1, 4, 3], [4], [4]], split: [0]), invalidShapes: [[2, 3, 3], [4], [4]])
     }
 }

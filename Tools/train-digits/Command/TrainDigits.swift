@@ -4,15 +4,16 @@ import AutogradDistributed
 import DigitsExample
 import Foundation
 
-/// `swift run train-digits`: trains an MLP on the UCI handwritten digits and draws what happened.
+/// `swift run train-digits`: trains an MLP or a CNN on the UCI handwritten digits and draws what happened.
 @main
 struct TrainDigits: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-digits",
-        abstract: "Train an MLP classifier on the UCI handwritten digits with swift-autograd.",
+        abstract: "Train an MLP or CNN classifier on the UCI handwritten digits with swift-autograd.",
         discussion: """
             Splits the 1,797 bundled 8x8 images into a training and a test set with a seeded \
-            shuffle, trains an MLP 64-128-10 (ReLU) with cross-entropy, and prints the loss and \
+            shuffle, trains an MLP 64-128-10 (ReLU), or with --model cnn a small CNN (two 3x3 \
+            convolutions with max pooling, then a linear layer), with cross-entropy, and prints the loss and \
             accuracy per epoch. Writes the loss and accuracy curves as an SVG chart and the graph \
             of one training step as Graphviz DOT (rendered to SVG too when `dot` is installed).
 
@@ -20,6 +21,9 @@ struct TrainDigits: ParsableCommand {
             `mpirun -np 2 train-digits --distributed`. Every rank trains a replica on its share \
             of each global batch of --batch-size images; rank 0 prints and writes the outputs.
             """)
+
+    @Option(help: "The model: mlp (64-128-10) or cnn (Conv2d 16, MaxPool2d, Conv2d 32, MaxPool2d, Linear 128-10).")
+    var model: ModelOption = .mlp
 
     @Option(help: "Passes over the training set (0 evaluates a loaded model only).")
     var epochs = 30
@@ -61,6 +65,7 @@ struct TrainDigits: ParsableCommand {
         configuration.batchSize = batchSize
         configuration.seed = seed
         configuration.optimizer = optimizer.choice
+        configuration.model = model.choice
         let trainer = DigitsTrainer(configuration: configuration, data: try DigitsDataset.bundled())
         let learningRate = lr ?? optimizer.choice.defaultLearningRate
         let group = distributed ? try ProcessGroup.world : nil
@@ -71,12 +76,12 @@ struct TrainDigits: ParsableCommand {
         }
 
         if let load {
-            try trainer.model.loadParameters(from: URL(fileURLWithPath: load))
+            try trainer.model.loadStateDict(from: URL(fileURLWithPath: load))
             console.line("Loaded parameters from \(load)")
         }
         let parallel = try group.map { try DataParallelTraining(trainer: trainer, group: $0, globalBatch: batchSize) }
         console.line("""
-            MLP 64-\(configuration.hiddenUnits)-10 (ReLU), \(optimizer.rawValue) lr \(learningRate), \
+            \(model.choice.summary(hiddenUnits: configuration.hiddenUnits)), \(optimizer.rawValue) lr \(learningRate), \
             batch \(batchSize), \(epochs) epochs, seed \(seed): \
             \(trainer.trainingSet.count) training / \(trainer.testSet.count) test images
             """ + (parallel.map { "\n" + $0.summary } ?? ""))
@@ -108,15 +113,15 @@ struct TrainDigits: ParsableCommand {
         }
         if let save {
             let metadata = [
-                "format": "pt", "model": "Sequential(Linear(64, 128), ReLU(), Linear(128, 10))",
+                "format": "pt", "model": model.pytorchDefinition,
                 "test_accuracy": String(format: "%.4f", final.accuracy),
             ]
             let url = URL(fileURLWithPath: save)
-            // Every replica holds the same parameters: rank 0 writes them, the others wait until it has.
+            // Every replica holds the same state dict: rank 0 writes it, the others wait until it has.
             if let group {
                 try group.saveCheckpoint(trainer.model, to: url, metadata: metadata)
             } else {
-                try trainer.model.saveParameters(to: url, metadata: metadata)
+                try trainer.model.saveStateDict(to: url, metadata: metadata)
             }
             console.line("Saved the parameters to \(save)")
         }
@@ -129,24 +134,55 @@ struct TrainDigits: ParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if !history.isEmpty {
             let chart = TrainingChart(
-                title: "Handwritten digits: MLP 64-128-10, \(optimizer.rawValue) lr \(learningRate), batch \(batchSize)",
+                title: "Handwritten digits: \(model.choice.summary(hiddenUnits: trainer.configuration.hiddenUnits)), \(optimizer.rawValue) lr \(learningRate), batch \(batchSize)",
                 subtitle: String(format: "%d training / %d test images, seed %llu; test accuracy %.1f%% after %d epochs (%.2f s)",
                                  trainer.trainingSet.count, trainer.testSet.count, seed,
                                  history.last!.test.accuracy * 100, history.count, seconds),
                 history: history)
-            let chartURL = directory.appendingPathComponent("digits-training.svg")
+            let chartURL = directory.appendingPathComponent(model.filePrefix + "training.svg")
             try chart.svg().write(to: chartURL, atomically: true, encoding: .utf8)
             console.line("Wrote the loss and accuracy chart to \(chartURL.path)")
         }
         let loss = trainer.lossOfOneStep()
         let dot = GraphExport.dot(for: loss, parameters: trainer.model.namedParameters())
-        let dotURL = directory.appendingPathComponent("digits-step-graph.dot")
+        let dotURL = directory.appendingPathComponent(model.filePrefix + "step-graph.dot")
         try dot.write(to: dotURL, atomically: true, encoding: .utf8)
         console.line("Wrote the graph of one training step to \(dotURL.path)")
         if let svgURL = GraphvizRenderer.render(dotURL) {
             console.line("Rendered it with Graphviz to \(svgURL.path)")
         } else {
-            console.line("(Install Graphviz to render it: dot -Tsvg \(dotURL.path) -o digits-step-graph.svg)")
+            console.line("(Install Graphviz to render it: dot -Tsvg \(dotURL.path) -o \(dotURL.deletingPathExtension().lastPathComponent).svg)")
+        }
+    }
+}
+
+/// The `--model` values.
+enum ModelOption: String, CaseIterable, ExpressibleByArgument {
+    case mlp, cnn
+
+    var choice: ModelChoice {
+        switch self {
+        case .mlp: .mlp
+        case .cnn: .cnn
+        }
+    }
+
+    /// The same model in PyTorch, recorded in saved files.
+    var pytorchDefinition: String {
+        switch self {
+        case .mlp: "Sequential(Linear(64, 128), ReLU(), Linear(128, 10))"
+        case .cnn: """
+            Sequential(Conv2d(1, 16, 3, padding=1), ReLU(), MaxPool2d(2), Conv2d(16, 32, 3, padding=1), ReLU(), \
+            MaxPool2d(2), Flatten(), Linear(128, 10))
+            """
+        }
+    }
+
+    /// The start of the output files' names: `digits-` for the MLP (as before), `digits-cnn-` for the CNN.
+    var filePrefix: String {
+        switch self {
+        case .mlp: "digits-"
+        case .cnn: "digits-cnn-"
         }
     }
 }

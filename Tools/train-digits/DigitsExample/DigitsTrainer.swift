@@ -14,9 +14,51 @@ public enum OptimizerChoice: String, CaseIterable, Sendable {
     }
 }
 
+/// The models the digits example can train.
+public enum ModelChoice: String, CaseIterable, Sendable {
+    /// An MLP 64-128-10 (ReLU) on the flattened images.
+    case mlp
+    /// A small CNN on the 1×8×8 images: `Conv2d(1, 16, 3, padding: 1) → ReLU → MaxPool2d(2) →
+    /// Conv2d(16, 32, 3, padding: 1) → ReLU → MaxPool2d(2) → Flatten → Linear(128, 10)`.
+    case cnn
+
+    /// The model, its weights drawn from `generator`.
+    public func build(hiddenUnits: Int, using generator: inout RandomGenerator) -> Sequential {
+        switch self {
+        case .mlp:
+            Sequential(
+                Linear(DigitsDataset.featureCount, hiddenUnits, generator: &generator),
+                ReLU(),
+                Linear(hiddenUnits, DigitsDataset.classCount, generator: &generator))
+        case .cnn:
+            Sequential(
+                Conv2d(1, 16, 3, padding: 1, using: &generator), ReLU(), MaxPool2d(2),
+                Conv2d(16, 32, 3, padding: 1, using: &generator), ReLU(), MaxPool2d(2),
+                Flatten(), Linear(128, DigitsDataset.classCount, using: &generator))
+        }
+    }
+
+    /// The shape a batch of `count` images takes going into the model.
+    public func inputShape(batch count: Int) -> [Int] {
+        switch self {
+        case .mlp: [count, DigitsDataset.featureCount]
+        case .cnn: [count, 1, 8, 8]
+        }
+    }
+
+    /// How the model is described in the tool's output.
+    public func summary(hiddenUnits: Int) -> String {
+        switch self {
+        case .mlp: "MLP 64-\(hiddenUnits)-10 (ReLU)"
+        case .cnn: "CNN conv 16, pool, conv 32, pool, linear 128-10 (ReLU)"
+        }
+    }
+}
+
 /// What to train: the defaults are the example's (an MLP 64-128-10, Adam at 1e-3,
 /// batch 32, 30 epochs, 1,437 training images).
 public struct TrainingConfiguration: Sendable {
+    public var model = ModelChoice.mlp
     public var epochs = 30
     /// The learning rate; nil for the optimizer's default.
     public var learningRate: Double?
@@ -55,7 +97,7 @@ public struct TrainingTotals: Sendable {
     }
 }
 
-/// The example's training loop: an MLP classifier trained with cross-entropy on the digits.
+/// The example's training loop: an MLP or a CNN classifier trained with cross-entropy on the digits.
 ///
 /// It is the loop of the PyTorch tutorial, spelled in Swift:
 ///
@@ -79,11 +121,7 @@ public final class DigitsTrainer {
         self.configuration = configuration
         (trainingSet, testSet) = data.split(trainCount: configuration.trainCount, seed: configuration.seed)
         var initializer = RandomGenerator(seed: configuration.seed &+ 1)
-        model = Sequential(
-            Linear(DigitsDataset.featureCount, configuration.hiddenUnits, generator: &initializer),
-            ReLU(),
-            Linear(configuration.hiddenUnits, DigitsDataset.classCount, generator: &initializer)
-        )
+        model = configuration.model.build(hiddenUnits: configuration.hiddenUnits, using: &initializer)
         let learningRate = configuration.learningRate ?? configuration.optimizer.defaultLearningRate
         switch configuration.optimizer {
         case .sgd: optimizer = SGD(model.parameters(), learningRate: learningRate, momentum: 0.9)
@@ -121,7 +159,7 @@ public final class DigitsTrainer {
         var totals = TrainingTotals()
         for (number, start) in stride(from: 0, to: order.count, by: batchSize).enumerated() {
             let indices = order[start..<min(start + batchSize, order.count)]
-            let (inputs, labels) = trainingSet.batch(indices)
+            let (inputs, labels) = batch(trainingSet, indices)
             optimizer.zeroGrad()
             let logits = forward(inputs)
             let loss = criterion(logits, labels)
@@ -139,7 +177,7 @@ public final class DigitsTrainer {
     public func evaluate(_ set: DigitsDataset) -> Evaluation {
         model.eval()
         defer { model.train() }
-        let (inputs, labels) = set.tensors()
+        let (inputs, labels) = batch(set, 0..<set.count)
         return withNoGrad {
             let logits = model(inputs)
             let loss = criterion(logits, labels).item()
@@ -150,8 +188,14 @@ public final class DigitsTrainer {
     /// The loss of the model on the first training batch, with its graph recorded:
     /// what one training step differentiates.
     public func lossOfOneStep() -> Tensor {
-        let (inputs, labels) = trainingSet.batch(0..<min(configuration.batchSize, trainingSet.count))
+        let (inputs, labels) = batch(trainingSet, 0..<min(configuration.batchSize, trainingSet.count))
         return criterion(model(inputs), labels)
+    }
+
+    /// The images of `set` at `indices`, shaped for the model, with their labels.
+    private func batch(_ set: DigitsDataset, _ indices: some Collection<Int>) -> (inputs: Tensor, labels: Tensor) {
+        let (inputs, labels) = set.batch(indices)
+        return (inputs.reshaped(configuration.model.inputShape(batch: indices.count)), labels)
     }
 
     /// How many rows of `logits` have their largest value at the label's index.
