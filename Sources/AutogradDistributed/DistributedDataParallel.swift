@@ -19,7 +19,8 @@ import Autograd
 /// What it does:
 /// - **At construction**, checks that every rank wrapped the same parameters (count,
 ///   shapes, dtypes, order; every rank throws the same error if not), then broadcasts
-///   rank 0's parameters, and any `buffers` passed, so all replicas start equal.
+///   rank 0's parameters, and any `buffers` passed (the model's `namedBuffers()` are
+///   not broadcast unless passed), so all replicas start equal.
 /// - **During backward**, a post-accumulate-grad hook on each parameter copies its
 ///   gradient into a bucket (about `bucketCapacityBytes` of parameters, grouped in
 ///   reverse order as PyTorch does, since backward reaches the last layers first);
@@ -74,8 +75,11 @@ public final class DistributedDataParallel<Model: Module>: Module {
     ///     parameter its own). Smaller buckets start communicating earlier in backward,
     ///     at the cost of more, smaller all-reduces.
     ///   - buffers: tensors of the model's state that are not parameters (running
-    ///     statistics, say) to broadcast from rank 0 too; swift-autograd's modules do
-    ///     not yet declare buffers of their own, so pass them here.
+    ///     statistics, say) to broadcast from rank 0 too, once, here. The model's own
+    ///     `namedBuffers()` are not broadcast unless passed: PyTorch's `broadcast_buffers`
+    ///     also sends them before every forward, which this does not, and a batch norm's
+    ///     `num_batches_tracked` is int64, which collectives do not carry. Pass the float
+    ///     ones, e.g. `model.buffers().filter { $0.dtype == .float32 }`.
     /// - Throws: `DistributedError`, on every rank alike: `.mismatch` when the ranks'
     ///   parameters differ in count, shape or dtype, `.invalidTensor` (on the rank at
     ///   fault; `.remote` on the others) for a parameter or buffer that is not a
