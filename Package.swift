@@ -87,7 +87,10 @@ let package = Package(
         .executableTarget(name: "tour", dependencies: ["Autograd"], path: "Tools/tour"),
         .executableTarget(
             name: "bench",
-            dependencies: ["Autograd", "CFFI", "DigitsExample", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Autograd", "AutogradDistributed", "CFFI", "DigitsExample",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Tools/bench",
             exclude: ["pytorch_bench.py", "compare.py"]
         ),
@@ -95,6 +98,7 @@ let package = Package(
             name: "train-digits",
             dependencies: [
                 "Autograd",
+                "AutogradDistributed",
                 "DigitsExample",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -22,6 +22,11 @@ public struct DistributedError: Error, CustomStringConvertible, Equatable, Senda
         case initialization
         /// Another rank failed (rank 0 while saving a checkpoint).
         case remote
+        /// An argument outside its allowed range (a negative bucket capacity).
+        case invalidArgument
+        /// This rank can no longer run collectives in step with the others (a backward
+        /// pass failed halfway through synchronizing gradients).
+        case outOfStep
     }
 
     /// What kind of thing went wrong.

@@ -26,7 +26,7 @@ extension ProcessGroup {
     /// carrying its message) instead of the others waiting for ever.
     ///
     /// ```swift
-    /// try group.saveCheckpoint { try model.saveParameters(to: url) }
+    /// try group.saveCheckpoint { try model.saveStateDict(to: url) }
     /// ```
     public func saveCheckpoint(_ save: () throws -> Void) throws {
         let name = "saveCheckpoint"
@@ -46,11 +46,12 @@ extension ProcessGroup {
         }
     }
 
-    /// Saves `module`'s parameters to `url` (safetensors) on rank 0 only; every rank returns once the file is written.
+    /// Saves `module`'s state dict (parameters and buffers, see `saveStateDict(to:metadata:)`)
+    /// to `url` (safetensors) on rank 0 only; every rank returns once the file is written.
     ///
     /// - Throws: on every rank, when rank 0 could not write the file (see `saveCheckpoint(_:)`).
     public func saveCheckpoint(_ module: some Module, to url: URL, metadata: [String: String] = [:]) throws {
-        try saveCheckpoint { try module.saveParameters(to: url, metadata: metadata) }
+        try saveCheckpoint { try module.saveStateDict(to: url, metadata: metadata) }
     }
 
     /// Rank 0's `text` on every rank: its length, then its bytes.

@@ -4,6 +4,6 @@ import Foundation
 enum DistributedChecks {
     static func all(scratch: URL) -> [Check] {
         CollectiveChecks.all + AsyncChecks.all + ErrorChecks.all + RankZeroChecks.all(scratch: scratch)
-            + SamplerChecks.all + TrainingChecks.all
+            + SamplerChecks.all + TrainingChecks.all + DataParallelChecks.all
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AutogradDistributed
 import Foundation
 
 /// The benchmark suite: `swift run -c release bench [--json] [--quick]`.
@@ -43,9 +44,13 @@ struct Bench: ParsableCommand {
             ("W12", workloads.w12), ("W15", workloads.w15), ("W17", workloads.w17),
             ("W5", { child ? workloads.w5() : ((try? self.child("W5")) ?? [:]) }),
             ("W11", workloads.w11),
+            ("W16", { DataParallelBench.run(quick: quick) { try self.child($0, environment: $1) } }),
+            // W16's children, run only when named.
+            ("W16-single", { DataParallelBench.single(quick: quick) }),
+            ("W16-ddp", { (try? DataParallelBench.replica(quick: quick)) ?? [:] }),
         ]
         var figures: [String: Double] = [:]
-        for (id, body) in all where only.isEmpty || only.contains(id) {
+        for (id, body) in all where only.isEmpty ? !id.hasPrefix("W16-") : only.contains(id) {
             if !json && !child { FileHandle.standardError.write(Data("running \(id)...\n".utf8)) }
             figures.merge(body()) { $1 }
         }
@@ -58,6 +63,8 @@ struct Bench: ParsableCommand {
             let single = try self.child("W2", environment: ["AUTOGRAD_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"])
             figures["W2_ms_per_step_1_thread"] = single["W2_ms_per_step"]
         }
+        // Under mpirun every rank runs this; rank 0 alone reports.
+        if only.contains("W16-ddp"), let group = try? ProcessGroup.world, !group.isRankZero { return }
         if json {
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))

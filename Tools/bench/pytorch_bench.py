@@ -2,6 +2,8 @@
 """The benchmark workloads of Tools/bench, in PyTorch eager, printing the same JSON keys.
 
 Usage: python3 Tools/bench/pytorch_bench.py [--quick] [--threads N] [--digits PATH] [--only W13 W14 ...]
+
+W16 starts two processes of its own (torch.multiprocessing, gloo on 127.0.0.1), each with one thread.
 """
 import argparse
 import gzip
@@ -245,6 +247,76 @@ def w15(quick):
     return {"W15_logsumexp_fwd_ms": fastest_time(fwd, runs) * 1e3, "W15_logsumexp_ms": fastest_time(both, runs) * 1e3}
 
 
+def _w16_rank(rank, world, port, runs, results):
+    """One rank of W16: W2's MLP under DistributedDataParallel (gloo), 1 thread, 256 / world rows."""
+    import os
+    import torch.distributed as dist
+    torch.set_num_threads(1)
+    os.environ["MASTER_ADDR"] = "127.0.0.1"
+    os.environ["MASTER_PORT"] = str(port)
+    dist.init_process_group("gloo", rank=rank, world_size=world)
+    torch.manual_seed(0)
+    model = torch.nn.parallel.DistributedDataParallel(
+        torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10)))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    g = torch.Generator().manual_seed(16 + rank)
+    rows = 256 // world
+    x = torch.randn(rows, 784, generator=g)
+    y = torch.randint(0, 10, (rows,), generator=g)
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    for _ in range(5):
+        step()
+    times = []
+    for _ in range(runs):
+        dist.barrier()
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    # The slowest rank's median: a step is done when every rank is.
+    median = torch.tensor([statistics.median(times)])
+    dist.all_reduce(median, op=dist.ReduceOp.MAX)
+    if rank == 0:
+        results.put(median.item())
+    dist.destroy_process_group()
+
+
+def w16(quick):
+    """W2's MLP on a global batch of 256: DistributedDataParallel (gloo) on 2 processes x 1 thread
+    against 1 process x 1 thread."""
+    import socket
+    import torch.multiprocessing as mp
+    runs = 12 if quick else 100
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    g = torch.Generator().manual_seed(16)
+    x = torch.randn(256, 784, generator=g)
+    y = torch.randint(0, 10, (256,), generator=g)
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    single = median_time(step, runs, warmup=5)
+    torch.set_num_threads(threads)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ctx = mp.get_context("spawn")
+    results = ctx.SimpleQueue()
+    mp.start_processes(_w16_rank, args=(2, port, runs, results), nprocs=2, join=True, start_method="spawn")
+    ddp = results.get()
+    return {"W16_single_ms": single * 1e3, "W16_ddp_2rank_ms": ddp * 1e3, "W16_ddp_per_single": ddp / single}
+
+
 def w12(runs):
     """torch.func.jvp of W2's loss with respect to the MLP's four parameters (784-256-10, batch 128)."""
     g = torch.Generator().manual_seed(0)
@@ -293,7 +365,7 @@ def main():
     workloads = [
         ("W1", lambda: w1(runs)), ("W2", lambda: w2(runs)), ("W3", lambda: w3(runs)), ("W4", lambda: w4(runs)),
         ("W6", lambda: w6(args.quick)), ("W12", lambda: w12(runs)), ("W13", lambda: w13(runs)), ("W14", lambda: w14(runs)),
-        ("W15", lambda: w15(args.quick)), ("W10", lambda: w10(runs)),
+        ("W15", lambda: w15(args.quick)), ("W10", lambda: w10(runs)), ("W16", lambda: w16(args.quick)),
         ("W7", lambda: w7(args.digits, 3 if args.quick else 30) if args.digits else {}),
         ("W5", lambda: w5(args.quick)),
         ("W11", lambda: w11(runs)),

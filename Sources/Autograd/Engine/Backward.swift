@@ -65,7 +65,7 @@ enum Engine {
         outputs: [Tensor], gradOutputs: [Tensor?], inputs: [Tensor]?,
         retainGraph: Bool, createGraph: Bool, allowUnused: Bool
     ) throws -> [Tensor?] {
-        try GradMode.with(enabled: createGraph) {
+        try BackwardCallbacks.running { try GradMode.with(enabled: createGraph) {
             var pass = try Pass(inputs: inputs, createGraph: createGraph, retainGraph: retainGraph)
             var roots: [(Node, Int, Tensor)] = []
             var leafRoots: [(GradAccumulator, Tensor)] = []
@@ -79,7 +79,7 @@ enum Engine {
             }
             try pass.traverse(roots: roots, leafRoots: leafRoots)
             return try pass.results(allowUnused: allowUnused)
-        }
+        } }
     }
 
     private static func rootGradient(for output: Tensor, given: Tensor?, index: Int) throws -> Tensor {

@@ -2,8 +2,13 @@ import Foundation
 
 /// Standard output, written unbuffered so progress-bar redraws and lines interleave correctly.
 struct Console {
+    /// Whether nothing is written: on the ranks of a data-parallel run other than rank 0.
+    var isSilent = false
     /// Whether standard output is a terminal, where a progress bar can redraw in place.
-    let isTerminal = isatty(STDOUT_FILENO) != 0
+    ///
+    /// Under `mpirun` it may be a pseudo-terminal that Open MPI forwards to a file
+    /// as readily as to a screen, so a data-parallel run passes false.
+    var isTerminal = isatty(STDOUT_FILENO) != 0
 
     /// Replaces the current terminal line with `text`.
     func overwrite(_ text: String) {
@@ -16,6 +21,7 @@ struct Console {
     }
 
     private func write(_ text: String) {
+        guard !isSilent else { return }
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Autograd
+import AutogradDistributed
 import DigitsExample
 import Foundation
 
@@ -15,6 +16,10 @@ struct TrainDigits: ParsableCommand {
             convolutions with max pooling, then a linear layer), with cross-entropy, and prints the loss and \
             accuracy per epoch. Writes the loss and accuracy curves as an SVG chart and the graph \
             of one training step as Graphviz DOT (rendered to SVG too when `dot` is installed).
+
+            With --distributed, trains data-parallel over MPI: start it with \
+            `mpirun -np 2 train-digits --distributed`. Every rank trains a replica on its share \
+            of each global batch of --batch-size images; rank 0 prints and writes the outputs.
             """)
 
     @Option(help: "The model: mlp (64-128-10) or cnn (Conv2d 16, MaxPool2d, Conv2d 32, MaxPool2d, Linear 128-10).")
@@ -44,6 +49,9 @@ struct TrainDigits: ParsableCommand {
     @Option(help: "Where to write the chart and the graph.")
     var outputDir = "train-digits-output"
 
+    @Flag(help: "Train data-parallel over MPI, the global batch split across the ranks mpirun started.")
+    var distributed = false
+
     func validate() throws {
         guard epochs >= 0 else { throw ValidationError("--epochs must be 0 or more, got \(epochs)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
@@ -60,27 +68,35 @@ struct TrainDigits: ParsableCommand {
         configuration.model = model.choice
         let trainer = DigitsTrainer(configuration: configuration, data: try DigitsDataset.bundled())
         let learningRate = lr ?? optimizer.choice.defaultLearningRate
-        let console = Console()
+        let group = distributed ? try ProcessGroup.world : nil
+        var console = Console()
+        if let group {
+            console.isSilent = !group.isRankZero
+            console.isTerminal = false
+        }
 
         if let load {
             try trainer.model.loadStateDict(from: URL(fileURLWithPath: load))
             console.line("Loaded parameters from \(load)")
         }
+        let parallel = try group.map { try DataParallelTraining(trainer: trainer, group: $0, globalBatch: batchSize) }
         console.line("""
             \(model.choice.summary(hiddenUnits: configuration.hiddenUnits)), \(optimizer.rawValue) lr \(learningRate), \
             batch \(batchSize), \(epochs) epochs, seed \(seed): \
             \(trainer.trainingSet.count) training / \(trainer.testSet.count) test images
-            """)
+            """ + (parallel.map { "\n" + $0.summary } ?? ""))
 
         var history: [EpochRecord] = []
         let clock = ContinuousClock()
         let start = clock.now
         for epoch in 1...max(epochs, 1) where epochs > 0 {
-            let bar = console.isTerminal ? ProgressBar(epoch: epoch, epochs: epochs, steps: trainer.batchesPerEpoch) : nil
+            let steps = parallel?.stepsPerEpoch ?? trainer.batchesPerEpoch
+            let bar = console.isTerminal ? ProgressBar(epoch: epoch, epochs: epochs, steps: steps) : nil
             let epochStart = clock.now
-            let train = try trainer.trainEpoch { step, meanLoss in
-                bar.map { console.overwrite($0.render(step: step, loss: meanLoss)) }
+            let progress = { (step: Int, meanLoss: Double) -> Void in
+                if let bar { console.overwrite(bar.render(step: step, loss: meanLoss)) }
             }
+            let train = try parallel?.trainEpoch(epoch - 1, progress: progress) ?? trainer.trainEpoch(progress: progress)
             let test = trainer.evaluate(trainer.testSet)
             let record = EpochRecord(epoch: epoch, train: train, test: test, seconds: (clock.now - epochStart).seconds)
             history.append(record)
@@ -91,12 +107,22 @@ struct TrainDigits: ParsableCommand {
         console.line(String(format: "Test accuracy %.2f%% (loss %.4f)", final.accuracy * 100, final.loss)
             + (epochs > 0 ? String(format: " after %d epochs in %.2f s", epochs, elapsed) : ""))
 
-        try writeOutputs(trainer: trainer, history: history, learningRate: learningRate, seconds: elapsed, console: console)
+        if group?.isRankZero ?? true {
+            try writeOutputs(trainer: trainer, history: history, learningRate: learningRate, seconds: elapsed,
+                             console: console)
+        }
         if let save {
-            try trainer.model.saveStateDict(to: URL(fileURLWithPath: save), metadata: [
+            let metadata = [
                 "format": "pt", "model": model.pytorchDefinition,
                 "test_accuracy": String(format: "%.4f", final.accuracy),
-            ])
+            ]
+            let url = URL(fileURLWithPath: save)
+            // Every replica holds the same state dict: rank 0 writes it, the others wait until it has.
+            if let group {
+                try group.saveCheckpoint(trainer.model, to: url, metadata: metadata)
+            } else {
+                try trainer.model.saveStateDict(to: url, metadata: metadata)
+            }
             console.line("Saved the parameters to \(save)")
         }
     }

@@ -80,6 +80,23 @@ public struct Evaluation: Sendable {
     public var accuracy: Double
 }
 
+/// What an epoch of training added up to: summed, so the ranks of a data-parallel run can add theirs.
+public struct TrainingTotals: Sendable {
+    /// The loss of each image trained on, summed (each batch's mean times its size).
+    public var lossSum = 0.0
+    /// The images classified correctly in the batches as they were trained on.
+    public var correct = 0
+    /// The images trained on.
+    public var seen = 0
+
+    public init() {}
+
+    /// The mean loss and the accuracy.
+    public var evaluation: Evaluation {
+        Evaluation(loss: lossSum / Double(max(seen, 1)), accuracy: Double(correct) / Double(max(seen, 1)))
+    }
+}
+
 /// The example's training loop: an MLP or a CNN classifier trained with cross-entropy on the digits.
 ///
 /// It is the loop of the PyTorch tutorial, spelled in Swift:
@@ -123,24 +140,37 @@ public final class DigitsTrainer {
     ///
     /// - Parameter progress: called after each batch with its number (from 1) and the mean loss so far.
     public func trainEpoch(progress: (_ batch: Int, _ meanLoss: Double) -> Void = { _, _ in }) throws -> Evaluation {
-        model.train()
         var order = Array(0..<trainingSet.count)
         order.shuffle(using: &shuffler)
-        var totalLoss = 0.0, correct = 0, seen = 0
-        for (number, start) in stride(from: 0, to: order.count, by: configuration.batchSize).enumerated() {
-            let indices = order[start..<min(start + configuration.batchSize, order.count)]
+        return try train(order: order, batchSize: configuration.batchSize, progress: progress).evaluation
+    }
+
+    /// One pass over the training images `order` names, in batches of `batchSize`, through
+    /// `replica` (the model itself when nil; a data-parallel wrapper of it, say); returns
+    /// the summed loss and the counts, which ranks can add up.
+    ///
+    /// - Parameter progress: called after each batch with its number (from 1) and the mean loss so far.
+    public func train(
+        order: [Int], batchSize: Int, replica: (any Module)? = nil,
+        progress: (_ batch: Int, _ meanLoss: Double) -> Void = { _, _ in }
+    ) throws -> TrainingTotals {
+        model.train()
+        let forward = replica ?? model
+        var totals = TrainingTotals()
+        for (number, start) in stride(from: 0, to: order.count, by: batchSize).enumerated() {
+            let indices = order[start..<min(start + batchSize, order.count)]
             let (inputs, labels) = batch(trainingSet, indices)
             optimizer.zeroGrad()
-            let logits = model(inputs)
+            let logits = forward(inputs)
             let loss = criterion(logits, labels)
             try loss.backward()
             optimizer.step()
-            totalLoss += loss.item() * Double(indices.count)
-            correct += Self.countCorrect(logits, labels)
-            seen += indices.count
-            progress(number + 1, totalLoss / Double(seen))
+            totals.lossSum += loss.item() * Double(indices.count)
+            totals.correct += Self.countCorrect(logits, labels)
+            totals.seen += indices.count
+            progress(number + 1, totals.lossSum / Double(totals.seen))
         }
-        return Evaluation(loss: totalLoss / Double(max(seen, 1)), accuracy: Double(correct) / Double(max(seen, 1)))
+        return totals
     }
 
     /// The loss and accuracy on `set`, in evaluation mode and without recording a graph.
