@@ -144,8 +144,13 @@ extension CheckContext {
             }
             var whole = values
             for slot in promoted {
+                // Probabilities become 0 or 1, still inside their domain (a binary
+                // cross-entropy target of 2 is an error, as in PyTorch).
+                let isProbability = slot < (sample?.inputs.count ?? 0) && sample?.inputs[slot]?.domain == .probability
                 whole[slot]!.scalars = whole[slot]!.scalars.map { v in
-                    integer == .bool ? (v > 0 ? 1 : 0) : (v < 0 ? -1 : 1) * Swift.max(1, (Swift.abs(v) * 2).rounded())
+                    if integer == .bool { return v > 0 ? 1 : 0 }
+                    if isProbability { return v.rounded() }
+                    return (v < 0 ? -1 : 1) * Swift.max(1, (Swift.abs(v) * 2).rounded())
                 }
                 whole[slot]!.dtype = integer
             }

@@ -187,6 +187,17 @@ extension OpSample {
             inputs: [InputSpec([3, 4]), InputSpec([4]), InputSpec([4])], attributes: ["normalized_shape": [4]],
             emptyDim: ShapeVariant([[0, 4], [4], [4]]),
             large: LargeVariant([[-1, 4], [4], [4]], split: [0]), invalidShapes: [[3, 5], [4], [4]])
+        // Evaluation mode: in training, batch_norm updates its running statistics in
+        // place by design, which inputs-unmodified would report (the PyTorch cases check it).
+        table["batch_norm"] = OpSample(
+            inputs: [InputSpec([3, 4]), InputSpec([4]), InputSpec([4], .positive), InputSpec([4]), InputSpec([4])],
+            attributes: ["training": false],
+            emptyDim: ShapeVariant([[0, 4], [4], [4], [4], [4]]),
+            large: LargeVariant([[-1, 4], [4], [4], [4], [4]], split: [0]), invalidShapes: [[3, 5], [4], [4], [4], [4]])
+        // A fixed seed draws the same mask on every call, so the checks can compare calls.
+        table["dropout"] = OpSample(
+            inputs: [InputSpec([3, 4])], attributes: ["p": 0.5, "seed": 7],
+            emptyDim: ShapeVariant([[0, 4]]), invalidShapes: nil)
         table["group_norm"] = OpSample(
             inputs: [InputSpec([2, 4, 3]), InputSpec([4]), InputSpec([4])], attributes: ["num_groups": 2],
             emptyDim: ShapeVariant([[0, 4, 3], [4], [4]]),
@@ -206,8 +217,11 @@ extension OpSample {
                 zeroDim: ShapeVariant([[], []]), emptyDim: ShapeVariant([[0, 4], [0, 4]]),
                 large: LargeVariant([[-1], [-1]], split: [0, 1], combination: .mean), invalidShapes: [[3], [4]])
         }
+        // PyTorch clamps each log at -100, so an input of exactly 0 or 1 gives a finite
+        // loss where the reference's plain log is infinite.
         table["binary_cross_entropy"] = OpSample(
             inputs: [InputSpec([3, 4], .probability), InputSpec([3, 4], .probability), InputSpec([3, 4], .positive)],
+            referenceCoversSpecialValues: false,
             emptyDim: ShapeVariant([[0, 4], [0, 4], [0, 4]]),
             large: LargeVariant([[-1, 4], [-1, 4], [-1, 4]], split: [0, 1, 2], combination: .mean),
             invalidShapes: [[3, 4], [4, 3], [3, 4]])
