@@ -13,8 +13,11 @@ struct CollectiveBuffer {
 
     /// The buffer of `tensor`, or an error naming `operation` when it cannot take part.
     ///
-    /// - Parameter writes: whether the collective writes the tensor (bumping its
-    ///   version, so a graph that saved it refuses to backpropagate through stale data).
+    /// - Parameters:
+    ///   - tensor: the tensor the collective reads or writes.
+    ///   - operation: the collective's name, for errors.
+    ///   - writes: whether the collective writes the tensor (bumping its
+    ///     version, so a graph that saved it refuses to backpropagate through stale data).
     ///
     /// The address outlives the closure it is read in: a tensor's storage is one heap
     /// allocation that stays put while the tensor lives, and every caller keeps the

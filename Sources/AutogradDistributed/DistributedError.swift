@@ -46,5 +46,6 @@ public struct DistributedError: Error, CustomStringConvertible, Equatable, Senda
         self.mpiErrorCode = mpiErrorCode
     }
 
+    /// `operation: message`, as in `allReduce: expected a contiguous tensor; ...`.
     public var description: String { "\(operation): \(message)" }
 }

@@ -32,22 +32,31 @@ public struct KernelCheck: Sendable {
         /// How to exercise the op, replacing the built-in table's entry, the cases and synthesis.
         public var sample: OpSample?
 
+        /// The defaults: float32 and float64, seed 0, no extra cases, every check but crash isolation.
         public init() {}
     }
 
     /// Something that happened while checking, for progress displays and the child protocol.
     public enum Event: Sendable {
+        /// A check began, in the dtype given (nil for a check over all dtypes).
         case started(ConformanceCheck, DType?)
+        /// A check ended with this row.
         case finished(CheckResult)
     }
 
+    /// The registry name of the op under check.
     public let opName: String
+    /// The registry the op is looked up in; its built-in ops evaluate the reference expressions.
     public let registry: OpRegistry
+    /// What to run and how hard.
     public var configuration: Configuration
 
+    /// The battery for `op`; `run()` runs it.
+    ///
     /// - Parameters:
     ///   - op: the registry name of the op to check.
     ///   - registry: where the op is registered; its built-in ops evaluate references.
+    ///   - configuration: what to run and how hard (default: `Configuration()`).
     public init(op: String, registry: OpRegistry = .shared, configuration: Configuration = Configuration()) {
         self.opName = op
         self.registry = registry

@@ -18,16 +18,29 @@
 public struct BCEWithLogitsLoss: @unchecked Sendable {
     /// A weight per element (broadcasting to the input's shape), or nil.
     public var weight: Tensor?
+    /// How the per-element losses combine: `.mean` (the default), `.sum`, or `.unreduced` (PyTorch's `"none"`).
     public var reduction: LossReduction
     /// A weight of the positive term, per class along the last dims (PyTorch's `pos_weight`), or nil.
     public var posWeight: Tensor?
 
+    /// A binary cross-entropy loss on logits.
+    ///
+    /// - Parameters:
+    ///   - weight: a weight per element, broadcasting to the input's shape; nil (the default) for none.
+    ///   - reduction: `.mean` (the default), `.sum`, or `.unreduced` (PyTorch's `"none"`).
+    ///   - posWeight: a weight of the positive term, broadcasting along the last dims (PyTorch's `pos_weight`); nil for none.
     public init(weight: Tensor? = nil, reduction: LossReduction = .mean, posWeight: Tensor? = nil) {
         self.weight = weight
         self.reduction = reduction
         self.posWeight = posWeight
     }
 
+    /// The loss of `logits` against `target` probabilities of the same shape.
+    ///
+    /// - Parameters:
+    ///   - logits: unnormalised scores, before any sigmoid.
+    ///   - target: target probabilities in [0, 1], of the logits' shape.
+    /// - Returns: a 0-d tensor, or the per-element losses with `.unreduced`.
     public func callAsFunction(_ logits: Tensor, _ target: Tensor) -> Tensor {
         binaryCrossEntropyWithLogits(logits, target, weight: weight, posWeight: posWeight, reduction: reduction)
     }

@@ -34,13 +34,30 @@ public final class Conv1d: Module, TrainingModeStoring {
     public let weight: Tensor
     /// The bias, `[outChannels]`; nil for a layer made with `bias: false`.
     public let bias: Tensor?
+    /// The step between applications of the kernel.
     public let stride: Int
+    /// The implicit zero padding on both ends.
     public let padding: Int
+    /// The spacing between the kernel's elements.
     public let dilation: Int
+    /// The number of blocked connections from input to output channels; divides both channel counts.
     public let groups: Int
+    /// Whether the layer is in training mode; it behaves the same in both.
     public var isTraining = true
 
     /// A layer initialised from `generator`.
+    ///
+    /// - Parameters:
+    ///   - inChannels: the number of input channels.
+    ///   - outChannels: the number of output channels.
+    ///   - kernelSize: the kernel size.
+    ///   - stride: the step between applications of the kernel (default 1).
+    ///   - padding: the zero padding on both ends (default 0).
+    ///   - dilation: the spacing between the kernel's elements (default 1).
+    ///   - groups: the number of blocked connections; divides both channel counts (default 1).
+    ///   - bias: whether the layer has a bias (default true).
+    ///   - dtype: the parameters' dtype (default float32).
+    ///   - generator: the generator to draw the initial values from.
     public init(
         _ inChannels: Int, _ outChannels: Int, _ kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
         groups: Int = 1, bias: Bool = true, dtype: DType = .float32, using generator: inout RandomGenerator
@@ -54,6 +71,17 @@ public final class Conv1d: Module, TrainingModeStoring {
     }
 
     /// A layer initialised from the default generator.
+    ///
+    /// - Parameters:
+    ///   - inChannels: the number of input channels.
+    ///   - outChannels: the number of output channels.
+    ///   - kernelSize: the kernel size.
+    ///   - stride: the step between applications of the kernel (default 1).
+    ///   - padding: the zero padding on both ends (default 0).
+    ///   - dilation: the spacing between the kernel's elements (default 1).
+    ///   - groups: the number of blocked connections; divides both channel counts (default 1).
+    ///   - bias: whether the layer has a bias (default true).
+    ///   - dtype: the parameters' dtype (default float32).
     public convenience init(
         _ inChannels: Int, _ outChannels: Int, _ kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
         groups: Int = 1, bias: Bool = true, dtype: DType = .float32
@@ -63,6 +91,7 @@ public final class Conv1d: Module, TrainingModeStoring {
                   bias: bias, dtype: dtype, using: &generator)
     }
 
+    /// Convolves `input`, `[N, inChannels, L]` or `[inChannels, L]`, with `weight` and adds `bias`.
     public func forward(_ input: Tensor) -> Tensor {
         conv1d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
@@ -82,13 +111,30 @@ public final class Conv2d: Module, TrainingModeStoring {
     public let weight: Tensor
     /// The bias, `[outChannels]`; nil for a layer made with `bias: false`.
     public let bias: Tensor?
+    /// The step between applications of the kernel.
     public let stride: IntOrPair
+    /// The implicit zero padding on each side.
     public let padding: IntOrPair
+    /// The spacing between the kernel's elements.
     public let dilation: IntOrPair
+    /// The number of blocked connections from input to output channels; divides both channel counts.
     public let groups: Int
+    /// Whether the layer is in training mode; it behaves the same in both.
     public var isTraining = true
 
     /// A layer initialised from `generator`.
+    ///
+    /// - Parameters:
+    ///   - inChannels: the number of input channels.
+    ///   - outChannels: the number of output channels.
+    ///   - kernelSize: the kernel size, one size or `(kH, kW)`.
+    ///   - stride: the step between applications of the kernel (default 1).
+    ///   - padding: the zero padding on each side (default 0).
+    ///   - dilation: the spacing between the kernel's elements (default 1).
+    ///   - groups: the number of blocked connections; divides both channel counts (default 1).
+    ///   - bias: whether the layer has a bias (default true).
+    ///   - dtype: the parameters' dtype (default float32).
+    ///   - generator: the generator to draw the initial values from.
     public init(
         _ inChannels: Int, _ outChannels: Int, _ kernelSize: IntOrPair, stride: IntOrPair = 1, padding: IntOrPair = 0,
         dilation: IntOrPair = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
@@ -103,6 +149,17 @@ public final class Conv2d: Module, TrainingModeStoring {
     }
 
     /// A layer initialised from the default generator.
+    ///
+    /// - Parameters:
+    ///   - inChannels: the number of input channels.
+    ///   - outChannels: the number of output channels.
+    ///   - kernelSize: the kernel size, one size or `(kH, kW)`.
+    ///   - stride: the step between applications of the kernel (default 1).
+    ///   - padding: the zero padding on each side (default 0).
+    ///   - dilation: the spacing between the kernel's elements (default 1).
+    ///   - groups: the number of blocked connections; divides both channel counts (default 1).
+    ///   - bias: whether the layer has a bias (default true).
+    ///   - dtype: the parameters' dtype (default float32).
     public convenience init(
         _ inChannels: Int, _ outChannels: Int, _ kernelSize: IntOrPair, stride: IntOrPair = 1, padding: IntOrPair = 0,
         dilation: IntOrPair = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32
@@ -112,6 +169,7 @@ public final class Conv2d: Module, TrainingModeStoring {
                   bias: bias, dtype: dtype, using: &generator)
     }
 
+    /// Convolves `input`, `[N, inChannels, H, W]` or `[inChannels, H, W]`, with `weight` and adds `bias`.
     public func forward(_ input: Tensor) -> Tensor {
         conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
@@ -127,14 +185,33 @@ public final class ConvTranspose2d: Module, TrainingModeStoring {
     public let weight: Tensor
     /// The bias, `[outChannels]`; nil for a layer made with `bias: false`.
     public let bias: Tensor?
+    /// The step between applications of the kernel.
     public let stride: IntOrPair
+    /// The implicit zero padding on each side.
     public let padding: IntOrPair
+    /// Extra size added to one side of the output (PyTorch's `output_padding`).
     public let outputPadding: IntOrPair
+    /// The number of blocked connections from input to output channels; divides both channel counts.
     public let groups: Int
+    /// The spacing between the kernel's elements.
     public let dilation: IntOrPair
+    /// Whether the layer is in training mode; it behaves the same in both.
     public var isTraining = true
 
     /// A layer initialised from `generator`.
+    ///
+    /// - Parameters:
+    ///   - inChannels: the number of input channels.
+    ///   - outChannels: the number of output channels.
+    ///   - kernelSize: the kernel size, one size or `(kH, kW)`.
+    ///   - stride: the step between applications of the kernel (default 1).
+    ///   - padding: `dilation · (kernelSize - 1) - padding` zero padding is added to each side of the input (default 0).
+    ///   - outputPadding: extra size added to one side of the output (default 0).
+    ///   - groups: the number of blocked connections; divides both channel counts (default 1).
+    ///   - bias: whether the layer has a bias (default true).
+    ///   - dilation: the spacing between the kernel's elements (default 1).
+    ///   - dtype: the parameters' dtype (default float32).
+    ///   - generator: the generator to draw the initial values from.
     public init(
         _ inChannels: Int, _ outChannels: Int, _ kernelSize: IntOrPair, stride: IntOrPair = 1, padding: IntOrPair = 0,
         outputPadding: IntOrPair = 0, groups: Int = 1, bias: Bool = true, dilation: IntOrPair = 1,
@@ -150,6 +227,18 @@ public final class ConvTranspose2d: Module, TrainingModeStoring {
     }
 
     /// A layer initialised from the default generator.
+    ///
+    /// - Parameters:
+    ///   - inChannels: the number of input channels.
+    ///   - outChannels: the number of output channels.
+    ///   - kernelSize: the kernel size, one size or `(kH, kW)`.
+    ///   - stride: the step between applications of the kernel (default 1).
+    ///   - padding: `dilation · (kernelSize - 1) - padding` zero padding is added to each side of the input (default 0).
+    ///   - outputPadding: extra size added to one side of the output (default 0).
+    ///   - groups: the number of blocked connections; divides both channel counts (default 1).
+    ///   - bias: whether the layer has a bias (default true).
+    ///   - dilation: the spacing between the kernel's elements (default 1).
+    ///   - dtype: the parameters' dtype (default float32).
     public convenience init(
         _ inChannels: Int, _ outChannels: Int, _ kernelSize: IntOrPair, stride: IntOrPair = 1, padding: IntOrPair = 0,
         outputPadding: IntOrPair = 0, groups: Int = 1, bias: Bool = true, dilation: IntOrPair = 1,
@@ -160,6 +249,7 @@ public final class ConvTranspose2d: Module, TrainingModeStoring {
                   groups: groups, bias: bias, dilation: dilation, dtype: dtype, using: &generator)
     }
 
+    /// Applies the transposed convolution to `input`, `[N, inChannels, H, W]` or `[inChannels, H, W]`, and adds `bias`.
     public func forward(_ input: Tensor) -> Tensor {
         convTranspose2d(input, weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
                         groups: groups, dilation: dilation)

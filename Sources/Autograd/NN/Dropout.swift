@@ -9,21 +9,29 @@
 public final class Dropout: Module, TrainingModeStoring {
     /// The probability of zeroing an element.
     public let p: Double
+    /// Whether the layer is in training mode, where it drops elements; `eval()` turns it off.
     public var isTraining = true
     private var generator: RandomGenerator?
 
     /// A dropout layer drawing its masks from the default generator.
+    ///
+    /// - Parameter p: the probability of zeroing an element, in [0, 1] (default 0.5).
     public init(p: Double = 0.5) {
         precondition((0...1).contains(p), "Dropout: p must be in [0, 1], got \(p)")
         self.p = p
     }
 
     /// A dropout layer drawing its masks from its own `generator`.
+    ///
+    /// - Parameters:
+    ///   - p: the probability of zeroing an element, in [0, 1] (default 0.5).
+    ///   - generator: the layer's generator; the layer keeps a copy and advances it.
     public convenience init(p: Double = 0.5, generator: RandomGenerator) {
         self.init(p: p)
         self.generator = generator
     }
 
+    /// In training, zeroes elements with probability `p` and scales the rest by `1 / (1 - p)`; in evaluation, returns `input`.
     public func forward(_ input: Tensor) -> Tensor {
         guard isTraining, p > 0 else { return input }
         return input * mask(like: input)

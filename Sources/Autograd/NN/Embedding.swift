@@ -13,12 +13,22 @@ public final class Embedding: Module, TrainingModeStoring {
     public let weight: Tensor
     /// The row that gets no gradient (and starts at zero); negative counts from the end.
     public let paddingIdx: Int?
+    /// Whether the layer is in training mode; it behaves the same in both.
     public var isTraining = true
 
+    /// The number of rows of the table.
     public var numEmbeddings: Int { weight.shape[0] }
+    /// The size of each vector.
     public var embeddingDim: Int { weight.shape[1] }
 
-    /// A table initialised from `generator`.
+    /// A table initialised from `generator`, standard normal.
+    ///
+    /// - Parameters:
+    ///   - numEmbeddings: the number of rows.
+    ///   - embeddingDim: the size of each vector.
+    ///   - paddingIdx: a row that starts at zero and gets no gradient (negative counts from the end); nil for none.
+    ///   - dtype: the table's dtype (default float32).
+    ///   - generator: the generator to draw from.
     public init(
         _ numEmbeddings: Int, _ embeddingDim: Int, paddingIdx: Int? = nil, dtype: DType = .float32,
         using generator: inout RandomGenerator
@@ -36,19 +46,31 @@ public final class Embedding: Module, TrainingModeStoring {
         self.paddingIdx = paddingIdx
     }
 
-    /// A table initialised from the default generator.
+    /// A table initialised from the default generator, standard normal.
+    ///
+    /// - Parameters:
+    ///   - numEmbeddings: the number of rows.
+    ///   - embeddingDim: the size of each vector.
+    ///   - paddingIdx: a row that starts at zero and gets no gradient (negative counts from the end); nil for none.
+    ///   - dtype: the table's dtype (default float32).
     public convenience init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIdx: Int? = nil, dtype: DType = .float32) {
         var generator = LayerInitialization.fromDefault()
         self.init(numEmbeddings, embeddingDim, paddingIdx: paddingIdx, dtype: dtype, using: &generator)
     }
 
-    /// A table with the given weight (which should require grad to be trained).
+    /// A table with the given weight (which should require grad to be trained), as `nn.Embedding.from_pretrained`
+    /// with `freeze=False`.
+    ///
+    /// - Parameters:
+    ///   - weight: the table, `[numEmbeddings, embeddingDim]`; used as it is (its padding row is not zeroed).
+    ///   - paddingIdx: a row that gets no gradient; nil for none.
     public init(weight: Tensor, paddingIdx: Int? = nil) {
         precondition(weight.rank == 2, "Embedding: weight must be [numEmbeddings, embeddingDim], got \(Shape.describe(weight.shape))")
         self.weight = weight
         self.paddingIdx = paddingIdx
     }
 
+    /// The rows of `weight` at the int64 indices in `input`: shape `input.shape + [embeddingDim]`.
     public func forward(_ input: Tensor) -> Tensor {
         embedding(input, weight: weight, paddingIdx: paddingIdx)
     }

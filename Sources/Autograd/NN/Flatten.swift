@@ -6,13 +6,20 @@ public final class Flatten: Module, TrainingModeStoring {
     public let startDim: Int
     /// The last dim to flatten (negative counts from the end).
     public let endDim: Int
+    /// Whether the layer is in training mode; it behaves the same in both.
     public var isTraining = true
 
+    /// A flatten layer.
+    ///
+    /// - Parameters:
+    ///   - startDim: the first dim to flatten (default 1, keeping the batch dim).
+    ///   - endDim: the last dim to flatten (default -1, the last).
     public init(startDim: Int = 1, endDim: Int = -1) {
         self.startDim = startDim
         self.endDim = endDim
     }
 
+    /// Reshapes `input` with dims `startDim...endDim` merged; a 0-d input becomes `[1]`.
     public func forward(_ input: Tensor) -> Tensor {
         let shape = input.shape
         if shape.isEmpty { return input.reshaped([1]) }

@@ -17,6 +17,7 @@ public final class Linear: Module, TrainingModeStoring {
     public let weight: Tensor
     /// The bias, `[outFeatures]`; nil for a layer made with `bias: false`.
     public let bias: Tensor?
+    /// Whether the layer is in training mode; it behaves the same in both.
     public var isTraining = true
 
     /// The size of each input sample.
@@ -25,6 +26,13 @@ public final class Linear: Module, TrainingModeStoring {
     public var outFeatures: Int { weight.shape[0] }
 
     /// A layer initialised from `generator`.
+    ///
+    /// - Parameters:
+    ///   - inFeatures: the size of each input sample.
+    ///   - outFeatures: the size of each output sample.
+    ///   - bias: whether the layer has a bias (default true).
+    ///   - dtype: the parameters' dtype (default float32).
+    ///   - generator: the generator to draw the initial values from.
     public init(
         _ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, dtype: DType = .float32,
         generator: inout RandomGenerator
@@ -38,6 +46,13 @@ public final class Linear: Module, TrainingModeStoring {
 
     /// A layer initialised from `generator`: `init(_:_:bias:dtype:generator:)` spelled as the
     /// other layers take a generator (`Conv2d(1, 16, 3, using: &g)`).
+    ///
+    /// - Parameters:
+    ///   - inFeatures: the size of each input sample.
+    ///   - outFeatures: the size of each output sample.
+    ///   - bias: whether the layer has a bias (default true).
+    ///   - dtype: the parameters' dtype (default float32).
+    ///   - generator: the generator to draw the initial values from.
     public convenience init(
         _ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, dtype: DType = .float32,
         using generator: inout RandomGenerator
@@ -46,12 +61,22 @@ public final class Linear: Module, TrainingModeStoring {
     }
 
     /// A layer initialised from the default generator.
+    ///
+    /// - Parameters:
+    ///   - inFeatures: the size of each input sample.
+    ///   - outFeatures: the size of each output sample.
+    ///   - bias: whether the layer has a bias (default true).
+    ///   - dtype: the parameters' dtype (default float32).
     public convenience init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, dtype: DType = .float32) {
         var generator = RandomGenerator.withDefault { g in RandomGenerator(seed: g.next()) }
         self.init(inFeatures, outFeatures, bias: bias, dtype: dtype, generator: &generator)
     }
 
     /// A layer with the given parameters (which should require grad to be trained).
+    ///
+    /// - Parameters:
+    ///   - weight: the weight, `[outFeatures, inFeatures]`.
+    ///   - bias: the bias, `[outFeatures]`, or nil for none.
     public init(weight: Tensor, bias: Tensor?) {
         precondition(weight.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)")
         precondition(bias.map { $0.shape == [weight.shape[0]] } ?? true,
@@ -60,6 +85,7 @@ public final class Linear: Module, TrainingModeStoring {
         self.bias = bias
     }
 
+    /// `input · weightᵀ + bias` over the last dim of `input`, `[..., inFeatures]`, giving `[..., outFeatures]`.
     public func forward(_ input: Tensor) -> Tensor {
         if let bias { return linear(input, weight: weight, bias: bias) }
         return matmul(input, weight.transposed(0, 1))
@@ -72,6 +98,7 @@ public final class Linear: Module, TrainingModeStoring {
 }
 
 extension Linear: CustomStringConvertible {
+    /// The layer's sizes, as `Linear(inFeatures: 64, outFeatures: 128, bias: true)`.
     public var description: String {
         "Linear(inFeatures: \(inFeatures), outFeatures: \(outFeatures), bias: \(bias != nil))"
     }

@@ -47,6 +47,11 @@ extension Module {
 
     /// Saves `stateDict()` to a safetensors file, which PyTorch loads with
     /// `model.load_state_dict(safetensors.torch.load_file(path))`.
+    ///
+    /// - Parameters:
+    ///   - url: the file to write.
+    ///   - metadata: string pairs stored in the file's header (default none).
+    /// - Throws: an error when the file cannot be written.
     public func saveStateDict(to url: URL, metadata: [String: String] = [:]) throws {
         try Safetensors(stateDict(), metadata: metadata).write(to: url)
     }
@@ -58,14 +63,21 @@ extension Module {
     /// float64 when the file's dtype differs. Nothing is changed unless every tensor
     /// can be loaded.
     ///
-    /// - Parameter strict: also reject a file holding tensors this module has no parameter or buffer for.
-    /// - Throws: `SafetensorsError` naming each missing tensor with the shape expected, each
+    /// - Parameters:
+    ///   - url: the safetensors file to read.
+    ///   - strict: also reject a file holding tensors this module has no parameter or buffer for (default true).
+    /// - Throws: an error when the file cannot be read or decoded; `SafetensorsError` naming each missing tensor with the shape expected, each
     ///   shape mismatch with both shapes, and (when strict) each unexpected tensor.
     public func loadStateDict(from url: URL, strict: Bool = true) throws {
         try loadStateDict(Safetensors(contentsOf: url), strict: strict)
     }
 
     /// Loads parameters and buffers from decoded safetensors contents; see `loadStateDict(from:strict:)`.
+    ///
+    /// - Parameters:
+    ///   - file: the decoded file.
+    ///   - strict: also reject a file holding tensors this module has no parameter or buffer for (default true).
+    /// - Throws: `SafetensorsError` for missing, mismatched or (when strict) unexpected tensors.
     public func loadStateDict(_ file: Safetensors, strict: Bool = true) throws {
         try ModuleLoading.load(stateDict(), into: "\(type(of: self))", what: "the state dict", from: file, strict: strict)
     }

@@ -11,6 +11,9 @@ import Synchronization
 extension Module where Self: AnyObject {
     /// Registers `hook` to run before this module's `forward` with its input; a
     /// non-nil result replaces the input.
+    ///
+    /// - Parameter hook: called with the module and its input; returns a replacement input, or nil.
+    /// - Returns: a handle whose `remove()` unregisters the hook.
     @discardableResult
     public func registerForwardPreHook(_ hook: @escaping (any Module, Tensor) -> Tensor?) -> HookHandle {
         ForwardHooks.add(to: self) { $0.pre.append((id: $1, body: hook)) }
@@ -18,6 +21,9 @@ extension Module where Self: AnyObject {
 
     /// Registers `hook` to run after this module's `forward` with its input and
     /// output; a non-nil result replaces the output.
+    ///
+    /// - Parameter hook: called with the module, its input and its output; returns a replacement output, or nil.
+    /// - Returns: a handle whose `remove()` unregisters the hook.
     @discardableResult
     public func registerForwardHook(_ hook: @escaping (any Module, Tensor, Tensor) -> Tensor?) -> HookHandle {
         ForwardHooks.add(to: self) { $0.post.append((id: $1, body: hook)) }

@@ -63,12 +63,15 @@ extension Module {
         ForwardHooks.run(self, input)
     }
 
+    /// The training flag of the first sub-module, or `true` for a module with none.
     public var isTraining: Bool {
         namedChildren().first?.module.isTraining ?? true
     }
 
     /// Puts this module and every sub-module in training mode (`mode: true`) or
     /// evaluation mode (`mode: false`), like PyTorch's `module.train(mode)`.
+    ///
+    /// - Parameter mode: `true` (the default) for training mode, `false` for evaluation mode.
     ///
     /// The flag lives in reference-type modules, so this works on a `let` module
     /// and on a struct whose sub-modules are the built-in (class) layers.

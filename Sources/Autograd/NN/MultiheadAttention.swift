@@ -31,17 +31,30 @@ public final class MultiheadAttention: Module, TrainingModeStoring {
     private let in_proj_bias: Tensor?
     private let out_proj: Linear
 
+    /// The embedding size `E` of queries, keys, values and output.
     public let embedDim: Int
+    /// The number of heads the embedding is split into.
     public let numHeads: Int
     /// The probability of zeroing an attention weight in training.
     public let dropout: Double
+    /// Whether inputs are `[N, L, E]` rather than `[L, N, E]` (PyTorch's `batch_first`).
     public let batchFirst: Bool
+    /// Whether the layer is in training mode, where dropout applies to the attention weights.
     public var isTraining = true
 
     /// The size of each head: `embedDim / numHeads`.
     public var headDim: Int { embedDim / numHeads }
 
     /// A layer initialised from `generator`, as PyTorch initialises it.
+    ///
+    /// - Parameters:
+    ///   - embedDim: the embedding size `E`; a multiple of `numHeads`.
+    ///   - numHeads: the number of heads.
+    ///   - dropout: the probability of zeroing an attention weight in training (default 0).
+    ///   - bias: whether the input and output projections have biases (default true).
+    ///   - batchFirst: inputs are `[N, L, E]` rather than `[L, N, E]` (default false, as PyTorch's).
+    ///   - dtype: the parameters' dtype (default float32).
+    ///   - generator: the generator to draw the initial values from.
     public init(
         embedDim: Int, numHeads: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false,
         dtype: DType = .float32, generator: inout RandomGenerator
@@ -65,6 +78,14 @@ public final class MultiheadAttention: Module, TrainingModeStoring {
     }
 
     /// A layer initialised from the default generator.
+    ///
+    /// - Parameters:
+    ///   - embedDim: the embedding size `E`; a multiple of `numHeads`.
+    ///   - numHeads: the number of heads.
+    ///   - dropout: the probability of zeroing an attention weight in training (default 0).
+    ///   - bias: whether the input and output projections have biases (default true).
+    ///   - batchFirst: inputs are `[N, L, E]` rather than `[L, N, E]` (default false, as PyTorch's).
+    ///   - dtype: the parameters' dtype (default float32).
     public convenience init(
         embedDim: Int, numHeads: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false,
         dtype: DType = .float32
@@ -84,7 +105,8 @@ public final class MultiheadAttention: Module, TrainingModeStoring {
     ///
     /// - Parameters:
     ///   - query: `[N, L, E]` with `batchFirst`, else `[L, N, E]`; or unbatched `[L, E]`.
-    ///   - key, value: `[N, S, E]` (`[S, N, E]`, `[S, E]`).
+    ///   - key: `[N, S, E]` with `batchFirst`, else `[S, N, E]`; or unbatched `[S, E]`.
+    ///   - value: the values, shaped as `key`.
     ///   - keyPaddingMask: `[N, S]` (`[S]` unbatched): bool, true marks a key to ignore;
     ///     or floating-point, added to the scores.
     ///   - attnMask: `[L, S]` or `[N · numHeads, L, S]`: bool, true marks a pair that may
@@ -94,7 +116,7 @@ public final class MultiheadAttention: Module, TrainingModeStoring {
     ///   - averageAttnWeights: average the weights over heads (`[N, L, S]`), rather
     ///     than return them per head (`[N, numHeads, L, S]`).
     ///   - isCausal: query `i` attends to keys `0...i` only, when no `attnMask` is given.
-    /// - Returns: the output, shaped as the query, and the weights when asked for.
+    /// - Returns: the output, shaped as the query, and the weights when asked for (nil otherwise).
     public func callAsFunction(
         _ query: Tensor, _ key: Tensor, _ value: Tensor, keyPaddingMask: Tensor? = nil, attnMask: Tensor? = nil,
         needWeights: Bool = true, averageAttnWeights: Bool = true, isCausal: Bool = false
@@ -220,6 +242,7 @@ public final class MultiheadAttention: Module, TrainingModeStoring {
 }
 
 extension MultiheadAttention: CustomStringConvertible {
+    /// The layer's configuration, as `MultiheadAttention(embedDim: 128, numHeads: 4, dropout: 0.0, batchFirst: true)`.
     public var description: String {
         "MultiheadAttention(embedDim: \(embedDim), numHeads: \(numHeads), dropout: \(dropout), batchFirst: \(batchFirst))"
     }
@@ -228,6 +251,11 @@ extension MultiheadAttention: CustomStringConvertible {
 /// A causal mask for a sequence of `size`: 0 on and below the diagonal, -inf above,
 /// so position `i` attends to positions `0...i` (PyTorch's
 /// `nn.Transformer.generate_square_subsequent_mask`).
+///
+/// - Parameters:
+///   - size: the sequence length; non-negative.
+///   - dtype: the mask's dtype (default float32).
+/// - Returns: an additive `[size, size]` mask.
 public func generateSquareSubsequentMask(_ size: Int, dtype: DType = .float32) -> Tensor {
     precondition(size >= 0, "generateSquareSubsequentMask: size must be non-negative, got \(size)")
     return AttentionMasks.causal(queries: size, keys: size, dtype: dtype)

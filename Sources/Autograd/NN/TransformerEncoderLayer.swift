@@ -1,5 +1,6 @@
 /// The activation of a Transformer layer's feed-forward block (PyTorch's `activation="relu"` or `"gelu"`).
 public enum TransformerActivation: String, Sendable, CaseIterable {
+    /// The rectified linear unit.
     case relu
     /// The exact GELU (`F.gelu` with `approximate="none"`).
     case gelu
@@ -40,17 +41,26 @@ public final class TransformerEncoderLayer: Module, TrainingModeStoring {
 
     // Declared in PyTorch's order, under PyTorch's names.
     private let self_attn: MultiheadAttention
+    /// The feed-forward block's first layer, `dModel → dimFeedforward`.
     public let linear1: Linear
+    /// The dropout inside the feed-forward block.
     public let dropout: Dropout
+    /// The feed-forward block's second layer, `dimFeedforward → dModel`.
     public let linear2: Linear
+    /// The layer norm of the self-attention block.
     public let norm1: LayerNorm
+    /// The layer norm of the feed-forward block.
     public let norm2: LayerNorm
+    /// The dropout on the self-attention block's output.
     public let dropout1: Dropout
+    /// The dropout on the feed-forward block's output.
     public let dropout2: Dropout
 
     /// Whether each block normalises its input (pre-norm) rather than its residual sum (post-norm).
     public let normFirst: Bool
+    /// The feed-forward block's activation.
     public let activation: TransformerActivation
+    /// Whether the layer is in training mode, where its dropouts apply.
     public var isTraining = true
 
     /// A layer initialised from `generator`, as PyTorch initialises each sub-module.
@@ -58,10 +68,16 @@ public final class TransformerEncoderLayer: Module, TrainingModeStoring {
     /// - Parameters:
     ///   - dModel: the embedding size.
     ///   - nhead: the number of attention heads; divides `dModel`.
-    ///   - dimFeedforward: the hidden size of the feed-forward block.
+    ///   - dimFeedforward: the hidden size of the feed-forward block (default 2048).
     ///   - dropout: the dropout probability of the attention weights, the feed-forward
-    ///     block and both residual branches.
-    ///   - batchFirst: inputs are `[N, L, E]` rather than `[L, N, E]`.
+    ///     block and both residual branches (default 0.1).
+    ///   - activation: the feed-forward block's activation (default `.relu`).
+    ///   - layerNormEps: the layer norms' `eps` (default 1e-5).
+    ///   - batchFirst: inputs are `[N, L, E]` rather than `[L, N, E]` (default false).
+    ///   - normFirst: normalise each block's input (pre-norm) rather than its residual sum (default false).
+    ///   - bias: whether the linear layers, attention projections and layer norms have biases (default true).
+    ///   - dtype: the parameters' dtype (default float32).
+    ///   - generator: the generator to draw the initial values from.
     public init(
         dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Double = 0.1,
         activation: TransformerActivation = .relu, layerNormEps: Double = 1e-5, batchFirst: Bool = false,
@@ -81,6 +97,19 @@ public final class TransformerEncoderLayer: Module, TrainingModeStoring {
     }
 
     /// A layer initialised from the default generator.
+    ///
+    /// - Parameters:
+    ///   - dModel: the embedding size.
+    ///   - nhead: the number of attention heads; divides `dModel`.
+    ///   - dimFeedforward: the hidden size of the feed-forward block (default 2048).
+    ///   - dropout: the dropout probability of the attention weights, the feed-forward
+    ///     block and both residual branches (default 0.1).
+    ///   - activation: the feed-forward block's activation (default `.relu`).
+    ///   - layerNormEps: the layer norms' `eps` (default 1e-5).
+    ///   - batchFirst: inputs are `[N, L, E]` rather than `[L, N, E]` (default false).
+    ///   - normFirst: normalise each block's input (pre-norm) rather than its residual sum (default false).
+    ///   - bias: whether the linear layers, attention projections and layer norms have biases (default true).
+    ///   - dtype: the parameters' dtype (default float32).
     public convenience init(
         dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Double = 0.1,
         activation: TransformerActivation = .relu, layerNormEps: Double = 1e-5, batchFirst: Bool = false,
@@ -92,7 +121,7 @@ public final class TransformerEncoderLayer: Module, TrainingModeStoring {
                   generator: &generator)
     }
 
-    /// The layer without masks.
+    /// The layer without masks: `self(input, mask: nil)`.
     public func forward(_ input: Tensor) -> Tensor {
         self(input, mask: nil)
     }
@@ -104,6 +133,7 @@ public final class TransformerEncoderLayer: Module, TrainingModeStoring {
     ///   - mask: the attention mask (`[L, L]` or `[N · nhead, L, L]`), bool (true hides) or additive.
     ///   - srcKeyPaddingMask: `[N, L]`, true for positions to ignore.
     ///   - isCausal: the mask is causal; with no `mask`, attend causally.
+    /// - Returns: the output, shaped as `src`.
     public func callAsFunction(_ src: Tensor, mask: Tensor?, srcKeyPaddingMask: Tensor? = nil, isCausal: Bool = false) -> Tensor {
         var x = src
         if normFirst {
@@ -128,6 +158,7 @@ public final class TransformerEncoderLayer: Module, TrainingModeStoring {
 }
 
 extension TransformerEncoderLayer: CustomStringConvertible {
+    /// The layer's configuration, as `TransformerEncoderLayer(dModel: 128, nhead: 4, ...)`.
     public var description: String {
         """
         TransformerEncoderLayer(dModel: \(self_attn.embedDim), nhead: \(self_attn.numHeads), \

@@ -120,40 +120,93 @@ extension OpHandle {
 }
 
 extension Tensor {
+    /// `a + b` elementwise (op `add`, `torch.add`), broadcasting, in the inputs' promoted dtype (PyTorch's
+    /// type promotion); traps with the op's message when the shapes do not broadcast.
     public static func + (a: Tensor, b: Tensor) -> Tensor { dispatch(.add, [a, b]) }
+    /// `a + b` with a scalar (`x + 1.5`); the scalar becomes a 0-d tensor in the tensor's dtype when that is
+    /// floating-point, else float32, as a Python float mixes with tensors.
     public static func + (a: Tensor, b: Double) -> Tensor { a + a.scalar(b) }
+    /// `a + b` with a scalar on the left (`1.5 + x`); the scalar becomes a 0-d tensor in the tensor's dtype
+    /// when that is floating-point, else float32, as a Python float mixes with tensors.
     public static func + (a: Double, b: Tensor) -> Tensor { b.scalar(a) + b }
+    /// `a + b` with an integer scalar (`ints + 1` stays int64); the scalar becomes a 0-d tensor in the
+    /// tensor's dtype (int64 for bool), as a Python int mixes with tensors.
     public static func + (a: Tensor, b: Int) -> Tensor { a + a.scalar(b) }
+    /// `a + b` with an integer scalar on the left; the scalar becomes a 0-d tensor in the tensor's dtype
+    /// (int64 for bool), as a Python int mixes with tensors.
     public static func + (a: Int, b: Tensor) -> Tensor { b.scalar(a) + b }
 
+    /// `a - b` elementwise (op `sub`, `torch.sub`), broadcasting, in the inputs' promoted dtype (PyTorch's
+    /// type promotion); traps with the op's message when the shapes do not broadcast.
     public static func - (a: Tensor, b: Tensor) -> Tensor { dispatch(.sub, [a, b]) }
+    /// `a - b` with a scalar (`x - 0.5`); the scalar becomes a 0-d tensor in the tensor's dtype when that is
+    /// floating-point, else float32, as a Python float mixes with tensors.
     public static func - (a: Tensor, b: Double) -> Tensor { a - a.scalar(b) }
+    /// `a - b` with a scalar on the left (`1.0 - p`); the scalar becomes a 0-d tensor in the tensor's dtype
+    /// when that is floating-point, else float32, as a Python float mixes with tensors.
     public static func - (a: Double, b: Tensor) -> Tensor { b.scalar(a) - b }
+    /// `a - b` with an integer scalar; the scalar becomes a 0-d tensor in the tensor's dtype (int64 for
+    /// bool), as a Python int mixes with tensors.
     public static func - (a: Tensor, b: Int) -> Tensor { a - a.scalar(b) }
+    /// `a - b` with an integer scalar on the left; the scalar becomes a 0-d tensor in the tensor's dtype
+    /// (int64 for bool), as a Python int mixes with tensors.
     public static func - (a: Int, b: Tensor) -> Tensor { b.scalar(a) - b }
 
+    /// `a * b` elementwise (op `mul`, `torch.mul`), broadcasting, in the inputs' promoted dtype (PyTorch's
+    /// type promotion); traps with the op's message when the shapes do not broadcast.
     public static func * (a: Tensor, b: Tensor) -> Tensor { dispatch(.mul, [a, b]) }
+    /// `a * b` with a scalar (`x * 2.5`; `ints * 2.5` is float32); the scalar becomes a 0-d tensor in the
+    /// tensor's dtype when that is floating-point, else float32, as a Python float mixes with tensors.
     public static func * (a: Tensor, b: Double) -> Tensor { a * a.scalar(b) }
+    /// `a * b` with a scalar on the left (`0.5 * x`); the scalar becomes a 0-d tensor in the tensor's dtype
+    /// when that is floating-point, else float32, as a Python float mixes with tensors.
     public static func * (a: Double, b: Tensor) -> Tensor { b.scalar(a) * b }
+    /// `a * b` with an integer scalar (`ints * 2` stays int64); the scalar becomes a 0-d tensor in the
+    /// tensor's dtype (int64 for bool), as a Python int mixes with tensors.
     public static func * (a: Tensor, b: Int) -> Tensor { a * a.scalar(b) }
+    /// `a * b` with an integer scalar on the left; the scalar becomes a 0-d tensor in the tensor's dtype
+    /// (int64 for bool), as a Python int mixes with tensors.
     public static func * (a: Int, b: Tensor) -> Tensor { b.scalar(a) * b }
 
+    /// `a / b` elementwise (op `div`, `torch.div`): true division, broadcasting; integer and bool inputs
+    /// compute in float32 as in PyTorch (`ints / 2` is float32). Traps with the op's message when the shapes
+    /// do not broadcast.
     public static func / (a: Tensor, b: Tensor) -> Tensor { dispatch(.div, [a, b]) }
+    /// `a / b` with a scalar (`x / 255.0`); the scalar becomes a 0-d tensor in the tensor's dtype when that
+    /// is floating-point, else float32, as a Python float mixes with tensors.
     public static func / (a: Tensor, b: Double) -> Tensor { a / a.scalar(b) }
+    /// `a / b` with a scalar on the left (`1.0 / x`); the scalar becomes a 0-d tensor in the tensor's dtype
+    /// when that is floating-point, else float32, as a Python float mixes with tensors.
     public static func / (a: Double, b: Tensor) -> Tensor { b.scalar(a) / b }
+    /// `a / b` with an integer scalar: true division, so `ints / 2` is float32; the scalar becomes a 0-d
+    /// tensor in the tensor's dtype (int64 for bool), as a Python int mixes with tensors.
     public static func / (a: Tensor, b: Int) -> Tensor { a / a.scalar(b) }
+    /// `a / b` with an integer scalar on the left (true division); the scalar becomes a 0-d tensor in the
+    /// tensor's dtype (int64 for bool), as a Python int mixes with tensors.
     public static func / (a: Int, b: Tensor) -> Tensor { b.scalar(a) / b }
 
+    /// `-x` elementwise (op `neg`, `torch.neg`), in `x`'s dtype (int64 stays int64; bool computes in int64).
     public static prefix func - (x: Tensor) -> Tensor { dispatch(.neg, [x]) }
 
+    /// `x ** exponent` elementwise with a scalar exponent (op `pow_scalar`, `torch.pow(x, 2.0)`),
+    /// floating-point (integer inputs compute in float32). Its gradient is `exponent * x ** (exponent - 1)`,
+    /// zero for exponent 0.
     public static func ** (x: Tensor, exponent: Double) -> Tensor {
         dispatch(.powScalar, [x], ["exponent": .double(exponent)])
     }
 
+    /// `x ** exponent` with an integer exponent: the same as `x ** Double(exponent)` (op `pow_scalar`), so
+    /// `ints ** 2` is float32.
     public static func ** (x: Tensor, exponent: Int) -> Tensor { x ** Double(exponent) }
 
+    /// `base ** exponent` elementwise (op `pow`, `torch.pow`), broadcasting, floating-point (integer inputs
+    /// compute in float32). Gradients follow PyTorch's `pow_backward`: none to `base` where `exponent` is 0,
+    /// none to `exponent` where `base` is 0 and `exponent >= 0`. Traps with the op's message when the shapes
+    /// do not broadcast.
     public static func ** (base: Tensor, exponent: Tensor) -> Tensor { dispatch(.pow, [base, exponent]) }
 
+    /// `base ** exponent` with a scalar base (`2 ** x`, op `pow`); the base is a 0-d tensor in `exponent`'s
+    /// floating-point dtype, else float32.
     public static func ** (base: Double, exponent: Tensor) -> Tensor { exponent.scalar(base) ** exponent }
 }
 

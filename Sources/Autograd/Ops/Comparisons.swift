@@ -116,23 +116,59 @@ infix operator .!= : ComparisonPrecedence
 /// dotted spelling is mlx-swift's: `==` on tensors stays Swift's identity-free
 /// equality question, and these broadcast.
 extension Tensor {
+    /// Whether `a < b`, elementwise (op `lt`, `torch.lt`): a bool tensor, broadcasting, comparing in the
+    /// promoted dtype; not differentiable. Traps with the op's message when the shapes do not broadcast.
     public static func .< (a: Tensor, b: Tensor) -> Tensor { dispatch(.lt, [a, b]) }
+    /// Whether `a <= b`, elementwise (op `le`, `torch.le`): a bool tensor, broadcasting, comparing in the
+    /// promoted dtype; not differentiable. Traps with the op's message when the shapes do not broadcast.
     public static func .<= (a: Tensor, b: Tensor) -> Tensor { dispatch(.le, [a, b]) }
+    /// Whether `a > b`, elementwise (op `gt`, `torch.gt`): a bool tensor, broadcasting, comparing in the
+    /// promoted dtype; not differentiable. Traps with the op's message when the shapes do not broadcast.
     public static func .> (a: Tensor, b: Tensor) -> Tensor { dispatch(.gt, [a, b]) }
+    /// Whether `a >= b`, elementwise (op `ge`, `torch.ge`): a bool tensor, broadcasting, comparing in the
+    /// promoted dtype; not differentiable. Traps with the op's message when the shapes do not broadcast.
     public static func .>= (a: Tensor, b: Tensor) -> Tensor { dispatch(.ge, [a, b]) }
+    /// Whether `a == b`, elementwise (op `eq`, `torch.eq`): a bool tensor, broadcasting, comparing in the
+    /// promoted dtype; not differentiable. Traps with the op's message when the shapes do not broadcast.
     public static func .== (a: Tensor, b: Tensor) -> Tensor { dispatch(.eq, [a, b]) }
+    /// Whether `a != b`, elementwise (op `ne`, `torch.ne`): a bool tensor, broadcasting, comparing in the
+    /// promoted dtype; not differentiable. Traps with the op's message when the shapes do not broadcast.
     public static func .!= (a: Tensor, b: Tensor) -> Tensor { dispatch(.ne, [a, b]) }
+    /// Whether `a < b` for a scalar `b`, elementwise (op `lt`): a bool tensor; `b` is compared in `a`'s dtype
+    /// when floating-point, else float32.
     public static func .< (a: Tensor, b: Double) -> Tensor { a .< a.scalar(b) }
+    /// Whether `a <= b` for a scalar `b`, elementwise (op `le`): a bool tensor; `b` is compared in `a`'s
+    /// dtype when floating-point, else float32.
     public static func .<= (a: Tensor, b: Double) -> Tensor { a .<= a.scalar(b) }
+    /// Whether `a > b` for a scalar `b`, elementwise (op `gt`): a bool tensor; `b` is compared in `a`'s dtype
+    /// when floating-point, else float32.
     public static func .> (a: Tensor, b: Double) -> Tensor { a .> a.scalar(b) }
+    /// Whether `a >= b` for a scalar `b`, elementwise (op `ge`): a bool tensor; `b` is compared in `a`'s
+    /// dtype when floating-point, else float32.
     public static func .>= (a: Tensor, b: Double) -> Tensor { a .>= a.scalar(b) }
+    /// Whether `a == b` for a scalar `b`, elementwise (op `eq`): a bool tensor; `b` is compared in `a`'s
+    /// dtype when floating-point, else float32.
     public static func .== (a: Tensor, b: Double) -> Tensor { a .== a.scalar(b) }
+    /// Whether `a != b` for a scalar `b`, elementwise (op `ne`): a bool tensor; `b` is compared in `a`'s
+    /// dtype when floating-point, else float32.
     public static func .!= (a: Tensor, b: Double) -> Tensor { a .!= a.scalar(b) }
+    /// Whether `a < b` for an integer `b`, elementwise (op `lt`): a bool tensor; `b` takes `a`'s dtype (int64
+    /// for bool).
     public static func .< (a: Tensor, b: Int) -> Tensor { a .< a.scalar(b) }
+    /// Whether `a <= b` for an integer `b`, elementwise (op `le`): a bool tensor; `b` takes `a`'s dtype
+    /// (int64 for bool).
     public static func .<= (a: Tensor, b: Int) -> Tensor { a .<= a.scalar(b) }
+    /// Whether `a > b` for an integer `b`, elementwise (op `gt`): a bool tensor; `b` takes `a`'s dtype (int64
+    /// for bool).
     public static func .> (a: Tensor, b: Int) -> Tensor { a .> a.scalar(b) }
+    /// Whether `a >= b` for an integer `b`, elementwise (op `ge`): a bool tensor; `b` takes `a`'s dtype
+    /// (int64 for bool).
     public static func .>= (a: Tensor, b: Int) -> Tensor { a .>= a.scalar(b) }
+    /// Whether `a == b` for an integer `b`, elementwise (op `eq`): a bool tensor; `b` takes `a`'s dtype
+    /// (int64 for bool).
     public static func .== (a: Tensor, b: Int) -> Tensor { a .== a.scalar(b) }
+    /// Whether `a != b` for an integer `b`, elementwise (op `ne`): a bool tensor; `b` takes `a`'s dtype
+    /// (int64 for bool).
     public static func .!= (a: Tensor, b: Int) -> Tensor { a .!= a.scalar(b) }
 }
 

@@ -26,6 +26,9 @@ public struct IntOrPair: Sendable, Hashable, ExpressibleByIntegerLiteral, Expres
         self.second = second
     }
 
+    /// The same value for both dims, from a literal: `stride: 2` is `IntOrPair(2)`.
+    ///
+    /// - Parameter value: the size for both the height and the width.
     public init(integerLiteral value: Int) { self.init(value) }
 
     /// `[h, w]`, or `[v]` for both.
@@ -40,5 +43,6 @@ public struct IntOrPair: Sendable, Hashable, ExpressibleByIntegerLiteral, Expres
     /// The two values, as an int-list attribute takes them.
     public var values: [Int] { [first, second] }
 
+    /// `3` when both dims are equal, else `[3, 5]` (height, width).
     public var description: String { first == second ? "\(first)" : "[\(first), \(second)]" }
 }

@@ -16,10 +16,16 @@ enum PointwiseLoss {
     /// `partials` gives both its backward rule and its forward-mode rule.
     ///
     /// - Parameters:
+    ///   - name: the op's registry name.
+    ///   - inputs: the op's inputs.
+    ///   - attributes: the op's attributes (its `reduction`, ...).
     ///   - sameShape: whether input and target must have one shape (the binary
     ///     cross-entropies), rather than broadcast together (with PyTorch's warning
     ///     there, which has no counterpart here).
     ///   - check: throws for attribute values the loss refuses.
+    ///   - forward: the kernels computing and reducing the per-element losses.
+    ///   - reference: the op's reference expression, if it has one.
+    ///   - partials: the per-element partial derivatives, one per input.
     static func definition(
         _ name: String, inputs: [OpInput], attributes: [AttributeSpec], sameShape: Bool = false,
         check: (@Sendable (ShapeContext) throws -> Void)? = nil,

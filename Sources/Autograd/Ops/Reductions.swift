@@ -64,6 +64,7 @@ extension BuiltinOps {
     /// - Parameters:
     ///   - dims: the reduced dims, from the attributes and x's rank.
     ///   - output: the differentiable output (the others, indices, are not).
+    ///   - partial: the elementwise partial derivative ∂out/∂x.
     static func reductionRules(
         dims: @escaping @Sendable (Attributes, Int) throws -> Set<Int>, output: Int = 0,
         partial: @escaping @Sendable (ReductionPartialContext) throws -> Tensor

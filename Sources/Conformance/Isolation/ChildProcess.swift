@@ -25,7 +25,9 @@ struct ChildProcess {
 
     /// Spawns the child and waits for it; after `timeout` seconds it is killed.
     ///
-    /// - Parameter onLine: called with each line of the child's standard output.
+    /// - Parameters:
+    ///   - timeout: seconds before the child is killed.
+    ///   - onLine: called with each line of the child's standard output.
     func run(timeout: Double, onLine: (String) -> Void) throws -> Outcome {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw POSIXFailure(call: "pipe", code: errno) }

@@ -27,6 +27,9 @@ public enum IsolatedCheck {
     /// running. Checks the child planned but never finished are skipped rows.
     ///
     /// - Parameters:
+    ///   - op: the registry name of the op the child checks.
+    ///   - executable: the program to run as the child (the `kernel-check` tool itself).
+    ///   - arguments: its arguments, which make it run `runChild(_:)` for `op`.
     ///   - timeout: seconds the whole child may take.
     ///   - onEvent: told of each check the child starts and finishes.
     public static func run(op: String, executable: String, arguments: [String], timeout: Double,

@@ -20,7 +20,9 @@ import Foundation
 public struct ReferenceCases: Sendable {
     /// One first-order case.
     public struct Case: Sendable {
+        /// The case's id in its file (`r-0000`).
         public var id: String
+        /// The registry name of the op it calls.
         public var op: String
         /// The case's dtype: that of its floating-point tensors (int64 or bool for a
         /// case with none).
@@ -29,6 +31,7 @@ public struct ReferenceCases: Sendable {
         public var inputs: [TensorValues?]
         /// Attributes given; `null` in the file (not given) is left out.
         public var attributes: [String: AttributeValue]
+        /// The expected outputs, in the op's output order.
         public var outputs: [TensorValues]
         /// Per output, the upstream gradient; nil for an output that is not differentiable.
         public var upstreams: [TensorValues?]
@@ -38,6 +41,7 @@ public struct ReferenceCases: Sendable {
         /// Forward mode (format 2): a tangent per differentiable input, and per
         /// output J·t (nil for a non-floating output).
         public var tangents: [TensorValues?]?
+        /// Per output, the expected J·t for `tangents`; nil for a non-floating output (format 2).
         public var jvps: [TensorValues?]?
         /// Where it was read from, for messages.
         public var source: String

@@ -18,6 +18,7 @@ extension ReferenceExpression {
     /// - Parameters:
     ///   - inputs: the op's tensor inputs by name.
     ///   - attributes: the op's attributes by name, defaults filled in.
+    ///   - registry: the registry whose ops the expression calls.
     /// - Returns: the first output (a number result becomes a 0-d float64 tensor).
     /// - Throws: `ReferenceExpression.Error` for an unknown name or a value of the
     ///   wrong kind; the registry's error when an op rejects its arguments.
@@ -68,8 +69,12 @@ extension ReferenceExpression {
             Error(message: "reference '\(ReferenceExpression.excerpt(expression.source))': \(message)")
         }
 
-        /// - Parameter whole: whether `node` is the whole expression, where a call of
-        ///   an op with several outputs gives them all.
+        /// Evaluates `node`.
+        ///
+        /// - Parameters:
+        ///   - node: the subexpression to evaluate.
+        ///   - whole: whether `node` is the whole expression, where a call of
+        ///     an op with several outputs gives them all.
         func evaluate(_ node: Node, whole: Bool = false) throws -> Value {
             if whole, case .call(let name, let arguments, let keywords) = node {
                 return try call(name, arguments, keywords, whole: true)

@@ -63,6 +63,7 @@ public struct ReferenceExpression: Sendable, CustomStringConvertible {
         self.outputs = outputs
     }
 
+    /// The expression's source text, as it was parsed.
     public var description: String { source }
 
     /// How many outputs the expression gives (commas at the top level).
@@ -133,7 +134,9 @@ public struct ReferenceExpression: Sendable, CustomStringConvertible {
 
     /// A parse or evaluation error, with the expression it came from.
     public struct Error: Swift.Error, CustomStringConvertible, Sendable {
+        /// What went wrong, with the expression it came from.
         public let message: String
+        /// The error's `message`.
         public var description: String { message }
     }
 

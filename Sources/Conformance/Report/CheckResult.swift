@@ -2,6 +2,8 @@ import Autograd
 
 /// The outcome of one check.
 public enum CheckStatus: String, Sendable, Codable {
+    /// `pass`: the check held; `fail`: it did not (the message says why); `skip`: it did not apply or could
+    /// not run.
     case pass, fail, skip
 }
 
@@ -9,9 +11,11 @@ public enum CheckStatus: String, Sendable, Codable {
 public struct CheckResult: Sendable, Codable, Equatable {
     /// The op's registry name.
     public var op: String
+    /// Which check the row is about.
     public var check: ConformanceCheck
     /// The dtype the row is about, or nil for a check over all dtypes.
     public var dtype: String?
+    /// Whether the check passed, failed or was skipped.
     public var status: CheckStatus
     /// The largest error seen, measured where it came closest to (or furthest past) its tolerance.
     public var worstError: Double?
@@ -24,6 +28,17 @@ public struct CheckResult: Sendable, Codable, Equatable {
     /// How long the check took, in seconds.
     public var seconds: Double?
 
+    /// A row of a report.
+    ///
+    /// - Parameters:
+    ///   - op: the op's registry name.
+    ///   - check: the check.
+    ///   - dtype: the dtype the row is about, or nil for a check over all dtypes.
+    ///   - status: the outcome.
+    ///   - worstError: the largest error seen, if a comparison was made.
+    ///   - tolerance: the tolerance at that element.
+    ///   - message: what was compared, or why it failed or was skipped.
+    ///   - details: further lines for a failure.
     public init(op: String, check: ConformanceCheck, dtype: DType?, status: CheckStatus,
                 worstError: Double? = nil, tolerance: Double? = nil, message: String, details: [String] = []) {
         self.op = op

@@ -47,6 +47,7 @@ public enum ConformanceCheck: String, Sendable, Codable, CaseIterable, CustomStr
     /// The op's checks ran to completion in a child process: no crash, no timeout.
     case crashIsolation = "crash-isolation"
 
+    /// The check's name as reports spell it (`thread-safety`).
     public var description: String { rawValue }
 
     /// Whether the check gives one row per dtype (the others give one row per op).

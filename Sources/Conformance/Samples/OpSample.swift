@@ -3,13 +3,21 @@ import Autograd
 /// One tensor of a sample call: its shape, its values' domain, and its dtype when
 /// the declaration leaves it open.
 public struct InputSpec: Sendable, Equatable {
+    /// The tensor's shape.
     public var shape: [Int]
+    /// Where its values are drawn from.
     public var domain: ValueDomain
     /// The tensor's dtype; nil takes it from the declaration: the declared dtype of
     /// an input that takes exactly one (int64 indices, bool masks), the dtype a check
     /// runs in for the others, or int64/bool for a discrete domain.
     public var dtype: DType?
 
+    /// One input tensor.
+    ///
+    /// - Parameters:
+    ///   - shape: the tensor's shape.
+    ///   - domain: where its values are drawn from (default `.real`).
+    ///   - dtype: its dtype, or nil to take it from the declaration.
     public init(_ shape: [Int], _ domain: ValueDomain = .real, dtype: DType? = nil) {
         self.shape = shape
         self.domain = domain
@@ -20,10 +28,16 @@ public struct InputSpec: Sendable, Equatable {
 /// The shapes (and, where they must differ, the attributes) of one call: one
 /// entry per input tensor, nil for an omitted optional input.
 public struct ShapeVariant: Sendable {
+    /// One shape per input tensor; nil for an omitted optional input.
     public var shapes: [[Int]?]
     /// Replaces the sample's attributes for this call, when given.
     public var attributes: [String: AttributeValue]?
 
+    /// A call with these input shapes.
+    ///
+    /// - Parameters:
+    ///   - shapes: one shape per input tensor, nil for an omitted optional input.
+    ///   - attributes: attributes replacing the sample's for this call, or nil to keep them.
     public init(_ shapes: [[Int]?], attributes: [String: AttributeValue]? = nil) {
         self.shapes = shapes
         self.attributes = attributes
@@ -44,10 +58,18 @@ public struct LargeVariant: Sendable {
     public var shapes: [[Int]?]
     /// The inputs cut along dim 0; the others are passed whole to every piece.
     public var splitInputs: Set<Int>
+    /// How the pieces' outputs make the large output.
     public var combination: Combination
+    /// Replaces the sample's attributes for the large call and its pieces, when given.
     public var attributes: [String: AttributeValue]?
 
-    /// - Parameter shapes: input shapes in which `-1` marks the large dimension.
+    /// A large call and how to cut it.
+    ///
+    /// - Parameters:
+    ///   - shapes: input shapes in which `-1` marks the large dimension (dim 0 of the split inputs).
+    ///   - splitInputs: the inputs cut along dim 0; the others go whole to every piece.
+    ///   - combination: how the pieces' outputs make the large output (default: concatenated along dim 0).
+    ///   - attributes: attributes replacing the sample's, or nil to keep them.
     public init(_ shapes: [[Int]?], split splitInputs: Set<Int>, combination: Combination = .concatenate(dim: 0),
                 attributes: [String: AttributeValue]? = nil) {
         self.shapes = shapes
@@ -73,7 +95,9 @@ public struct LargeVariant: Sendable {
 ///                                 attributes: ["reduction": "sum"])
 /// ```
 public struct OpSample: Sendable {
+    /// One entry per tensor of a call, as `OpRegistry.call` takes them; nil for an omitted optional input.
     public var inputs: [InputSpec?]
+    /// The attributes of every call, unless a variant replaces them.
     public var attributes: [String: AttributeValue]
     /// Whether the op's reference gives its results for NaN, ±Inf and extreme
     /// inputs too (false for a formula that agrees on moderate values only).
@@ -93,6 +117,20 @@ public struct OpSample: Sendable {
     /// Where the sample came from, for reports; set by kernel-check.
     public var source: String
 
+    /// A sample of `inputs` and `attributes`; the variants are optional.
+    ///
+    /// - Parameters:
+    ///   - inputs: one entry per tensor of a call; nil for an omitted optional input.
+    ///   - attributes: the attributes of every call.
+    ///   - referenceCoversSpecialValues: whether the reference holds for NaN, ±Inf and extreme inputs
+    ///     (default true).
+    ///   - zeroDim: a call with 0-d inputs.
+    ///   - emptyDim: a call with a zero-length dimension.
+    ///   - broadcast: inputs that broadcast (elementwise ops only).
+    ///   - large: the large call and how to cut it.
+    ///   - allowsExpandedInputs: whether inputs may be stride-0 (expanded) views (default true).
+    ///   - invalidShapes: input shapes the op must reject.
+    ///   - source: where the sample came from, for reports.
     public init(
         inputs: [InputSpec?], attributes: [String: AttributeValue] = [:],
         referenceCoversSpecialValues: Bool = true, zeroDim: ShapeVariant? = nil, emptyDim: ShapeVariant? = nil,

@@ -4,8 +4,12 @@ extension OpDefinition {
     /// Random values for a call with inputs of `shapes` (nil: omitted), each in its
     /// spec's domain and dtype (a slot without a spec: real numbers).
     ///
-    /// - Parameter reachingBound: makes the last element of each index input the
-    ///   largest index its domain allows, so a probe learns whether that bound is valid.
+    /// - Parameters:
+    ///   - shapes: one shape per input slot; nil for an omitted input.
+    ///   - specs: the slots' input specs (domain and dtype), where given.
+    ///   - g: the random generator the values are drawn from.
+    ///   - reachingBound: makes the last element of each index input the
+    ///     largest index its domain allows, so a probe learns whether that bound is valid.
     func sampleValues(shapes: [[Int]?], specs: [InputSpec?], generator g: inout RandomGenerator,
                       reachingBound: Bool = false) -> [TensorValues?] {
         shapes.enumerated().map { i, shape in

@@ -22,6 +22,7 @@ public enum ValueDomain: Sendable, Equatable, CustomStringConvertible {
     /// Booleans, true and false about equally often.
     case mask
 
+    /// The range the values are drawn from, as reports show it: `±[0.1, 2]` for `.real`.
     public var description: String {
         switch self {
         case .real: "±[0.1, 2]"

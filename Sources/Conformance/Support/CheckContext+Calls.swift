@@ -74,6 +74,10 @@ extension CheckContext {
     /// dtypes differ or it fails, what differs.
     ///
     /// - Parameters:
+    ///   - got: the outcome under test.
+    ///   - want: the expected outcome.
+    ///   - tolerance: the tolerance for floating-point elements.
+    ///   - flattenShapes: compare elements in row-major order when the shapes differ but the counts agree.
     ///   - only: compare the outputs and the gradients of these slots (all by default).
     ///   - gradientsOnly: compare just the gradients of these slots.
     func compare(_ got: Outcome, _ want: Outcome, tolerance: Tolerance, flattenShapes: Bool = false,

@@ -3,9 +3,16 @@ import Autograd
 
 /// `|got - want| <= absolute + relative * |want|`, element by element.
 public struct Tolerance: Sendable, Equatable {
+    /// The error allowed whatever the expected value.
     public var absolute: Double
+    /// The error allowed per unit of `|want|`.
     public var relative: Double
 
+    /// A tolerance of `absolute + relative * |want|`.
+    ///
+    /// - Parameters:
+    ///   - absolute: the error allowed whatever the expected value.
+    ///   - relative: the error allowed per unit of `|want|`.
     public init(absolute: Double, relative: Double) {
         self.absolute = absolute
         self.relative = relative

@@ -6,11 +6,21 @@ import Autograd
 /// Floating-point values take the dtype a check runs in (`dtype` nil); integer and
 /// bool values (indices, masks, an op's int64 output) keep theirs.
 public struct TensorValues: Sendable, Equatable {
+    /// The tensor's shape; `[]` for a 0-d tensor.
     public var shape: [Int]
+    /// The elements in row-major order, as `Double` (bools as 0 and 1).
     public var scalars: [Double]
     /// The dtype of int64 and bool values; nil for floating-point values.
     public var dtype: DType?
 
+    /// Values of `shape` from row-major `scalars`.
+    ///
+    /// - Parameters:
+    ///   - shape: the tensor's shape.
+    ///   - scalars: its elements in row-major order; their count must be the product of `shape`.
+    ///   - dtype: int64 or bool for discrete values; a floating-point dtype is dropped (nil), as
+    ///     floating-point values take the dtype of the check.
+    /// - Precondition: `scalars.count` is the product of `shape`.
     public init(shape: [Int], scalars: [Double], dtype: DType? = nil) {
         precondition(shape.reduce(1, *) == scalars.count, "shape \(shape) does not hold \(scalars.count) values")
         self.shape = shape
@@ -23,6 +33,7 @@ public struct TensorValues: Sendable, Equatable {
         self.init(shape: tensor.shape, scalars: tensor.scalars, dtype: tensor.dtype)
     }
 
+    /// The number of elements.
     public var count: Int { scalars.count }
 
     /// Whether these are floating-point values (which take part in differentiation).
