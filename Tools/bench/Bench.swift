@@ -41,7 +41,7 @@ struct Bench: ParsableCommand {
             ("W1", workloads.w1), ("W2", workloads.w2), ("W3", workloads.w3), ("W4", workloads.w4),
             ("W6", workloads.w6), ("W7", workloads.w7), ("W10", workloads.w10), ("W8", { (try? PluginOverhead.run(quick: quick)) ?? [:] }),
             ("W13", workloads.w13), ("W14", workloads.w14),
-            ("W12", workloads.w12), ("W15", workloads.w15), ("W17", workloads.w17),
+            ("W9", workloads.w9), ("W12", workloads.w12), ("W15", workloads.w15), ("W17", workloads.w17),
             ("W5", { child ? workloads.w5() : ((try? self.child("W5")) ?? [:]) }),
             ("W11", workloads.w11),
             ("W16", { DataParallelBench.run(quick: quick) { try self.child($0, environment: $1) } }),

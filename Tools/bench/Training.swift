@@ -53,6 +53,25 @@ extension Workloads {
 }
 
 extension Workloads {
+    /// W9: `conv2d` forward and backward alone: batch 32, 16 → 32 channels, 32×32, 3×3,
+    /// padding 1, float32, with bias; gradients of the input, weight and bias.
+    func w9() -> [String: Double] {
+        var g = RandomGenerator(seed: 9)
+        let x = Tensor.randn([32, 16, 32, 32], using: &g).detach()
+        x.requiresGrad = true
+        let weight = (Tensor.randn([32, 16, 3, 3], using: &g) * 0.1).detach()
+        weight.requiresGrad = true
+        let bias = Tensor.zeros([32], requiresGrad: true)
+        let upstream = Tensor.randn([32, 32, 32, 32], using: &g)
+        let seconds = Measure.median(runs: runs * 2, warmup: 2) {
+            try! conv2d(x, weight: weight, bias: bias, padding: 1).backward(gradient: upstream)
+            x.grad = nil
+            weight.grad = nil
+            bias.grad = nil
+        }
+        return ["W9_conv2d_fwd_bwd_ms": seconds * 1e3]
+    }
+
     /// W12: a forward-mode Jacobian-vector product of W2's loss with respect to all four
     /// parameters of its MLP (784-256-10, ReLU, cross-entropy, batch 128, float32):
     /// the loss and its directional derivative in one pass, as `torch.func.jvp`.

@@ -317,6 +317,21 @@ def w16(quick):
     return {"W16_single_ms": single * 1e3, "W16_ddp_2rank_ms": ddp * 1e3, "W16_ddp_per_single": ddp / single}
 
 
+def w9(runs):
+    """conv2d forward and backward alone: batch 32, 16 -> 32 channels, 32x32, 3x3, padding 1, with bias."""
+    g = torch.Generator().manual_seed(9)
+    x = torch.randn(32, 16, 32, 32, generator=g, requires_grad=True)
+    weight = (torch.randn(32, 16, 3, 3, generator=g) * 0.1).requires_grad_()
+    bias = torch.zeros(32, requires_grad=True)
+    upstream = torch.randn(32, 32, 32, 32, generator=g)
+
+    def step():
+        torch.nn.functional.conv2d(x, weight, bias, padding=1).backward(upstream)
+        x.grad = weight.grad = bias.grad = None
+
+    return {"W9_conv2d_fwd_bwd_ms": median_time(step, runs * 2, warmup=2) * 1e3}
+
+
 def w12(runs):
     """torch.func.jvp of W2's loss with respect to the MLP's four parameters (784-256-10, batch 128)."""
     g = torch.Generator().manual_seed(0)
@@ -364,7 +379,7 @@ def main():
     runs = 3 if args.quick else 15
     workloads = [
         ("W1", lambda: w1(runs)), ("W2", lambda: w2(runs)), ("W3", lambda: w3(runs)), ("W4", lambda: w4(runs)),
-        ("W6", lambda: w6(args.quick)), ("W12", lambda: w12(runs)), ("W13", lambda: w13(runs)), ("W14", lambda: w14(runs)),
+        ("W6", lambda: w6(args.quick)), ("W9", lambda: w9(runs)), ("W12", lambda: w12(runs)), ("W13", lambda: w13(runs)), ("W14", lambda: w14(runs)),
         ("W15", lambda: w15(args.quick)), ("W10", lambda: w10(runs)), ("W16", lambda: w16(args.quick)),
         ("W7", lambda: w7(args.digits, 3 if args.quick else 30) if args.digits else {}),
         ("W5", lambda: w5(args.quick)),
