@@ -76,37 +76,27 @@ public struct ReferenceExpression: Sendable, CustomStringConvertible {
 
     /// The identifiers the expression reads (not the functions it calls).
     public var identifiers: Set<String> {
-        var names = Set<String>()
-        func walk(_ node: Node) {
-            switch node {
-            case .identifier(let name): names.insert(name)
-            case .list(let items): items.forEach(walk)
-            case .negate(let x): walk(x)
-            case .binary(_, let a, let b), .power(let a, let b): walk(a); walk(b)
-            case .call(_, let arguments, let keywords):
-                arguments.forEach(walk)
-                keywords.forEach { walk($0.1) }
-            case .number, .boolean: break
-            }
-        }
-        outputs.forEach(walk)
-        return names
+        Set(leaves.compactMap { if case .identifier(let name) = $0 { name } else { nil } })
     }
 
     /// The numbers written in the expression, where its value may change course
     /// (`x + 3` turns at -3 under a clamp).
     public var numbers: [Double] {
-        var found: [Double] = []
+        leaves.compactMap { if case .number(let value) = $0 { value } else { nil } }
+    }
+
+    /// The expression's leaves (numbers, booleans, identifiers), in reading order.
+    private var leaves: [Node] {
+        var found: [Node] = []
         func walk(_ node: Node) {
             switch node {
-            case .number(let value): found.append(value)
+            case .number, .boolean, .identifier: found.append(node)
             case .list(let items): items.forEach(walk)
             case .negate(let x): walk(x)
             case .binary(_, let a, let b), .power(let a, let b): walk(a); walk(b)
             case .call(_, let arguments, let keywords):
                 arguments.forEach(walk)
                 keywords.forEach { walk($0.1) }
-            case .boolean, .identifier: break
             }
         }
         outputs.forEach(walk)
