@@ -159,4 +159,13 @@ struct PluginLoadingErrorTests {
             expectClose(try #require(x.grad), Tensor([-1.0, -1.0], dtype: .float64), tolerance: 0)
         }
     }
+
+    /// A truncated file would crash dlopen (SIGBUS on a page past its end); a negative length drops that many bytes.
+    @Test("an empty or truncated shared object", arguments: [0, 16, 64, 4096, -1])
+    func truncatedLibraries(keeping length: Int) throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TinyPlugin.library)))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("truncated-\(UUID().uuidString).so").path
+        try Data(bytes.prefix(length >= 0 ? length : bytes.count + length)).write(to: URL(fileURLWithPath: path))
+        try expectLoadFails(path, mentioning: [path])
+    }
 }

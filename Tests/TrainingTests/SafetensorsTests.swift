@@ -191,4 +191,27 @@ struct SafetensorsTests {
         }
         #expect(duplicate?.kind == .duplicateName)
     }
+
+    @Test("every truncation of a saved model throws naming the path, and the model loading it is unchanged")
+    func truncatedFiles() throws {
+        let model = Linear(3, 2)
+        let saved = Self.temporaryURL("whole.safetensors")
+        try model.saveParameters(to: saved)
+        let bytes = try [UInt8](Data(contentsOf: saved))
+        let target = Linear(3, 2)
+        let before = target.namedParameters().map { ($0.name, $0.tensor.scalars, $0.tensor.version) }
+        let cut = Self.temporaryURL("cut.safetensors")
+        for length in 0..<bytes.count {
+            try Data(bytes[..<length]).write(to: cut)
+            let error = #expect(throws: SafetensorsError.self, "\(length) of \(bytes.count) bytes") {
+                try target.loadParameters(from: cut)
+            }
+            #expect(error?.message.contains(cut.path) == true, "\(length) bytes: \(error?.message ?? "")")
+        }
+        // One byte too many is refused as well: the format indexes every byte.
+        try Data(bytes + [0]).write(to: cut)
+        #expect(throws: SafetensorsError.self) { try target.loadParameters(from: cut) }
+        let after = target.namedParameters().map { ($0.name, $0.tensor.scalars, $0.tensor.version) }
+        #expect(after.elementsEqual(before) { $0.0 == $1.0 && $0.1 == $1.1 && $0.2 == $1.2 })
+    }
 }

@@ -99,7 +99,7 @@ enum Engine {
             return Tensor.ones(output.shape, dtype: output.dtype)
         }
         guard given.shape == output.shape, given.dtype == output.dtype else {
-            throw AutogradError(.shape, """
+            throw AutogradError(given.shape == output.shape ? .dtype : .shape, """
                 backward: gradient has shape \(Shape.describe(given.shape)) and dtype \(given.dtype); \
                 expected the output's shape \(Shape.describe(output.shape)) and dtype \(output.dtype)
                 """)

@@ -156,9 +156,23 @@ struct StridedGeometry {
         size = attributes.ints("size")!
         stride = attributes.ints("stride")!
         baseStride = attributes.ints("base_stride")!
-        relativeOffset = attributes.int("storage_offset") - attributes.int("base_offset")
-        func span(_ shape: [Int], _ strides: [Int]) -> Int {
-            zip(shape, strides).reduce(0) { $0 + ($1.0 > 0 ? ($1.0 - 1) * $1.1 : 0) }
+        let (offset, offsetOverflow) = attributes.int("storage_offset").subtractingReportingOverflow(attributes.int("base_offset"))
+        relativeOffset = offsetOverflow ? -1 : offset
+        // Checked: the attributes are the caller's, and a huge size or stride must be an error, not a trap.
+        func span(_ shape: [Int], _ strides: [Int]) throws -> Int {
+            var total = 0
+            for (n, step) in zip(shape, strides) where n > 0 {
+                let (reach, overflow) = (n - 1).multipliedReportingOverflow(by: step)
+                let (sum, overflowSum) = total.addingReportingOverflow(reach)
+                guard !overflow, !overflowSum else {
+                    throw AutogradError(.shape, """
+                        \(op): size \(Shape.describe(shape)) with stride \(Shape.describe(strides)) reaches past \
+                        the largest offset an Int can hold
+                        """)
+                }
+                total = sum
+            }
+            return total
         }
         guard size.count == stride.count, baseStride.count == baseShape.count,
               (stride + baseStride).allSatisfy({ $0 >= 0 }), size.allSatisfy({ $0 >= 0 }) else {
@@ -168,9 +182,14 @@ struct StridedGeometry {
                 base_stride \(Shape.describe(baseStride))
                 """)
         }
-        extent = Shape.count(baseShape) == 0 ? 0 : span(baseShape, baseStride) + 1
-        let windowEnd = Shape.count(size) == 0 ? 0 : relativeOffset + span(size, stride) + 1
-        guard Shape.count(size) == 0 || (relativeOffset >= 0 && windowEnd <= extent) else {
+        guard let windowCount = Shape.checkedCount(size) else {
+            throw AutogradError(.shape, "\(op): size \(Shape.describe(size)) has more elements than an Int can count")
+        }
+        // Spans below Int.max, so `+ 1` cannot overflow; an offset too large to add is outside any layout.
+        extent = Shape.count(baseShape) == 0 ? 0 : try Swift.min(span(baseShape, baseStride), Int.max - 1) + 1
+        let windowSpan = try span(size, stride)
+        let windowEnd = windowSpan < Int.max - 1 - Swift.max(relativeOffset, 0) ? relativeOffset + windowSpan + 1 : Int.max
+        guard windowCount == 0 || (relativeOffset >= 0 && windowEnd <= extent) else {
             throw AutogradError(.shape, """
                 \(op): the window (size \(Shape.describe(size)), stride \(Shape.describe(stride)), offset \
                 \(relativeOffset)) reaches outside the \(extent) elements of the input's layout

@@ -75,6 +75,8 @@ enum LayoutKernels {
         let matrices = rows * columns == 0 ? 0 : x.scalarCount / (rows * columns)
         let p = x.pointer(T.self), o = out.pointer(T.self)
         let zero = T(converting: 0)
+        // Clamped to where it still changes the result, so `r + diagonal` cannot overflow.
+        let diagonal = Swift.min(Swift.max(diagonal, -rows - 1), columns + 1)
         for m in 0..<matrices {
             for r in 0..<rows {
                 let at = (m &* rows &+ r) &* columns

@@ -27,8 +27,16 @@ struct Spatial2D: Equatable, Hashable, Sendable, CustomStringConvertible {
             throw GeometryError(op: op, attribute: attribute, message:
                 "expected \(attribute) to be \(expected) to match the \(rank)-d spatial dims, but got \(attribute)=\(values)")
         }
+        // Bounded so that the geometry's products of sizes, strides and dilations cannot overflow.
+        if let huge = list.first(where: { $0 > Spatial2D.largestValue || $0 < -Spatial2D.largestValue }) {
+            throw GeometryError(op: op, attribute: attribute, message:
+                "\(attribute)=\(values) is out of range: \(huge) is beyond ±\(Spatial2D.largestValue)")
+        }
         self = rank == 1 ? Spatial2D(neutral, list[0]) : Spatial2D(list[0], list[1])
     }
+
+    /// The largest stride, padding, dilation or size an attribute may give: 2³¹ − 1.
+    static let largestValue = Int(Int32.max)
 
     /// The size as PyTorch prints it in messages: `(h x w)`, or `(w)` in 1-d.
     func text(rank: Int) -> String {

@@ -128,8 +128,14 @@ extension BuiltinOps {
         let chunks = ctx.attributes.int("chunks")
         return try pieces(ctx) { size in
             guard chunks > 0 else { throw ctx.error("chunks positive, got \(chunks)") }
-            if size == 0 { return Array(repeating: 0, count: chunks) }
-            let splitSize = (size + chunks - 1) / chunks
+            if size == 0 {
+                // One tensor per chunk: a count past any memory is refused, not attempted.
+                guard chunks <= 1 << 20 else {
+                    throw AutogradError(.allocation, "\(ctx.op): cannot make \(chunks) empty chunks (at most \(1 << 20))")
+                }
+                return Array(repeating: 0, count: chunks)
+            }
+            let splitSize = size / chunks + (size % chunks == 0 ? 0 : 1)
             return stride(from: 0, to: size, by: splitSize).map { Swift.min(splitSize, size - $0) }
         }
     }

@@ -48,8 +48,12 @@ extension BuiltinOps {
                          return ctx.shapes[0]
                      },
                      forward: .anyDType(RollKernel.self), saves: [], jvp: .linear) { ctx in
-            let shifts = ctx.attributes.ints("shifts")!.map { -$0 }
-            return [ctx.gradOutput.rolled(shifts: shifts, dims: ctx.attributes.ints("dims")!)]
+            // Back by the reduced shifts: negating a given one could overflow (Int.min).
+            let shifts = try rollShifts(ctx.attributes, shape: ctx.inputShapes[0])
+            if let flat = shifts.flattened { return [ctx.gradOutput.rolled(shifts: [-flat], dims: [])] }
+            let dims = shifts.perDim.keys.sorted()
+            if dims.isEmpty { return [ctx.gradOutput] }
+            return [ctx.gradOutput.rolled(shifts: dims.map { -shifts.perDim[$0]! }, dims: dims)]
         },
         OpDefinition(name: "pad", inputs: ["x"],
                      attributes: [AttributeSpec("pad", .ints), AttributeSpec("mode", .oneOf("constant"), default: "constant"),
@@ -158,7 +162,8 @@ extension BuiltinOps {
     // MARK: roll
 
     /// How `roll` moves elements: one shift of the flattened tensor (no dims), or a
-    /// shift per dim (summed when a dim repeats).
+    /// shift per dim (summed when a dim repeats); each reduced modulo its size, so
+    /// that huge shifts neither overflow nor loop.
     struct RollShifts {
         var flattened: Int?
         var perDim: [Int: Int] = [:]
@@ -171,7 +176,8 @@ extension BuiltinOps {
                 throw context?.error("one shift when dims is empty (the flattened tensor rolls), got shifts \(Shape.describe(shifts))")
                     ?? AutogradError(.shape, "roll: one shift expected without dims")
             }
-            return RollShifts(flattened: shifts[0])
+            let count = Shape.count(shape)
+            return RollShifts(flattened: count == 0 ? 0 : shifts[0] % count)
         }
         guard shifts.count == dims.count else {
             throw context?.error("as many shifts as dims, got shifts \(Shape.describe(shifts)) and dims \(Shape.describe(dims))")
@@ -180,7 +186,9 @@ extension BuiltinOps {
         var result = RollShifts()
         for (shift, dim) in zip(shifts, dims) {
             let d = try resolvedDims([dim], rank: shape.count, context: context).first ?? 0
-            result.perDim[d, default: 0] += shift
+            let n = shape.isEmpty ? 1 : shape[d]
+            guard n > 0 else { continue }
+            result.perDim[d] = (result.perDim[d, default: 0] + shift % n) % n
         }
         return result
     }
@@ -201,7 +209,13 @@ extension BuiltinOps {
         for pair in 0..<(pad.count / 2) {
             let d = shape.count - 1 - pair
             widths[d] = (pad[2 * pair], pad[2 * pair + 1])
-            padded[d] = shape[d] + pad[2 * pair] + pad[2 * pair + 1]
+            let (partial, overflow1) = shape[d].addingReportingOverflow(pad[2 * pair])
+            let (size, overflow2) = partial.addingReportingOverflow(pad[2 * pair + 1])
+            guard !overflow1, !overflow2 else {
+                throw context?.error("pads that keep dim \(d)'s size within Int, got pad \(Shape.describe(pad))")
+                    ?? AutogradError(.shape, "pad: dim \(d)'s size overflows")
+            }
+            padded[d] = size
             guard padded[d] >= 0 else {
                 throw context?.error("""
                     pads that leave dim \(d) of size \(shape[d]) a size >= 0, got before \(pad[2 * pair]) and \
@@ -221,7 +235,14 @@ extension BuiltinOps {
                 """) ?? AutogradError(.shape, "repeat: repeats \(Shape.describe(repeats)) do not fit rank \(shape.count)")
         }
         let padded = Array(repeating: 1, count: repeats.count - shape.count) + shape
-        return zip(repeats, padded).map { $0 * $1 }
+        return try zip(repeats, padded).map { count, size in
+            let (product, overflow) = count.multipliedReportingOverflow(by: size)
+            guard !overflow else {
+                throw context?.error("repeats whose sizes fit in an Int, got repeats \(Shape.describe(repeats)) for shape \(Shape.describe(shape))")
+                    ?? AutogradError(.shape, "repeat: repeats \(Shape.describe(repeats)) overflow shape \(Shape.describe(shape))")
+            }
+            return product
+        }
     }
 }
 
@@ -276,7 +297,9 @@ enum RollKernel: ElementKernel {
             target = Tensor(storage: out.storage, shape: [out.scalarCount], strides: [1], dtype: out.dtype)
         }
         let tables = x.shape.indices.map { d -> [Int] in
-            let n = x.shape[d], shift = shifts.flattened ?? shifts.perDim[d] ?? 0
+            let n = x.shape[d], given = shifts.flattened ?? shifts.perDim[d] ?? 0
+            // Reduced first, so that a shift near Int.min cannot overflow `i - shift`.
+            let shift = n == 0 ? 0 : given % n
             // Output index i reads input index i - shift, wrapped.
             return (0..<n).map { i in (((i - shift) % n + n) % n) * x.strides[d] }
         }

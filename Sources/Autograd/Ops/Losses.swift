@@ -44,8 +44,7 @@ extension BuiltinOps {
     /// input [N, C, d...] (or [C]) and class indices [N, d...] (or []).
     static let nllShape = ShapeRule { ctx in
         let (input, target) = (ctx.shapes[0], ctx.shapes[1])
-        let batch = input.count == 1 ? [] : [input[0]] + input.dropFirst(2)
-        guard !input.isEmpty, target == batch else {
+        guard !input.isEmpty, target == (input.count == 1 ? [] : [input[0]] + input.dropFirst(2)) else {
             throw ctx.error("input [N, C, d...] or [C] and target [N, d...] (or []) of class indices")
         }
         let classes = input.count == 1 ? input[0] : input[1]

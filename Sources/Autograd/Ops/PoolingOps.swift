@@ -31,7 +31,7 @@ extension BuiltinOps {
             name: "max_pool2d_with_indices", inputs: ["input"], attributes: maxPoolAttributes,
             outputs: ["output", .indices("indices")],
             outputShape: ShapeRule.outputs { ctx in
-                let shape = try maxPoolGeometry(ctx.shapes[0], ctx.attributes).outputShape
+                let shape = try maxPoolGeometry(ctx.shapes[0], ctx.attributes, op: ctx.op).outputShape
                 return [shape, shape]
             },
             forward: .floatingOutputs(MaxPoolKernel.self), saves: [.output], gradFnName: "MaxPool2DWithIndicesBackward0",
@@ -42,7 +42,7 @@ extension BuiltinOps {
             }),
         OpDefinition(
             name: "max_pool2d", inputs: ["input"], attributes: maxPoolAttributes,
-            outputShape: ShapeRule { ctx in try maxPoolGeometry(ctx.shapes[0], ctx.attributes).outputShape },
+            outputShape: ShapeRule { ctx in try maxPoolGeometry(ctx.shapes[0], ctx.attributes, op: ctx.op).outputShape },
             forward: .decomposition { ctx in
                 try OpHandle.maxPool2dWithIndices.op().callOutputs([ctx.inputs[0]], attributes: ctx.attributes.dictionary)[0]
             }),
@@ -63,14 +63,15 @@ extension BuiltinOps {
         },
     ]
 
-    static func maxPoolGeometry(_ input: [Int], _ attributes: Attributes) throws -> PoolingGeometry {
+    /// max_pool2d's geometry, errors naming `op`: max_pool2d or max_pool2d_with_indices.
+    static func maxPoolGeometry(_ input: [Int], _ attributes: Attributes, op: String) throws -> PoolingGeometry {
         do throws(GeometryError) {
             return try PoolingGeometry(
                 maxPool2d: input, kernelSize: attributes.ints("kernel_size") ?? [], stride: attributes.ints("stride") ?? [],
                 padding: attributes.ints("padding") ?? [0], dilation: attributes.ints("dilation") ?? [1],
                 ceilMode: attributes.bool("ceil_mode"))
         } catch {
-            throw error.registryError
+            throw GeometryError(op: op, attribute: error.attribute, message: error.message).registryError
         }
     }
 
@@ -156,7 +157,7 @@ extension BuiltinOps {
 enum MaxPoolKernel: FloatingMultiOutputKernel {
     static func run<T: TensorScalar>(_ ctx: KernelContext, as _: T.Type) throws -> [Tensor] {
         let x = ctx.inputs[0].contiguousData()
-        let g = try BuiltinOps.maxPoolGeometry(x.shape, ctx.attributes)
+        let g = try BuiltinOps.maxPoolGeometry(x.shape, ctx.attributes, op: ctx.op)
         let values = try ctx.makeOutput(0), indices = try ctx.makeOutput(1)
         MaxPoolingKernels.forward(g, input: x.pointer(T.self), output: values.pointer(T.self), indices: indices.pointer(Int64.self))
         return [values, indices]

@@ -97,7 +97,9 @@ struct SliceBounds {
         self.dim = dim
         self.start = start
         self.step = step
-        count = (end - start + step - 1) / step
+        // Not `(span + step - 1) / step`, which overflows for a huge step.
+        let span = end - start
+        count = span / step + (span % step == 0 ? 0 : 1)
         var shape = input
         shape[dim] = count
         self.shape = shape
@@ -106,7 +108,8 @@ struct SliceBounds {
     /// The slice of a tensor laid out with `strides` from `offset` in `storage`.
     func window(ofStorage storage: TensorStorage, strides: [Int], offset: Int, dtype: DType) -> Tensor {
         var windowStrides = strides
-        windowStrides[dim] = strides[dim] * step
+        // With one element or none the step is never taken, and may be too large to multiply.
+        windowStrides[dim] = count > 1 ? strides[dim] * step : strides[dim]
         return Tensor(storage: storage, shape: shape, strides: windowStrides, offset: offset + start * strides[dim],
                       dtype: dtype)
     }

@@ -174,9 +174,11 @@ public final class Op: Sendable {
         // Kernels run with recording and tangents off, so one made of other ops leaves nothing behind.
         var outputs: CallOutputs = try GradMode.withDisabled {
             try ForwardAD.withPaused {
-                switch body {
-                case .single(let kernel): CallOutputs(try kernel(context))
-                case .multiple(let kernel): CallOutputs(try kernel(context))
+                try namingThisOp {
+                    switch body {
+                    case .single(let kernel): CallOutputs(try kernel(context))
+                    case .multiple(let kernel): CallOutputs(try kernel(context))
+                    }
                 }
             }
         }
@@ -215,13 +217,26 @@ public final class Op: Sendable {
     /// (and tangents) those ops gave them, so the op needs no rules of its own.
     private func runDecomposition(_ inputs: [Tensor?], attributes: Attributes, plan: OutputPlan, dtype: DType) throws -> CallOutputs {
         let context = KernelContext(op: name, inputs: OpInputs(inputs), attributes: attributes, dtype: dtype, outputs: plan)
-        let outputs: CallOutputs
-        switch try selectKernel(dtype: dtype, inputs: inputs, attributes: attributes) {
-        case .single(let kernel): outputs = CallOutputs(try kernel(context))
-        case .multiple(let kernel): outputs = CallOutputs(try kernel(context))
+        let body = try selectKernel(dtype: dtype, inputs: inputs, attributes: attributes)
+        let outputs: CallOutputs = try namingThisOp {
+            switch body {
+            case .single(let kernel): CallOutputs(try kernel(context))
+            case .multiple(let kernel): CallOutputs(try kernel(context))
+            }
         }
         try checkOutputs(outputs, plan: plan, dtype: dtype)
         return outputs
+    }
+
+    /// Runs a kernel; an error from an op it called in turn (`cross_entropy`'s `nll_loss`)
+    /// is prefixed with this op's name, the one the caller called.
+    @inline(__always)
+    private func namingThisOp<R>(_ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch let error as AutogradError where !error.message.hasPrefix(name) {
+            throw AutogradError(error.kind, "\(name): \(error.message)")
+        }
     }
 
     /// The shapes (from the shape rule) and dtypes of the call's outputs, checked.
