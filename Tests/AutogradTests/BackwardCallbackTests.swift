@@ -6,7 +6,8 @@ struct BackwardCallbackTests {
     @Test func aCallbackRunsAfterEveryLeafOfThePass() throws {
         let a = Tensor([1.0, 2.0], requiresGrad: true), b = Tensor([3.0], requiresGrad: true)
         var events: [String] = []
-        a.registerPostAccumulateGradHook { _ in
+        // The hook reads its tensor from its argument: capturing `a` would make a reference cycle.
+        a.registerPostAccumulateGradHook { a in
             events.append("a")
             try queueBackwardCallback {
                 events.append("callback: a.grad \(a.grad!.scalars), b.grad \(b.grad?.scalars ?? [])")

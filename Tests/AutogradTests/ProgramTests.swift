@@ -12,6 +12,9 @@ struct ProgramTests {
     @Test("replays with PyTorch's values, gradients and refusals", arguments: Program.all)
     func replay(_ program: Program) throws {
         var run = ProgramRun(program: program)
+        // After `backward(createGraph: true)` a leaf's grad holds a graph that holds the leaf: the
+        // reference cycle PyTorch documents. Clearing grad after use, as PyTorch advises, breaks it.
+        defer { for tensor in run.tensors.values { tensor.grad = nil } }
         let refusal = run.execute(program.steps[...])
         let refusedStep = program.steps.firstIndex { $0.error == true }
         switch (refusedStep, refusal) {

@@ -16,10 +16,16 @@ public typealias GradientHook = (Tensor) throws -> Tensor?
 /// Removes the hook it was returned for.
 public final class HookHandle: @unchecked Sendable {
     private weak var owner: HookOwner?
+    /// The owner again, held strongly when it is only a key into a table (a module's
+    /// forward hooks), so that it lives exactly as long as the handle.
+    private let retainedOwner: HookOwner?
     private let id: Int
 
-    init(owner: HookOwner, id: Int) {
+    /// A handle holding `owner` weakly (a node or accumulator, which must not outlive its
+    /// graph), or strongly with `retainingOwner`.
+    init(owner: HookOwner, id: Int, retainingOwner: Bool = false) {
         self.owner = owner
+        self.retainedOwner = retainingOwner ? owner : nil
         self.id = id
     }
 
@@ -114,7 +120,9 @@ extension Tensor {
 
     /// Registers `hook` to run on this leaf after `backward()` accumulated into its
     /// `grad` (PyTorch's `register_post_accumulate_grad_hook`): where an optimizer
-    /// step inside backward, or a data-parallel all-reduce, starts.
+    /// step inside backward, or a data-parallel all-reduce, starts. The hook is given the
+    /// leaf: read it from the argument, since a hook that captures its own tensor makes a
+    /// reference cycle (the tensor holds its hooks) that keeps both alive.
     ///
     /// - Precondition: the tensor is a leaf that requires grad.
     @discardableResult

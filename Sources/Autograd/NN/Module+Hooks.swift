@@ -56,9 +56,6 @@ enum ForwardHooks {
         func removeHook(_ id: Int) { ForwardHooks.remove(id, from: key) }
     }
 
-    /// Handles keep their owner alive through this set: `HookHandle` holds it weakly.
-    private static let owners = Locked<[Int: Owner]>([:])
-
     static func add(to module: AnyObject, _ insert: (inout Hooks, Int) -> Void) -> HookHandle {
         let key = ObjectIdentifier(module), id = HookList.nextID()
         table.withLock { entries in
@@ -68,9 +65,7 @@ enum ForwardHooks {
             entries[key] = entry
         }
         registered.add(1, ordering: .releasing)
-        let owner = Owner(key: key)
-        owners.withLock { $0[id] = owner }
-        return HookHandle(owner: owner, id: id)
+        return HookHandle(owner: Owner(key: key), id: id, retainingOwner: true)
     }
 
     static func remove(_ id: Int, from key: ObjectIdentifier) {
@@ -82,7 +77,6 @@ enum ForwardHooks {
             entries[key] = entry.hooks.isEmpty ? nil : entry
             return entry.hooks.pre.count + entry.hooks.post.count < before
         }
-        owners.withLock { $0[id] = nil }
         if removed { registered.subtract(1, ordering: .releasing) }
     }
 

@@ -66,8 +66,11 @@ public enum IsolatedCheck {
             row = CheckResult(op: op, check: .crashIsolation, dtype: nil, status: .pass,
                               message: String(format: "checked in a child process in %.1f s", outcome.elapsedSeconds))
         case .exited(let status):
+            // Under a sanitizer a crash is a report and an exit status; name the report.
+            let cause = sanitizerReport(in: outcome.standardError).map { "stopped by \($0) (exit status \(status))" }
+                ?? "exited with status \(status)"
             row = CheckResult(op: op, check: .crashIsolation, dtype: nil, status: .fail,
-                              message: "the child process exited with status \(status)\(during)", details: tail(outcome.standardError))
+                              message: "the child process \(cause)\(during)", details: tail(outcome.standardError))
         case .signaled(let signal):
             row = CheckResult(op: op, check: .crashIsolation, dtype: nil, status: .fail,
                               message: "the child process was killed by \(ChildProcess.describe(signal: signal))\(during)",
@@ -107,6 +110,19 @@ public enum IsolatedCheck {
             send(.result(CheckResult(op: check.opName, check: .declaration, dtype: nil, status: .fail, message: "\(error)")))
         }
         return 0
+    }
+
+    /// The first line of an AddressSanitizer, ThreadSanitizer or UndefinedBehaviorSanitizer
+    /// report in a child's standard error, such as `AddressSanitizer: SEGV on unknown address 0x000000000000`.
+    static func sanitizerReport(in standardError: String) -> String? {
+        for line in standardError.split(separator: "\n") {
+            guard let start = line.range(of: "Sanitizer: ")?.lowerBound,
+                  line.contains("ERROR:") || line.contains("WARNING:") || line.hasPrefix("SUMMARY:") else { continue }
+            let name = line[..<start].split(whereSeparator: { !$0.isLetter }).last.map(String.init) ?? ""
+            let report = line[start...].dropFirst("Sanitizer: ".count).prefix(200)
+            return "\(name)Sanitizer: \(report)"
+        }
+        return nil
     }
 
     private static func tail(_ text: String) -> [String] {
