@@ -88,4 +88,21 @@ import Testing
         #expect(run.status != 0)
         #expect(run.standardError.contains("no_such_op"))
     }
+
+    @Test func anOpOfAPluginThatFailedToLoadShowsTheLoadError() throws {
+        let run = try ToolRun.run(tool, ["/nonexistent/libNothing.so", "--op", "nothing.op", "--no-isolate"])
+        #expect(run.status != 0)
+        #expect(run.standardOutput.contains("/nonexistent/libNothing.so"), "the plugin's own error: \(run.standardOutput)")
+        #expect(run.standardOutput.contains("nothing.op") && run.standardOutput.contains("failed to load"), "\(run.standardOutput)")
+        #expect(!run.standardError.contains("no such op"), "\(run.standardError)")
+    }
+
+    @Test func anOpInTwoFilesIsCheckedOnce() throws {
+        let plugin = BuildProducts.path("libAutogradActivations.so")
+        let run = try ToolRun.run(tool, [plugin, plugin, "--dtype", "float64", "--no-isolate", "--format", "json"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let report = try ConformanceReport(json: Data(run.standardOutput.utf8))
+        let rows = report.results.map { "\($0.op)/\($0.check.rawValue)/\($0.dtype ?? "")" }
+        #expect(!rows.isEmpty && Set(rows).count == rows.count, "a row appears twice")
+    }
 }

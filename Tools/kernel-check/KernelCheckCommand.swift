@@ -51,8 +51,21 @@ struct KernelCheckCommand: ParsableCommand {
             throw ExitCode(status)
         }
 
-        let ops = try selection.ops(available: plugins.isEmpty ? registry.opNames : pluginOps, registry: registry)
+        // An op declared by two files (a library and its sidecar) is checked once.
+        var seen = Set<String>()
+        pluginOps = pluginOps.filter { seen.insert($0).inserted }
         var result = ConformanceReport(results: loadRows)
+        let (ops, missing) = selection.ops(available: plugins.isEmpty ? registry.opNames : pluginOps, registry: registry)
+        if !missing.isEmpty {
+            // With a plugin that failed to load, its own error (above) says why the op is missing.
+            guard !loadRows.isEmpty else {
+                throw ValidationError("--op \(missing[0]): no such op; registered ops: \(registry.opNames.joined(separator: ", "))")
+            }
+            result.results += missing.map {
+                CheckResult(op: $0, check: .declaration, dtype: nil, status: .fail,
+                            message: "not registered: \(loadRows.count == 1 ? "a plugin" : "plugins") failed to load")
+            }
+        }
         // With no --op, every op the cases name is accounted for: unregistered ones as skipped rows.
         if selection.ops.isEmpty, let cases = configuration.cases {
             result.results += KernelCheck.unregisteredCaseRows(cases, registry: registry)

@@ -49,13 +49,13 @@ struct SelectionOptions: ParsableArguments {
         return configuration
     }
 
-    /// The ops to check: those asked for with --op, else every available one.
-    func ops(available: [String], registry: OpRegistry) throws -> [String] {
-        guard !ops.isEmpty else { return available }
-        for op in ops where !registry.contains(op) {
-            throw ValidationError("--op \(op): no such op; registered ops: \(registry.opNames.joined(separator: ", "))")
-        }
-        return ops
+    /// The ops to check (those asked for with --op, else every available one), and
+    /// those asked for that are not registered.
+    func ops(available: [String], registry: OpRegistry) -> (ops: [String], missing: [String]) {
+        guard !ops.isEmpty else { return (available, []) }
+        var seen = Set<String>()
+        let asked = ops.filter { seen.insert($0).inserted }
+        return (asked.filter(registry.contains), asked.filter { !registry.contains($0) })
     }
 
     /// The options a child process needs to run the same checks.

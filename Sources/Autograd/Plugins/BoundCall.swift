@@ -46,8 +46,7 @@ final class BoundCall: Sendable {
         }
         if status != 0 {
             let name = String(cString: autograd_plugin_status_name(status))
-            let message = library.lastError().map { ": \($0)" } ?? " (the plugin exports no autograd_plugin_last_error)"
-            throw AutogradError(.plugin, "\(label) returned status \(status) (\(name))\(message)")
+            throw AutogradError(.plugin, "\(label) returned status \(status) (\(name))\(library.lastErrorSuffix())")
         }
     }
 }

@@ -34,9 +34,11 @@ final class PluginLibrary: @unchecked Sendable {
 
     func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
 
-    /// The plugin's message about its last failure on this thread, if it exports one.
-    func lastError() -> String? {
-        lastErrorFunction?().map { String(cString: $0) }
+    /// What a failed call adds to its error: the plugin's message, or why there is none.
+    func lastErrorSuffix() -> String {
+        guard let lastErrorFunction else { return " (the plugin exports no autograd_plugin_last_error)" }
+        guard let message = lastErrorFunction() else { return " (its autograd_plugin_last_error returned NULL)" }
+        return ": " + String(cString: message)
     }
 
     static func dlerrorMessage() -> String {
