@@ -16,6 +16,7 @@ extension CheckContext {
         return guarded(.gradient, .float64) {
             var comparison = Comparison()
             var also: [String] = []
+            let tolerance = configuration.finiteDifferenceTolerance
             let calls = [CallVariant(label: "the sample", inputs: sample.inputs, attributes: sample.attributes)] + variants
             for call in calls {
                 let callValues = call.label == "the sample" ? values : self.values(of: call.inputs)
@@ -26,11 +27,11 @@ extension CheckContext {
                     also.append("not \(call.label), which does not fit the sample (\(error))")
                     continue
                 }
-                if let failure = firstFailure(jacobians, values: callValues, tolerance: .finiteDifference,
+                if let failure = firstFailure(jacobians, values: callValues, tolerance: tolerance,
                                               label: call.label == "the sample" ? nil : call.label) {
                     return failure
                 }
-                for j in jacobians { comparison.merge(Comparison.of(got: j.analytical, want: j.numerical, tolerance: .finiteDifference)) }
+                for j in jacobians { comparison.merge(Comparison.of(got: j.analytical, want: j.numerical, tolerance: tolerance)) }
                 if call.label != "the sample" { also.append(call.label) }
             }
             let wrt = differentiableSlots(values).map { definition.slotName($0, count: values.count) }
