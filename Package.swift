@@ -112,6 +112,10 @@ let package = Package(
 
         // MARK: - Unit test bundles
 
+        /// What every test bundle shares: the one value comparison, the conformance checks
+        /// run at chosen points, the reference-case and program readers, paths, and the
+        /// broken ops. A regular target, as test targets cannot depend on test targets.
+        .target(name: "TestSupport", dependencies: ["Autograd", "Conformance"], path: "Tests/TestSupport"),
         .testTarget(
             name: "ConformanceTests",
             dependencies: ["Autograd", "Conformance", "ConformanceTestSupport"]
