@@ -116,15 +116,9 @@ let package = Package(
         /// run at chosen points, the reference-case and program readers, paths, and the
         /// broken ops. A regular target, as test targets cannot depend on test targets.
         .target(name: "TestSupport", dependencies: ["Autograd", "Conformance"], path: "Tests/TestSupport"),
-        .testTarget(
-            name: "ConformanceTests",
-            dependencies: ["Autograd", "Conformance", "ConformanceTestSupport"]
-        ),
-        /// Deliberately broken ops, each failing one conformance check.
-        .target(name: "ConformanceTestSupport", dependencies: ["Autograd", "Conformance"], path: "Tests/ConformanceTestSupport"),
+        .testTarget(name: "ConformanceTests", dependencies: ["Autograd", "Conformance", "TestSupport"]),
         /// The child process that checks a broken op in isolation, for crash tests.
-        .executableTarget(name: "broken-ops-host", dependencies: ["Conformance", "ConformanceTestSupport"],
-                          path: "Tests/BrokenOpsHost"),
+        .executableTarget(name: "broken-ops-host", dependencies: ["Conformance", "TestSupport"], path: "Tests/BrokenOpsHost"),
         .testTarget(
             name: "AutogradTests",
             dependencies: ["Autograd"],
