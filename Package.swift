@@ -119,11 +119,8 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["Autograd", "Conformance", "TestSupport"]),
         /// The child process that checks a broken op in isolation, for crash tests.
         .executableTarget(name: "broken-ops-host", dependencies: ["Conformance", "TestSupport"], path: "Tests/BrokenOpsHost"),
-        .testTarget(
-            name: "AutogradTests",
-            dependencies: ["Autograd"],
-            resources: [.copy("Fixtures")]
-        ),
+        // Fixtures are read in place (`TestSupport.Fixtures`), not copied into bundles.
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Conformance", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PluginTests", dependencies: ["Autograd", "Conformance"]),
         /// `swift run tour` against what PyTorch printed for the tutorial.
         .testTarget(name: "TourTests", dependencies: ["tour"], resources: [.copy("Fixtures")]),
