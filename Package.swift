@@ -121,7 +121,7 @@ let package = Package(
         .executableTarget(name: "broken-ops-host", dependencies: ["Conformance", "TestSupport"], path: "Tests/BrokenOpsHost"),
         // Fixtures are read in place (`TestSupport.Fixtures`), not copied into bundles.
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Conformance", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PluginTests", dependencies: ["Autograd", "Conformance"]),
+        .testTarget(name: "PluginTests", dependencies: ["Autograd", "Conformance", "TestSupport"]),
         /// `swift run tour` against what PyTorch printed for the tutorial.
         .testTarget(name: "TourTests", dependencies: ["tour"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AutogradDistributedTests", dependencies: ["Autograd", "AutogradDistributed"]),
