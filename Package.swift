@@ -130,9 +130,8 @@ let package = Package(
                           path: "Tests/DistributedChecks"),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Autograd", "DigitsExample"],
-            exclude: ["Reference"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["Autograd", "DigitsExample", "TestSupport"],
+            exclude: ["Reference", "Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]
