@@ -123,8 +123,8 @@ let package = Package(
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Conformance", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PluginTests", dependencies: ["Autograd", "Conformance", "TestSupport"]),
         /// `swift run tour` against what PyTorch printed for the tutorial.
-        .testTarget(name: "TourTests", dependencies: ["tour"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AutogradDistributedTests", dependencies: ["Autograd", "AutogradDistributed"]),
+        .testTarget(name: "TourTests", dependencies: ["tour", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "AutogradDistributedTests", dependencies: ["Autograd", "AutogradDistributed", "TestSupport"]),
         /// The program the distributed tests launch under `mpirun -np N`: collectives checked on every rank.
         .executableTarget(name: "distributed-checks", dependencies: ["Autograd", "AutogradDistributed"],
                           path: "Tests/DistributedChecks"),
