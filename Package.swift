@@ -112,32 +112,26 @@ let package = Package(
 
         // MARK: - Unit test bundles
 
-        .testTarget(
-            name: "ConformanceTests",
-            dependencies: ["Autograd", "Conformance", "ConformanceTestSupport"]
-        ),
-        /// Deliberately broken ops, each failing one conformance check.
-        .target(name: "ConformanceTestSupport", dependencies: ["Autograd", "Conformance"], path: "Tests/ConformanceTestSupport"),
+        /// What every test bundle shares: the one value comparison, the conformance checks
+        /// run at chosen points, the reference-case and program readers, paths, and the
+        /// broken ops. A regular target, as test targets cannot depend on test targets.
+        .target(name: "TestSupport", dependencies: ["Autograd", "Conformance"], path: "Tests/TestSupport"),
+        .testTarget(name: "ConformanceTests", dependencies: ["Autograd", "Conformance", "TestSupport"]),
         /// The child process that checks a broken op in isolation, for crash tests.
-        .executableTarget(name: "broken-ops-host", dependencies: ["Conformance", "ConformanceTestSupport"],
-                          path: "Tests/BrokenOpsHost"),
-        .testTarget(
-            name: "AutogradTests",
-            dependencies: ["Autograd"],
-            resources: [.copy("Fixtures")]
-        ),
-        .testTarget(name: "PluginTests", dependencies: ["Autograd", "Conformance"]),
+        .executableTarget(name: "broken-ops-host", dependencies: ["Conformance", "TestSupport"], path: "Tests/BrokenOpsHost"),
+        // Fixtures are read in place (`TestSupport.Fixtures`), not copied into bundles.
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Conformance", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PluginTests", dependencies: ["Autograd", "Conformance", "TestSupport"]),
         /// `swift run tour` against what PyTorch printed for the tutorial.
-        .testTarget(name: "TourTests", dependencies: ["tour"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AutogradDistributedTests", dependencies: ["Autograd", "AutogradDistributed"]),
+        .testTarget(name: "TourTests", dependencies: ["tour", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "AutogradDistributedTests", dependencies: ["Autograd", "AutogradDistributed", "TestSupport"]),
         /// The program the distributed tests launch under `mpirun -np N`: collectives checked on every rank.
         .executableTarget(name: "distributed-checks", dependencies: ["Autograd", "AutogradDistributed"],
                           path: "Tests/DistributedChecks"),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Autograd", "DigitsExample"],
-            exclude: ["Reference"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["Autograd", "DigitsExample", "TestSupport"],
+            exclude: ["Reference", "Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -31,6 +31,15 @@ public struct KernelCheck: Sendable {
         public var checks = Set(ConformanceCheck.allCases).subtracting([.crashIsolation])
         /// How to exercise the op, replacing the built-in table's entry, the cases and synthesis.
         public var sample: OpSample?
+        /// The values of the sample's inputs, replacing those drawn from their domains:
+        /// to check an op at chosen points (its kinks, a case's inputs). One entry per
+        /// sample input, of its shape and dtype; nil for an omitted one. The variants
+        /// still draw theirs.
+        public var sampleValues: [TensorValues?]?
+        /// The tolerance of float64 derivatives against central differences in the
+        /// gradient, forward-mode and second-order checks; tighter than PyTorch's
+        /// gradcheck (the default) to hold a kernel closer.
+        public var finiteDifferenceTolerance = Tolerance.finiteDifference
 
         /// The defaults: float32 and float64, seed 0, no extra cases, every check but crash isolation.
         public init() {}

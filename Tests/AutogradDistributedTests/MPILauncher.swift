@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,10 +25,7 @@ enum MPILauncher {
     }
 
     /// The driver, built by `swift build` next to this test bundle.
-    static var driver: String {
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("distributed-checks").path
-    }
+    static var driver: String { BuildProducts.path("distributed-checks") }
 
     /// A finished (or timed-out) run.
     struct Run {
@@ -61,7 +59,7 @@ enum MPILauncher {
         environment.merge(extraEnvironment) { $1 }
 
         // Output goes to a file, so a chatty job cannot fill a pipe and stall while we wait.
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("mpirun-\(UUID().uuidString).log")
+        let log = TemporaryFiles.url("mpirun", "job.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let handle = try FileHandle(forWritingTo: log)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The collectives, the sampler and the rank-0 helpers on real MPI worlds of 2 and 3
 /// processes, through the `distributed-checks` driver under `mpirun --oversubscribe`.
@@ -20,7 +21,7 @@ struct MultiRankTests {
         let mpirun = try requireMPIRun()
         #expect(FileManager.default.isExecutableFile(atPath: MPILauncher.driver),
                 "the driver \(MPILauncher.driver) is built by `swift build`")
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("distributed-\(UUID().uuidString)")
+        let scratch = TemporaryFiles.url("distributed")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let run = try MPILauncher.run(mpirun: mpirun, ranks: ranks, arguments: ["--scratch", scratch.path],
                                       extraEnvironment: debug ? ["AUTOGRAD_DISTRIBUTED_DEBUG": "1"] : [:])

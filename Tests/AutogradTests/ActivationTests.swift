@@ -1,9 +1,10 @@
 import Testing
 @testable import Autograd
+import TestSupport
 
 /// The Swift API of the pointwise activations: spellings, PyTorch's gradients at
 /// the kinks, NaN and ±inf as PyTorch's kernels give them, string attributes, and
-/// second derivatives. Their values against PyTorch are OpCaseTests'.
+/// second derivatives. Their values against PyTorch are ReferenceCaseTests'.
 @Suite("Activations")
 struct ActivationTests {
     static let activations: [(String, [String: AttributeValue], @Sendable (Tensor) -> Tensor, @Sendable (Tensor) -> Tensor)] = [
@@ -59,7 +60,8 @@ struct ActivationTests {
         #expect(try gradient({ leakyRelu($0, negativeSlope: 0.2) }, at: [-1, 0, 1]) == [0.2, 0.2, 1])
         #expect(try gradient({ elu($0, alpha: 1.3) }, at: [0, 1]) == [1.3, 1])
         let selu0 = try gradient({ selu($0) }, at: [0, 1])
-        #expect(Swift.abs(selu0[0] - 1.6732632423543772 * 1.0507009873554805) < 1e-15 && selu0[1] == 1.0507009873554805)
+        expectClose(selu0[0], 1.6732632423543772 * 1.0507009873554805, atol: 1e-15, rtol: 0, "selu's gradient at 0")
+        #expect(selu0[1] == 1.0507009873554805)
         // hardtanh: 0 on the bounds themselves (clamp gives 1 there).
         #expect(try gradient({ hardtanh($0, min: -0.5, max: 0.25) }, at: [-0.5, -0.25, 0.25, 1]) == [0, 1, 0, 0])
         #expect(try gradient({ clamp($0, min: -0.5, max: 0.25) }, at: [-0.5, 0.25]) == [1, 1])
@@ -94,7 +96,7 @@ struct ActivationTests {
         let x = Tensor([-1000.0, -50.0, 50.0, 1000.0], dtype: .float64)
         let y = logSigmoid(x).scalars
         #expect(y[0] == -1000 && y[1] == -50 && y[3] == 0)
-        #expect(Swift.abs(y[2] + Double.exp(-50)) < 1e-30)
+        expectClose(y[2], -Double.exp(-50), atol: 1e-30, rtol: 0, "log_sigmoid(50)")
         #expect(Autograd.softplus(x).scalars == [0, Double.exp(-50), 50, 1000])
         let g = logSigmoid(Tensor([-1000.0, 1000.0], dtype: .float32)).scalars
         #expect(g == [-1000, 0])
@@ -127,23 +129,12 @@ struct ActivationTests {
         }
     }
 
-    /// Second derivatives against central differences of the first, for the ops
-    /// whose attributes the format-2 hvp cases leave out.
+    /// Second derivatives against central differences of the first (gradgradcheck),
+    /// for the ops whose attributes the format-2 hvp cases leave out.
     @Test("first derivatives differentiate again", arguments: activations.indices)
     func secondOrder(_ index: Int) throws {
         let (name, _, function, _) = Self.activations[index]
-        let points = [-2.7, -0.8, -0.2, 0.35, 1.1, 2.2]
-        func firstDerivative(_ values: [Double], createGraph: Bool) throws -> (Tensor, Tensor) {
-            let x = Tensor(shape: [values.count], scalars: values, dtype: .float64, requiresGrad: true)
-            return (x, try #require(try grad(of: [function(x).sum()], wrt: [x], createGraph: createGraph)[0]))
-        }
-        let (x, g) = try firstDerivative(points, createGraph: true)
-        // A derivative that is piecewise constant does not depend on x: its own derivative is 0.
-        let second = try g.requiresGrad ? grad(of: [g.sum()], wrt: [x], allowUnused: true)[0]?.scalars : nil
-        let h = 1e-5
-        let plus = try firstDerivative(points.map { $0 + h }, createGraph: false).1.scalars
-        let minus = try firstDerivative(points.map { $0 - h }, createGraph: false).1.scalars
-        let numeric = zip(plus, minus).map { ($0 - $1) / (2 * h) }
-        expectClose(second ?? points.map { _ in 0 }, numeric, atol: 1e-6, rtol: 1e-5, "\(name) second derivative")
+        try expectDerivativesMatchDifferences([-2.7, -0.8, -0.2, 0.35, 1.1, 2.2], shape: [6], "\(name) second derivative",
+                                              checks: [.secondOrder], function)
     }
 }

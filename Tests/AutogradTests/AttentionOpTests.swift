@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Autograd
+import TestSupport
 
 /// scaled_dot_product_attention beyond the format-2 cases: bool masks, fully hidden
 /// rows, the scale, dropout and the errors it reports.
@@ -14,23 +15,23 @@ struct AttentionOpTests {
     func definition() {
         let mask = Tensor.randn([3, 5], dtype: .float64)
         let want = matmul(softmax(matmul(q, k.transposed(-2, -1)) * 0.5 + mask, dim: -1), v)
-        expectTensor(scaledDotProductAttention(q, k, v, mask: mask), shape: [2, 3, 6], want.scalars, atol: 1e-14, rtol: 1e-12)
+        expectClose(scaledDotProductAttention(q, k, v, mask: mask), shape: [2, 3, 6], want.scalars, atol: 1e-14, rtol: 1e-12)
         let scaled = matmul(softmax(matmul(q, k.transposed(-2, -1)) * 0.25, dim: -1), v)
-        expectTensor(scaledDotProductAttention(q, k, v, scale: 0.25), shape: [2, 3, 6], scaled.scalars, atol: 1e-14, rtol: 1e-12)
+        expectClose(scaledDotProductAttention(q, k, v, scale: 0.25), shape: [2, 3, 6], scaled.scalars, atol: 1e-14, rtol: 1e-12)
     }
 
     @Test("a bool mask keeps the true positions, as an additive mask of 0 and -inf")
     func boolMask() {
         let keep = Tensor(shape: [3, 5], scalars: [1, 0, 1, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0], dtype: .bool)
         let additive = which(keep, 0, -Double.infinity, dtype: .float64)
-        expectTensor(scaledDotProductAttention(q, k, v, mask: keep), shape: [2, 3, 6],
+        expectClose(scaledDotProductAttention(q, k, v, mask: keep), shape: [2, 3, 6],
                      scaledDotProductAttention(q, k, v, mask: additive).scalars, atol: 1e-14, rtol: 1e-12)
     }
 
     @Test("is_causal equals the mask generateSquareSubsequentMask gives")
     func causal() {
         let x = Tensor.randn([2, 4, 4], dtype: .float64)
-        expectTensor(scaledDotProductAttention(x, x, x, isCausal: true), shape: [2, 4, 4],
+        expectClose(scaledDotProductAttention(x, x, x, isCausal: true), shape: [2, 4, 4],
                      scaledDotProductAttention(x, x, x, mask: generateSquareSubsequentMask(4, dtype: .float64)).scalars,
                      atol: 1e-14, rtol: 1e-12)
     }
@@ -60,7 +61,7 @@ struct AttentionOpTests {
         // One key, weight 1 everywhere: the output is the dropout mask itself.
         let out = scaledDotProductAttention(query, key, ones.reshaped([1, 1, 400]).sliced(dim: 2, end: 1), dropout: 0.25)
         let kept = out.scalars.filter { $0 != 0 }
-        #expect(kept.allSatisfy { Swift.abs($0 - 1 / 0.75) < 1e-12 })
+        expectClose(kept, kept.map { _ in 1 / 0.75 }, atol: 1e-12, rtol: 0, "kept weights")
         #expect((240...360).contains(kept.count), "about 300 of 400 kept, got \(kept.count)")
     }
 

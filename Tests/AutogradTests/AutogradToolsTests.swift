@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Autograd
+import TestSupport
 
 /// Gradient checkpointing, graph diagnostics, Jacobians and Hessians.
 @Suite("Autograd tools", .serialized)
@@ -102,14 +103,7 @@ struct AutogradToolsTests {
         let forward = try jacobianForward(Self.f, at: x)
         #expect(reverse.shape == [2, 3] && forward.shape == [2, 3])
         expectClose(reverse.scalars, forward.scalars, atol: 1e-14, rtol: 1e-12, "jacobian against jacobianForward")
-        var numeric = [Double](repeating: 0, count: 6)
-        for j in 0..<3 {
-            var plus = x.scalars, minus = x.scalars
-            plus[j] += 1e-6
-            minus[j] -= 1e-6
-            let fp = Self.f(Tensor(plus, dtype: .float64)).scalars, fm = Self.f(Tensor(minus, dtype: .float64)).scalars
-            for i in 0..<2 { numeric[i * 3 + j] = (fp[i] - fm[i]) / 2e-6 }
-        }
+        let numeric = try numericalJacobian(of: Self.f, at: x, step: 1e-6)
         expectClose(reverse.scalars, numeric, atol: 1e-8, rtol: 1e-6, "jacobian against finite differences")
     }
 
@@ -119,17 +113,10 @@ struct AutogradToolsTests {
         let scalar: (Tensor) -> Tensor = { Self.f($0).sum() }
         let h = try hessian(scalar, at: x)
         #expect(h.shape == [3, 3])
-        let gradient: (Tensor) throws -> Tensor = { try jacobian(scalar, at: $0) }
-        var fd = [Double](repeating: 0, count: 9)
-        for j in 0..<3 {
-            var plus = x.scalars, minus = x.scalars
-            plus[j] += 1e-5
-            minus[j] -= 1e-5
-            let gp = try gradient(Tensor(plus, dtype: .float64)).scalars, gm = try gradient(Tensor(minus, dtype: .float64)).scalars
-            for i in 0..<3 { fd[i * 3 + j] = (gp[i] - gm[i]) / 2e-5 }
-        }
+        let fd = try numericalJacobian(of: { try jacobian(scalar, at: $0) }, at: x, step: 1e-5)
         expectClose(h.scalars, fd, atol: 1e-7, rtol: 1e-5, "hessian against finite differences of the gradient")
         let values = h.scalars
-        for i in 0..<3 { for j in 0..<3 { #expect(Swift.abs(values[i * 3 + j] - values[j * 3 + i]) < 1e-12) } }
+        let transposed = (0..<9).map { values[($0 % 3) * 3 + $0 / 3] }
+        expectClose(values, transposed, atol: 1e-12, rtol: 0, "the hessian against its transpose")
     }
 }

@@ -1,5 +1,6 @@
 @testable import Autograd
 import Testing
+import TestSupport
 
 /// `queueBackwardCallback`: work queued from a hook runs once the pass has finished.
 struct BackwardCallbackTests {

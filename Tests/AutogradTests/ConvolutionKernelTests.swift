@@ -1,5 +1,7 @@
 import Testing
 @testable import Autograd
+import Conformance
+import TestSupport
 
 /// The convolution and transposed-convolution kernels against plain float64 loops
 /// (`NaiveNN`): forward, input, weight and bias gradients over many geometries, the
@@ -106,8 +108,8 @@ struct ConvolutionKernelTests {
         let got = Self.run(g, x: x, w: w, bias: nil, upstream: gy, threads: nil, as: Double.self)
         let forward = innerProduct(got.output, gy)
         let scale = 1e-12 * Swift.max(1, Swift.abs(forward))
-        #expect(Swift.abs(forward - innerProduct(x, got.gradInput)) <= scale, "\(g.testDescription): ⟨conv(x), g⟩ \(forward) vs ⟨x, gradInput⟩ \(innerProduct(x, got.gradInput))")
-        #expect(Swift.abs(forward - innerProduct(w, got.gradWeight)) <= scale, "\(g.testDescription): ⟨conv(x), g⟩ \(forward) vs ⟨w, gradWeight⟩ \(innerProduct(w, got.gradWeight))")
+        expectClose(innerProduct(x, got.gradInput), forward, atol: scale, rtol: 0, "\(g.testDescription): ⟨conv(x), g⟩ vs ⟨x, gradInput⟩")
+        expectClose(innerProduct(w, got.gradWeight), forward, atol: scale, rtol: 0, "\(g.testDescription): ⟨conv(x), g⟩ vs ⟨w, gradWeight⟩")
     }
 
     @Test("conv results are bit-identical for 1, 2, 3, 4 and 7 threads", arguments: [
@@ -143,8 +145,8 @@ struct ConvolutionKernelTests {
         expectBilinearClose(Self.run(t, x: x, w: w, bias: bias, upstream: gy, threads: nil, as: Float.self), want, float: true, "\(t.testDescription) float32")
         let got = Self.run(t, x: x, w: w, bias: nil, upstream: gy, threads: nil, as: Double.self)
         let forward = innerProduct(got.output, gy), scale = 1e-12 * Swift.max(1, Swift.abs(forward))
-        #expect(Swift.abs(forward - innerProduct(x, got.gradInput)) <= scale, "\(t.testDescription): ⟨y, g⟩ vs ⟨x, gradInput⟩")
-        #expect(Swift.abs(forward - innerProduct(w, got.gradWeight)) <= scale, "\(t.testDescription): ⟨y, g⟩ vs ⟨w, gradWeight⟩")
+        expectClose(innerProduct(x, got.gradInput), forward, atol: scale, rtol: 0, "\(t.testDescription): ⟨y, g⟩ vs ⟨x, gradInput⟩")
+        expectClose(innerProduct(w, got.gradWeight), forward, atol: scale, rtol: 0, "\(t.testDescription): ⟨y, g⟩ vs ⟨w, gradWeight⟩")
     }
 
     // MARK: - Running the kernels
@@ -182,17 +184,18 @@ struct ConvolutionKernelTests {
 /// Expects a bilinear op's forward and three gradients to match, within float64 rounding
 /// or, for float32 results, float32 rounding of sums scaled by their largest value.
 func expectBilinearClose(_ got: NaiveNN.Bilinear, _ want: NaiveNN.Bilinear, float: Bool, _ what: String,
-                sourceLocation: SourceLocation = #_sourceLocation) {
+                         sourceLocation: SourceLocation = #_sourceLocation) {
     for (name, g, w) in [("output", got.output, want.output), ("gradInput", got.gradInput, want.gradInput),
                          ("gradWeight", got.gradWeight, want.gradWeight), ("gradBias", got.gradBias, want.gradBias)] {
-        expectSumsClose(g, w, float: float, "\(what) \(name)", sourceLocation: sourceLocation)
+        expectClose(g, w, tolerance: sumTolerance(w, float: float), "\(what) \(name)", sourceLocation: sourceLocation)
     }
 }
 
-/// `expectClose` with tolerances for sums: absolute error relative to the largest magnitude.
-func expectSumsClose(_ got: [Double], _ want: [Double], float: Bool, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+/// The tolerance for sums of products: an absolute error relative to the largest
+/// magnitude of `want`, as rounding grows with the terms summed, not with the result.
+func sumTolerance(_ want: [Double], float: Bool) -> Tolerance {
     let scale = Swift.max(1, want.reduce(0) { Swift.max($0, Swift.abs($1).isNaN ? 0 : Swift.abs($1)) })
-    expectClose(got, want, atol: (float ? 2e-5 : 1e-12) * scale, rtol: float ? 1e-4 : 1e-10, what, sourceLocation: sourceLocation)
+    return Tolerance(absolute: (float ? 2e-5 : 1e-12) * scale, relative: float ? 1e-4 : 1e-10)
 }
 
 extension ConvolutionGeometry: CustomTestStringConvertible {

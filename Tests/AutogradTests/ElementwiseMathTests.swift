@@ -5,10 +5,11 @@ import Darwin
 #endif
 import Testing
 @testable import Autograd
+import TestSupport
 
 /// The Swift API of the elementwise math ops (log1p ... square, the rounding ops,
 /// atan2, fmod, remainder): spellings, int64 inputs, special values. Their values
-/// and derivatives against PyTorch are OpCaseTests'.
+/// and derivatives against PyTorch are ReferenceCaseTests'.
 @Suite("Elementwise math")
 struct ElementwiseMathTests {
     /// A float64 input that is not contiguous (a transpose), with both signs.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Autograd
+import TestSupport
 
 /// linspace, eye, full, zeros(like:)/ones(like:), and the random factories with a
 /// seedable generator (`using:`) or the default one.

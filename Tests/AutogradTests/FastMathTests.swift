@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Autograd
+import TestSupport
 
 /// The vectorisable float32 exp of the logsumexp kernels, against libm's.
 @Suite("Fast exp")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Autograd
+import TestSupport
 
 /// Tensor hooks, anomaly detection and call sites, against PyTorch's documented
 /// behaviour (the expected values are what PyTorch 2.15 computes for the same programs).

@@ -1,5 +1,6 @@
 import Testing
 @testable import Autograd
+import TestSupport
 
 @Suite("In-place operations")
 struct InPlaceTests {

@@ -1,6 +1,7 @@
 import CAutogradRuntime
 import Testing
 @testable import Autograd
+import TestSupport
 
 /// The GEMM kernel against a float64 triple loop: many shapes around the
 /// micro-tile (6 × 16 float, 6 × 8 double) and cache-block edges, transposed
@@ -97,7 +98,7 @@ struct MatmulKernelTests {
             let got = try OpRegistry.withBuiltins().call("matmul", [a, b])
             let (shape, want) = referenceMatmul(a, b)
             let tolerance = dtype == .float32 ? 1e-4 : 1e-11
-            expectTensor(got, shape: shape, want, atol: tolerance, rtol: tolerance, "\(dtype) \(name)")
+            expectClose(got, shape: shape, want, atol: tolerance, rtol: tolerance, "\(dtype) \(name)")
         }
     }
 
@@ -122,8 +123,8 @@ struct MatmulKernelTests {
                 }
             }
         }
-        expectTensor(a.grad, shape: a.shape, gradA, atol: 1e-11, rtol: 1e-11, "grad a")
-        expectTensor(b.grad, shape: b.shape, gradB, atol: 1e-11, rtol: 1e-11, "grad b")
+        expectClose(a.grad, shape: a.shape, gradA, atol: 1e-11, rtol: 1e-11, "grad a")
+        expectClose(b.grad, shape: b.shape, gradB, atol: 1e-11, rtol: 1e-11, "grad b")
     }
 }
 

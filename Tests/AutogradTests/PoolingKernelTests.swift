@@ -1,5 +1,7 @@
 import Testing
 @testable import Autograd
+import Conformance
+import TestSupport
 
 /// The pooling kernels against plain float64 loops (`NaiveNN`) over every valid
 /// combination of small sizes and attributes (ceil mode, padding, dilation, strides
@@ -71,13 +73,16 @@ struct PoolingKernelTests {
             let want = NaiveNN.maxPool(g, x: x, upstream: gy)
             for threads in [nil, 3] as [Int?] {
                 let got = Self.runMax(g, x: x, upstream: gy, threads: threads, as: Double.self)
-                expectSumsClose(got.output, want.output, float: false, "\(g.testDescription) output")
+                expectClose(got.output, want.output, tolerance: sumTolerance(want.output, float: false),
+                            "\(g.testDescription) output")
                 #expect(got.indices == want.indices, "\(g.testDescription): indices")
-                expectSumsClose(got.gradInput, want.gradInput, float: false, "\(g.testDescription) gradInput")
+                expectClose(got.gradInput, want.gradInput, tolerance: sumTolerance(want.gradInput, float: false),
+                            "\(g.testDescription) gradInput")
             }
             let single = Self.runMax(g, x: x, upstream: gy, threads: nil, as: Float.self)
             #expect(single.indices == want.indices, "\(g.testDescription): float32 indices")
-            expectSumsClose(single.gradInput, want.gradInput, float: true, "\(g.testDescription) float32 gradInput")
+            expectClose(single.gradInput, want.gradInput, tolerance: sumTolerance(want.gradInput, float: true),
+                        "\(g.testDescription) float32 gradInput")
         }
     }
 
@@ -90,14 +95,19 @@ struct PoolingKernelTests {
                 let want = NaiveNN.avgPool(g, countIncludePad: include, x: x, upstream: gy)
                 for threads in [nil, 3] as [Int?] {
                     let got = Self.runAvg(g, countIncludePad: include, x: x, upstream: gy, threads: threads, as: Double.self)
-                    expectSumsClose(got.output, want.output, float: false, "\(g.testDescription) include \(include) output")
-                    expectSumsClose(got.gradInput, want.gradInput, float: false, "\(g.testDescription) include \(include) gradInput")
+                    expectClose(got.output, want.output, tolerance: sumTolerance(want.output, float: false),
+                                "\(g.testDescription) include \(include) output")
+                    expectClose(got.gradInput, want.gradInput, tolerance: sumTolerance(want.gradInput, float: false),
+                                "\(g.testDescription) include \(include) gradInput")
                 }
                 let single = Self.runAvg(g, countIncludePad: include, x: x, upstream: gy, threads: nil, as: Float.self)
-                expectSumsClose(single.output, want.output, float: true, "\(g.testDescription) float32 output")
+                expectClose(single.output, want.output, tolerance: sumTolerance(want.output, float: true),
+                            "\(g.testDescription) float32 output")
                 // The adjoint identity ⟨avg(x), g⟩ = ⟨x, gradInput(g)⟩.
                 let double = Self.runAvg(g, countIncludePad: include, x: x, upstream: gy, threads: nil, as: Double.self)
-                #expect(Swift.abs(innerProduct(double.output, gy) - innerProduct(x, double.gradInput)) <= 1e-12 * Swift.max(1, Swift.abs(innerProduct(double.output, gy))))
+                let forward = innerProduct(double.output, gy)
+                expectClose(innerProduct(x, double.gradInput), forward, atol: 1e-12 * Swift.max(1, Swift.abs(forward)), rtol: 0,
+                            "\(g.testDescription): ⟨y, g⟩ vs ⟨x, gradInput⟩")
             }
         }
     }
@@ -114,11 +124,14 @@ struct PoolingKernelTests {
                         let want = NaiveNN.adaptiveAvgPool(g, x: x, upstream: gy)
                         for threads in [nil, 3] as [Int?] {
                             let got = Self.runAdaptive(g, x: x, upstream: gy, threads: threads, as: Double.self)
-                            expectSumsClose(got.output, want.output, float: false, "\(h)x\(w)→\(oh)x\(ow) output")
-                            expectSumsClose(got.gradInput, want.gradInput, float: false, "\(h)x\(w)→\(oh)x\(ow) gradInput")
+                            expectClose(got.output, want.output, tolerance: sumTolerance(want.output, float: false),
+                                        "\(h)x\(w)→\(oh)x\(ow) output")
+                            expectClose(got.gradInput, want.gradInput, tolerance: sumTolerance(want.gradInput, float: false),
+                                        "\(h)x\(w)→\(oh)x\(ow) gradInput")
                         }
                         let single = Self.runAdaptive(g, x: x, upstream: gy, threads: nil, as: Float.self)
-                        expectSumsClose(single.output, want.output, float: true, "\(h)x\(w)→\(oh)x\(ow) float32 output")
+                        expectClose(single.output, want.output, tolerance: sumTolerance(want.output, float: true),
+                                    "\(h)x\(w)→\(oh)x\(ow) float32 output")
                     }
                 }
             }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Autograd
+import TestSupport
 
 /// The autograd programs PyTorch ran step by step (Fixtures/programs.json, see the
 /// reference README): views, in-place updates and version counters, graph
@@ -37,7 +38,7 @@ struct ProgramTests {
         for check in program.checks {
             if let name = check.value {
                 let t = try #require(run.tensors[name], "\(program.id): no tensor \(name)")
-                expectTensor(t, shape: check.expect!.shape, check.expect!.values, atol: tolerance.atol, rtol: tolerance.rtol,
+                expectClose(t, shape: check.expect!.shape, check.expect!.scalars, atol: tolerance.atol, rtol: tolerance.rtol,
                              "\(program.id) value of \(name)")
             }
             if let name = check.grad, refusedStep == nil {
@@ -46,7 +47,7 @@ struct ProgramTests {
                     #expect(t.grad == nil, "\(program.id): \(name).grad should be nil, is \(String(describing: t.grad))")
                     continue
                 }
-                expectTensor(t.grad, shape: want.shape, want.values, atol: tolerance.atol, rtol: tolerance.rtol,
+                expectClose(t.grad, shape: want.shape, want.scalars, atol: tolerance.atol, rtol: tolerance.rtol,
                              "\(program.id) grad of \(name)")
             }
         }
@@ -100,7 +101,7 @@ struct ProgramRun {
         switch step.do {
         case "leaf":
             let value = step.value!
-            tensors[step.out!.single] = Tensor(shape: value.shape, scalars: value.values, dtype: dtype,
+            tensors[step.out!.single] = Tensor(shape: value.shape, scalars: value.scalars, dtype: dtype,
                                                requiresGrad: step.requiresGrad ?? false)
         case "op":
             let inputs = try step.inputs!.map { try tensor($0) }
@@ -153,66 +154,6 @@ struct ProgramError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// One recorded program, as the fixture holds it.
-struct Program: Decodable, Sendable, CustomTestStringConvertible {
-    struct Step: Decodable, Sendable {
-        let `do`: String
-        let out: Names?
-        let value: ReferenceCase.TensorData?
-        let requiresGrad: Bool?
-        let op: String?
-        let inputs: [String]?
-        let attrs: [String: ReferenceCase.Attribute]?
-        let kind: String?
-        let target: String?
-        let scalar: Double?
-        let other: String?
-        let input: String?
-        let retainGraph: Bool?
-        let createGraph: Bool?
-        let of: [String]?
-        let wrt: [String]?
-        let allowUnused: Bool?
-        let lr: Double?
-        let error: Bool?
-        let torchError: String?
-
-        var attributes: [String: AttributeValue] { (attrs ?? [:]).mapValues(\.value).filter { $0.value != .absent } }
-
-        enum CodingKeys: String, CodingKey {
-            case `do`, out, value, op, inputs, attrs, kind, target, scalar, other, input, of, wrt, lr, error
-            case requiresGrad = "requires_grad", retainGraph = "retain_graph", createGraph = "create_graph"
-            case allowUnused = "allow_unused", torchError = "torch_error"
-        }
-    }
-
-    /// An output name, or a list of them (`grad`).
-    struct Names: Decodable, Sendable {
-        let names: [String]
-        var single: String { names[0] }
-
-        init(from decoder: Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if let one = try? c.decode(String.self) { names = [one] } else { names = try c.decode([String].self) }
-        }
-    }
-
-    struct Check: Decodable, Sendable {
-        let value: String?
-        let grad: String?
-        let expect: ReferenceCase.TensorData?
-    }
-
-    let id: String
-    let dtype: String
-    let steps: [Step]
-    let checks: [Check]
-
-    var testDescription: String { id }
-
-    static let all: [Program] = {
-        let url = Bundle.module.url(forResource: "programs", withExtension: "json", subdirectory: "Fixtures")!
-        struct File: Decodable { let programs: [Program] }
-        return try! JSONDecoder().decode(File.self, from: Data(contentsOf: url)).programs
-    }()
+extension Program: CustomTestStringConvertible {
+    public var testDescription: String { id }
 }

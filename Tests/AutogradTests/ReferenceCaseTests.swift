@@ -1,59 +1,117 @@
+import Conformance
 import Testing
 @testable import Autograd
+import TestSupport
 
-/// Every case PyTorch generated: forward values, first-order gradients, and
-/// Hessian-vector products through `createGraph: true`.
+/// Every case PyTorch generated, in both formats, read by the conformance library's
+/// reader: each output, the vector-Jacobian products, the forward-mode
+/// Jacobian-vector products, in-place effects, and Hessian-vector products through
+/// `createGraph: true`.
 @Suite("PyTorch reference cases")
 struct ReferenceCaseTests {
-    @Test("forward and vector-Jacobian product", arguments: ReferenceCase.vjp)
-    func vjp(_ c: ReferenceCase) throws {
-        let dtype = c.dataType
-        let inputs = c.differentiable.indices.map { c.input($0, dtype, requiresGrad: c.differentiable[$0]) }
-        let output = try OpRegistry.shared.call(c.op, inputs, attributes: c.attributes)
-        let (atol, rtol) = c.tolerance
-        #expect(output.dtype == dtype)
-        #expect(output.shape == c.output!.shape)
-        expectClose(output.scalars, c.output!.values, atol: atol, rtol: rtol, "\(c.id) output")
+    static let cases = ReferenceFixtures.all
+    static let ops = Array(Set(cases.cases.map(\.op))).sorted()
 
-        try output.backward(gradient: c.upstream.tensor(dtype))
-        for (i, want) in c.grads!.enumerated() {
-            guard let want else {
-                #expect(inputs[i].grad == nil, "\(c.id): input \(i) is not differentiable but got a gradient")
-                continue
+    @Test("forward, backward and forward mode match PyTorch", arguments: ops)
+    func op(_ op: String) {
+        for c in Self.cases.cases(op: op) {
+            do {
+                try check(c)
+            } catch {
+                Issue.record("\(c.id) \(c.op): \(error)")
             }
-            let got = try #require(inputs[i].grad, "\(c.id): no gradient for input \(i)")
-            #expect(got.shape == want.shape, "\(c.id) grad \(i) shape")
-            #expect(got.dtype == dtype)
-            expectClose(got.scalars, want.values, atol: atol, rtol: rtol, "\(c.id) grad \(i)")
         }
     }
 
-    @Test("Hessian-vector product", arguments: ReferenceCase.hvpCases)
-    func hvp(_ c: ReferenceCase) throws {
-        let inputs = c.inputs.indices.map { c.input($0, .float64, requiresGrad: c.dtype(ofInput: $0, floating: .float64) == .float64) }
-        let wrt = inputs.indices.filter { inputs[$0].requiresGrad }
-        let output = try OpRegistry.shared.call(c.op, inputs, attributes: c.attributes)
-        let firsts = try grad(of: [output], wrt: wrt.map { inputs[$0] }, gradOutputs: [c.upstream.tensor(.float64)],
-                              createGraph: true)
+    /// Trailing omitted inputs dropped, as a caller leaves them out.
+    static func trimmed(_ inputs: [Tensor?]) -> [Tensor?] {
+        var trimmed = inputs
+        while let last = trimmed.last, last == nil { trimmed.removeLast() }
+        return trimmed
+    }
+
+    private func check(_ c: ReferenceCases.Case) throws {
+        let tolerance = ReferenceCases.tolerance(c.dtype)
+        let inputs = Self.trimmed(c.inputs.enumerated().map { i, values in
+            values?.tensor(c.dtype, requiresGrad: i < c.grads.count && c.grads[i] != nil)
+        })
+        let outputs = try OpRegistry.shared.callOutputs(c.op, inputs, attributes: c.attributes)
+        #expect(outputs.count == c.outputs.count, "\(c.id): \(outputs.count) outputs, expected \(c.outputs.count)")
+        for (k, want) in c.outputs.enumerated() where k < outputs.count {
+            expectClose(outputs[k], want, dtype: c.outputDTypes[k], tolerance: tolerance, "\(c.id) \(c.op) output \(k)")
+        }
+        for (name, want) in c.effects.sorted(by: { $0.key < $1.key }) {
+            let index = name == "running_mean" ? 1 : 2
+            expectClose(inputs[index], want, dtype: want.dtype ?? c.dtype, tolerance: tolerance,
+                        "\(c.id) \(c.op) \(name) after the call")
+        }
+        try checkGradients(c, inputs: inputs, outputs: outputs)
+        try checkTangents(c, inputs: inputs)
+    }
+
+    private func checkGradients(_ c: ReferenceCases.Case, inputs: [Tensor?], outputs: [Tensor]) throws {
+        let wrt = c.grads.indices.filter { c.grads[$0] != nil }
+        let used = c.upstreams.indices.filter { $0 < outputs.count && c.upstreams[$0] != nil }
+        guard !wrt.isEmpty, !used.isEmpty else { return }
+        let grads = try grad(of: used.map { outputs[$0] }, wrt: wrt.map { inputs[$0]! },
+                             gradOutputs: used.map { c.upstreams[$0]!.tensor(c.outputDTypes[$0]) }, allowUnused: true)
+        for (slot, i) in wrt.enumerated() {
+            let want = c.grads[i]!
+            let got = grads[slot] ?? Tensor.zeros(inputs[i]!.shape, dtype: inputs[i]!.dtype)
+            expectClose(got, want, dtype: want.dtype ?? c.dtype, tolerance: ReferenceCases.tolerance(c.dtype),
+                        "\(c.id) \(c.op) grad of input \(i)")
+        }
+    }
+
+    private func checkTangents(_ c: ReferenceCases.Case, inputs: [Tensor?]) throws {
+        guard let tangents = c.tangents, let jvps = c.jvps else { return }
+        let primalIndices = tangents.indices.filter { tangents[$0] != nil }
+        guard !primalIndices.isEmpty else { return }
+        let constants = inputs.map { $0?.detach() }
+        let (_, results) = try jvp({ xs in
+            var all = constants
+            for (j, i) in primalIndices.enumerated() { all[i] = xs[j] }
+            return try OpRegistry.shared.callOutputs(c.op, all, attributes: c.attributes)
+        }, primals: primalIndices.map { inputs[$0]!.detach() }, tangents: primalIndices.map { tangents[$0]!.tensor(c.dtype) })
+        for (k, want) in jvps.enumerated() {
+            guard let want, k < results.count else { continue }
+            let got = results[k] ?? Tensor.zeros(want.shape, dtype: c.outputDTypes[k])
+            expectClose(got, want, dtype: c.outputDTypes[k], tolerance: ReferenceCases.tolerance(c.dtype),
+                        "\(c.id) \(c.op) jvp of output \(k)")
+        }
+    }
+
+    @Test("Hessian-vector products match PyTorch", arguments: cases.secondOrderCases.map(\.id))
+    func hvp(_ id: String) throws {
+        let c = try #require(Self.cases.secondOrderCases.first { $0.id == id })
+        // The floating inputs with a direction (format 1 gives cross_entropy's class indices one too).
+        let wrt = c.inputs.indices.filter { c.directions[$0] != nil && c.inputs[$0]?.isFloatingPoint == true }
+        let inputs = Self.trimmed(c.inputs.enumerated().map { i, values in values?.tensor(c.dtype, requiresGrad: wrt.contains(i)) })
+        let outputs = try OpRegistry.shared.callOutputs(c.op, inputs, attributes: c.attributes)
+        let used = c.upstreams.indices.filter { c.upstreams[$0] != nil }
+        let firsts = try grad(of: used.map { outputs[$0] }, wrt: wrt.map { inputs[$0]! },
+                              gradOutputs: used.map { c.upstreams[$0]!.tensor(outputs[$0].dtype) }, createGraph: true,
+                              allowUnused: true)
         var dot: Tensor?
-        for (g, i) in zip(firsts, wrt) {
-            let term = (g! * c.direction![i].tensor(.float64)).sum()
+        for (slot, i) in wrt.enumerated() {
+            guard let g = firsts[slot] else { continue }
+            let term = (g * c.directions[i]!.tensor(c.dtype)).sum()
             dot = dot.map { $0 + term } ?? term
         }
-        let seconds = try grad(of: [dot!], wrt: wrt.map { inputs[$0] }, allowUnused: true)
-        let (atol, rtol) = c.tolerance
+        let seconds = try dot.map { try grad(of: [$0], wrt: wrt.map { inputs[$0]! }, allowUnused: true) }
+            ?? wrt.map { _ in nil }
         for (slot, i) in wrt.enumerated() {
-            let want = c.hvp![i]
+            let want = c.hessianVectorProducts[i]!
             // An input the first gradient does not depend on has a zero Hessian block.
-            let got = seconds[slot]?.scalars ?? Array(repeating: 0, count: want.values.count)
-            expectClose(got, want.values, atol: atol, rtol: rtol, "\(c.id) hvp \(i)")
+            let got = seconds[slot] ?? Tensor.zeros(want.shape, dtype: c.dtype)
+            expectClose(got, want, dtype: c.dtype, tolerance: ReferenceCases.tolerance(c.dtype, secondOrder: true),
+                        "\(c.id) \(c.op) hvp of input \(i)")
         }
     }
 
     @Test("every differentiable built-in op has reference cases")
     func coverage() {
-        // Format 1 or format 2: both are PyTorch's cases, checked by this suite or OpCaseTests.
-        let covered = Set(ReferenceCase.all.map(\.op)).union(OpCase.all.map(\.op))
+        let covered = Set(Self.cases.cases.map(\.op)).union(Self.cases.secondOrderCases.map(\.op))
         // Ops that exist to differentiate others, checked through them (and by kernel-check).
         // max_pool2d_with_indices is the kernel max_pool2d runs, checked through max_pool2d's cases.
         let helpers: Set = ["contiguous", "slice_backward", "masked_scatter", "max_pool2d_with_indices"]

@@ -1,20 +1,26 @@
 import Autograd
 import Conformance
-import ConformanceTestSupport
 import Foundation
 import Testing
+import TestSupport
 
-/// Each deliberately broken kernel fails exactly the check meant to catch it.
+/// Each deliberately broken kernel (the C plugin's and the Swift ones) fails exactly
+/// the check meant to catch it, checked in this process through the library; those
+/// that crash or hang, in a child process.
 @Suite struct BrokenKernelTests {
-    static let registry = BrokenOps.registry()
+    /// The built-ins, the compiled C plugin and the Swift broken ops, or why not.
+    static let loaded: Result<OpRegistry, any Error> = Result { try BrokenOps.registry(plugin: BrokenPlugin.library.get()) }
 
-    @Test(arguments: [
-        "broken.wrong_grad", "broken.out_of_bounds", "broken.mutates_input", "broken.nondeterministic",
-        "broken.wrong_jvp", "broken.float32_wrong_grad", "broken.shared_scratch", "broken.nan_at_zero",
-        "broken.wrong_past_two",
-    ])
+    var registry: OpRegistry { get throws { try Self.loaded.get() } }
+
+    /// The child's arguments for checking `op` in isolation.
+    func hostArguments(_ op: String) throws -> [String] {
+        ["--child-op", op, "--plugin", try BrokenPlugin.library.get()]
+    }
+
+    @Test(arguments: BrokenOps.expectedFailures.filter { $0.value != .crashIsolation }.keys.sorted())
     func brokenKernelFailsOnlyItsCheck(op: String) throws {
-        let report = try KernelCheck(op: op, registry: Self.registry, configuration: BrokenOps.configuration(for: op)).run()
+        let report = try KernelCheck(op: op, registry: registry, configuration: BrokenOps.configuration(for: op)).run()
         let failing = Set(report.failures.map(\.check))
         #expect(failing == [BrokenOps.expectedFailures[op]!], "\(report.text())")
     }
@@ -23,7 +29,7 @@ import Testing
         let op = "broken.wrong_grad"
         var configuration = BrokenOps.configuration(for: op)
         configuration.checks = [.gradient]
-        let row = try #require(try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run().results.first)
+        let row = try #require(try KernelCheck(op: op, registry: registry, configuration: configuration).run().results.first)
         #expect(row.status == .fail)
         #expect(row.message.contains("numerical") && row.message.contains("analytical") && row.message.contains("x["))
         #expect(row.details.first?.contains("numerical | analytical") == true)
@@ -34,7 +40,7 @@ import Testing
         let op = "broken.wrong_jvp"
         var configuration = BrokenOps.configuration(for: op)
         configuration.checks = [.gradient, .forwardMode]
-        let report = try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run()
+        let report = try KernelCheck(op: op, registry: registry, configuration: configuration).run()
         let row = try #require(report.result(op: op, check: .forwardMode))
         #expect(row.status == .fail)
         #expect(row.message.contains("one-hot tangent") && row.message.contains("x["), "\(row.message)")
@@ -45,7 +51,7 @@ import Testing
         let op = "broken.float32_wrong_grad"
         var configuration = BrokenOps.configuration(for: op)
         configuration.checks = [.gradient]
-        let row = try #require(try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run().results.first)
+        let row = try #require(try KernelCheck(op: op, registry: registry, configuration: configuration).run().results.first)
         #expect(row.status == .fail)
         #expect(row.message.contains("central differences of the reference in float64"), "\(row.message)")
         #expect(row.message.contains("analytical"))
@@ -56,7 +62,7 @@ import Testing
         var configuration = BrokenOps.configuration(for: op)
         configuration.checks = [.threadSafety]
         configuration.dtypes = [.float64]
-        let row = try #require(try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run().results.first)
+        let row = try #require(try KernelCheck(op: op, registry: registry, configuration: configuration).run().results.first)
         #expect(row.status == .fail)
         #expect(row.message.contains("of its own inputs"), "\(row.message)")
     }
@@ -66,7 +72,7 @@ import Testing
         var configuration = BrokenOps.configuration(for: op)
         configuration.checks = [.specialValues]
         configuration.dtypes = [.float64]
-        let row = try #require(try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run().results.first)
+        let row = try #require(try KernelCheck(op: op, registry: registry, configuration: configuration).run().results.first)
         #expect(row.status == .fail)
         #expect(row.message.contains(input) && row.message.contains("the reference 2 * x"), "\(row.message)")
     }
@@ -76,7 +82,7 @@ import Testing
         var configuration = BrokenOps.configuration(for: op)
         configuration.checks = [.guardBytes]
         configuration.dtypes = [.float64]
-        let row = try #require(try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run().results.first)
+        let row = try #require(try KernelCheck(op: op, registry: registry, configuration: configuration).run().results.first)
         #expect(row.status == .fail)
         #expect(row.message.contains("after a 40-byte buffer, first at byte offset 40"), "\(row.message)")
     }
@@ -84,7 +90,7 @@ import Testing
     @Test func segfaultingKernelIsReportedAndTheRunGoesOn() throws {
         let host = BuildProducts.path("broken-ops-host")
         let crashed = IsolatedCheck.run(op: "broken.segfault", executable: host,
-                                        arguments: ["--child-op", "broken.segfault"], timeout: 60)
+                                        arguments: try hostArguments("broken.segfault"), timeout: 60)
         let isolation = try #require(crashed.first { $0.check == .crashIsolation })
         #expect(isolation.status == .fail)
         // Under a sanitizer the child reports the fault ("AddressSanitizer: SEGV on unknown address")
@@ -95,7 +101,7 @@ import Testing
         #expect(crashed.contains { $0.status == .skip && $0.message.hasPrefix("not run") })
 
         let next = IsolatedCheck.run(op: "broken.wrong_grad", executable: host,
-                                     arguments: ["--child-op", "broken.wrong_grad"], timeout: 60)
+                                     arguments: try hostArguments("broken.wrong_grad"), timeout: 60)
         #expect(next.last?.check == .crashIsolation && next.last?.status == .pass)
         #expect(Set(next.filter { $0.status == .fail }.map(\.check)) == [.gradient])
     }
@@ -103,7 +109,7 @@ import Testing
     @Test func hangingKernelTimesOut() throws {
         let started = Date()
         let rows = IsolatedCheck.run(op: "broken.hang", executable: BuildProducts.path("broken-ops-host"),
-                                     arguments: ["--child-op", "broken.hang"], timeout: 3)
+                                     arguments: try hostArguments("broken.hang"), timeout: 3)
         let isolation = try #require(rows.last)
         #expect(isolation.check == .crashIsolation && isolation.status == .fail)
         #expect(isolation.message.contains("timed out after 3 s"), "\(isolation.message)")

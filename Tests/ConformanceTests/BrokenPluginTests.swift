@@ -1,6 +1,7 @@
 import Conformance
 import Foundation
 import Testing
+import TestSupport
 
 /// kernel-check over the deliberately broken C plugin in `Plugins/Broken`: each broken
 /// kernel fails exactly the check meant to catch it, every other row passes or skips
@@ -9,10 +10,10 @@ import Testing
     /// The shared run; a test fails (rather than crashes) when it could not be made.
     func run() throws -> BrokenPluginRun { try BrokenPluginRun.shared.get() }
 
-    @Test(arguments: BrokenPluginRun.ops)
+    @Test(arguments: BrokenPlugin.ops)
     func brokenKernelFailsExactlyItsCheck(op: String) throws {
         let run = try run()
-        let expected = try #require(BrokenPluginRun.expectedFailures.first { $0.key == op }?.value)
+        let expected = try #require(BrokenPlugin.expectedFailures.first { $0.key == op }?.value)
         let rows = run.report.results.filter { $0.op == op }
         let failures = rows.filter { $0.status == .fail }
         #expect(failures.count == 1 && failures.first?.check == expected,
@@ -25,13 +26,13 @@ import Testing
     /// only rows skipped are those with nothing to check: one input has nothing to
     /// broadcast against, and gradgradcheck needs a float64 kernel. So no check passed
     /// these ops by not running.
-    @Test(arguments: BrokenPluginRun.ops.filter { $0 != "broken.segfault" })
+    @Test(arguments: BrokenPlugin.ops.filter { $0 != "broken.segfault" })
     func everyOtherCheckPasses(op: String) throws {
         let rows = try run().report.results.filter { $0.op == op }
         let skipped = rows.filter { $0.status == .skip }
-        let expectedSkips: [ConformanceCheck] = BrokenPluginRun.float32Only.contains(op) ? [.secondOrder, .broadcast] : [.broadcast]
+        let expectedSkips: [ConformanceCheck] = BrokenPlugin.float32Only.contains(op) ? [.secondOrder, .broadcast] : [.broadcast]
         #expect(skipped.map(\.check) == expectedSkips, "\(ConformanceReport(results: skipped).text())")
-        let expected = try #require(BrokenPluginRun.expectedFailures.first { $0.key == op }?.value)
+        let expected = try #require(BrokenPlugin.expectedFailures.first { $0.key == op }?.value)
         for check in [ConformanceCheck.declaration, .samples, .forward, .gradient, .forwardMode, .specialValues, .threadSafety,
                       .guardBytes, .crashIsolation] where check != expected {
             #expect(rows.first { $0.check == check }?.status == .pass, "\(op) \(check)")
@@ -70,18 +71,18 @@ import Testing
         #expect(segfaultRows.contains { $0.status == .skip && $0.message.hasPrefix("not run") })
 
         // The ops checked after the crash have every row, their child processes finishing normally.
-        for op in BrokenPluginRun.ops.drop(while: { $0 != "broken.segfault" }).dropFirst() {
+        for op in BrokenPlugin.ops.drop(while: { $0 != "broken.segfault" }).dropFirst() {
             let rows = report.results.filter { $0.op == op }
             #expect(rows.count == segfaultRows.count, "\(op): \(rows.count) rows")
             #expect(report.result(op: op, check: .crashIsolation)?.status == .pass, "\(op)")
         }
-        #expect(Set(report.results.map(\.op)) == Set(BrokenPluginRun.ops))
+        #expect(Set(report.results.map(\.op)) == Set(BrokenPlugin.ops))
     }
 
     @Test func failuresGiveAFailingExitStatus() throws {
         let run = try run()
         #expect(run.statuses.allSatisfy { $0 == 1 }, "\(run.standardError)")
-        #expect(run.report.failures.count == BrokenPluginRun.ops.count, "\(run.report.text())")
+        #expect(run.report.failures.count == BrokenPlugin.ops.count, "\(run.report.text())")
     }
 
     /// An elementwise plugin op's forward-mode rule is its backward kernels applied

@@ -1,6 +1,7 @@
 import Conformance
 import Foundation
 import Testing
+import TestSupport
 
 /// The kernel-check executable: exit status, summary line, reports a real consumer reads.
 @Suite(.serialized) struct KernelCheckToolTests {
@@ -16,7 +17,7 @@ import Testing
     }
 
     @Test func jsonReportParses() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kernel-check-\(UUID()).json")
+        let file = TemporaryFiles.url("kernel-check", "report.json")
         defer { try? FileManager.default.removeItem(at: file) }
         let run = try ToolRun.run(tool, ["--op", "sigmoid", "--op", "sum", "--format", "json", "--output", file.path])
         #expect(run.status == 0, "\(run.standardOutput)\(run.standardError)")
@@ -31,7 +32,7 @@ import Testing
     }
 
     @Test func junitReportOpensInPython() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kernel-check-\(UUID()).xml")
+        let file = TemporaryFiles.url("kernel-check", "report.xml")
         defer { try? FileManager.default.removeItem(at: file) }
         let run = try ToolRun.run(tool, ["--op", "exp", "--op", "matmul", "--format", "junit", "--output", file.path])
         #expect(run.status == 0, "\(run.standardOutput)\(run.standardError)")
@@ -64,8 +65,9 @@ import Testing
 
     /// Format-2 cases beside format-1 ones: compared for the ops they cover, every output.
     @Test func casesOfBothFormatsAreCompared() throws {
-        let run = try ToolRun.run(tool, ["--op", "where", "--op", "sum", "--dtype", "float64", "--format", "json", "--jobs", "2",
-                                         "--cases", Fixtures.casesURL.path, "--cases", Fixtures.ops2URL.path])
+        let cases = ["autograd_cases.json", "ops2_cases.json"].flatMap { ["--cases", ReferenceFixtures.url($0).path] }
+        let run = try ToolRun.run(tool, ["--op", "where", "--op", "sum", "--dtype", "float64", "--format", "json", "--jobs", "2"]
+                                  + cases)
         #expect(run.status == 0, "\(run.standardOutput)\(run.standardError)")
         let report = try ConformanceReport(json: Data(run.standardOutput.utf8))
         for op in ["where", "sum"] {

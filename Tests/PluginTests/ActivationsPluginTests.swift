@@ -1,12 +1,16 @@
 import Conformance
 import Testing
 @testable import Autograd
+import TestSupport
+
+/// The activations plugin, built by `swift build` beside the test executable.
+let activationsLibrary = BuildProducts.path("libAutogradActivations.so")
 
 /// The registry every activation test runs on: the built-ins plus the plugin, loaded once.
 let activationsRegistry: OpRegistry = {
     let registry = OpRegistry.withBuiltins()
     do {
-        try registry.loadPlugin(at: Paths.activations)
+        try registry.loadPlugin(at: activationsLibrary)
     } catch {
         fatalError("\(error) (swift build builds libAutogradActivations.so beside the test executable)")
     }
@@ -34,6 +38,11 @@ struct ActivationCase: CustomTestStringConvertible, Sendable {
     func call(_ x: Tensor) throws -> Tensor {
         try activationsRegistry.call(op, [x], attributes: attributes.mapValues(AttributeValue.double))
     }
+
+    /// A conformance sample calling the op on one input of `shape` with these attributes.
+    func sample(shape: [Int]) -> OpSample {
+        OpSample(inputs: [InputSpec(shape)], attributes: attributes.mapValues(AttributeValue.double))
+    }
 }
 
 @Suite("Activations plugin")
@@ -42,7 +51,7 @@ struct ActivationsPluginTests {
 
     @Test("the plugin loads its ops")
     func loads() throws {
-        let plugin = try activationsRegistry.loadPlugin(at: Paths.activations)
+        let plugin = try activationsRegistry.loadPlugin(at: activationsLibrary)
         #expect(plugin.name == "activations")
         #expect(plugin.opNames == ["act.softplus", "act.gelu", "act.gelu_tanh", "act.silu", "act.mish"])
         let softplus = try activationsRegistry.op(named: "act.softplus").definition
@@ -62,42 +71,40 @@ struct ActivationsPluginTests {
         let expected = try ReferenceExpression(reference).evaluate(
             inputs: ["x": x], attributes: attributes.mapValues(AttributeValue.double), registry: activationsRegistry)
         let tolerance = dtype == .float32 ? Swift.max(c.referenceTolerance, 2e-6) : c.referenceTolerance
-        expectClose(try c.call(x), expected, tolerance: tolerance)
+        expectClose(try c.call(x), expected, atol: tolerance, rtol: tolerance)
     }
 
     @Test("float32 and float64 kernels agree", arguments: ActivationCase.all)
     func dtypesAgree(_ c: ActivationCase) throws {
         let x32 = Tensor(shape: [12], scalars: Self.points, dtype: .float32)
         let x64 = Tensor(shape: [12], scalars: Self.points, dtype: .float64)
-        expectClose(try c.call(x32), try c.call(x64), tolerance: 2e-6)
+        expectClose(try c.call(x32), try c.call(x64), atol: 2e-6, rtol: 2e-6)
     }
 
+    /// gradcheck at the points: every Jacobian entry, so a gradient landing on the wrong element shows.
     @Test("backward matches float64 central differences at every element", arguments: ActivationCase.all)
     func gradient(_ c: ActivationCase) throws {
-        let x = Tensor(shape: [3, 4], scalars: Self.points, dtype: .float64, requiresGrad: true)
-        // A different weight per element, so a gradient landing on the wrong element shows.
-        let weights = Tensor(shape: [3, 4], scalars: (0..<12).map { 0.5 + Double($0) * 0.25 }, dtype: .float64)
-        try (c.call(x) * weights).sum().backward()
-        let numeric = try numericGradient(of: { try (c.call($0) * weights).sum().item() }, at: x.detach())
-        expectClose(try #require(x.grad), numeric, tolerance: 1e-7)
+        try expectChecksPass([.gradient], op: c.op, registry: activationsRegistry, sample: c.sample(shape: [3, 4]),
+                             values: [TensorValues(shape: [3, 4], scalars: Self.points)],
+                             tolerance: Tolerance(absolute: 1e-7, relative: 1e-7), "\(c.testDescription)")
     }
 
+    /// The upstream-layout check compares a stride-0 (expanded) upstream gradient's
+    /// result with a dense one's, and gradcheck the dense one with central differences.
     @Test("an expanded upstream gradient reaches the kernel as dense memory", arguments: ActivationCase.all)
     func expandedGradient(_ c: ActivationCase) throws {
-        let x = Tensor(shape: [2, 3], scalars: [-1.5, -0.5, 0, 0.5, 1.5, 2.5], dtype: .float64, requiresGrad: true)
-        let y = try c.call(x)
-        try y.backward(gradient: Tensor.full([1], 2, dtype: .float64).expanded(to: [2, 3]))
-        let numeric = try numericGradient(of: { try c.call($0).sum().item() * 2 }, at: x.detach())
-        expectClose(try #require(x.grad), numeric, tolerance: 1e-7)
+        try expectChecksPass([.gradient, .upstreamLayout], op: c.op, registry: activationsRegistry, sample: c.sample(shape: [2, 3]),
+                             values: [TensorValues(shape: [2, 3], scalars: [-1.5, -0.5, 0, 0.5, 1.5, 2.5])],
+                             tolerance: Tolerance(absolute: 1e-7, relative: 1e-7), "\(c.testDescription)")
     }
 
     @Test("softplus stays finite where exp overflows", arguments: [DType.float32, .float64])
     func softplusIsStable(dtype: DType) throws {
         let x = Tensor(shape: [4], scalars: [-1000.0, -90, 90, 1000], dtype: dtype, requiresGrad: true)
         let y = try activationsRegistry.call("act.softplus", [x], attributes: ["beta": 1.0, "threshold": 1e9])
-        expectClose(y, Tensor(shape: [4], scalars: [0.0, 0, 90, 1000], dtype: dtype), tolerance: 1e-30)
+        expectClose(y, Tensor(shape: [4], scalars: [0.0, 0, 90, 1000], dtype: dtype), atol: 1e-30, rtol: 1e-30)
         try y.sum().backward()
-        expectClose(try #require(x.grad), Tensor(shape: [4], scalars: [0.0, 0, 1, 1], dtype: dtype), tolerance: 1e-30)
+        expectClose(x.grad, Tensor(shape: [4], scalars: [0.0, 0, 1, 1], dtype: dtype), atol: 1e-30, rtol: 1e-30)
     }
 
     @Test("a non-zero status is an error carrying the op and the plugin's message")

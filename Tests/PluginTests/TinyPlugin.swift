@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Plugins compiled from C at test time, as an author outside this package would build one.
 enum TinyPlugin {
@@ -80,7 +81,7 @@ enum TinyPlugin {
 
     private static func compileOrFail(_ source: String, name: String) -> String {
         do {
-            return try compilePlugin(source, name: name)
+            return try CCompiler.plugin(source: source, name: name)
         } catch {
             fatalError("cannot compile the \(name) test plugin: \(error)")
         }

@@ -2,6 +2,7 @@ import Foundation
 import Conformance
 import Testing
 @testable import Autograd
+import TestSupport
 
 @Suite("A plugin compiled at test time")
 struct TinyPluginTests {
@@ -31,42 +32,34 @@ struct TinyPluginTests {
         let final = try loss().item()
         #expect(initial > 1)
         #expect(final < 1e-6, "loss went from \(initial) to \(final)")
-        #expect(abs(w.item() - 3) < 1e-3 && abs(b.item() + 1) < 1e-3)
+        expectClose(w.item(), 3, atol: 1e-3, rtol: 0, "w")
+        expectClose(b.item(), -1, atol: 1e-3, rtol: 0, "b")
     }
 
     @Test("gradients of a broadcasting op match finite differences for every input")
     func broadcastGradients() throws {
-        let x = Tensor(shape: [2, 3], scalars: [0.5, -1, 2, 3, -0.25, 1.5], dtype: .float64, requiresGrad: true)
-        let w = Tensor(shape: [3], scalars: [2.0, -1, 0.5], dtype: .float64, requiresGrad: true)
-        let b = Tensor(shape: [2, 1], scalars: [0.1, -0.3], dtype: .float64, requiresGrad: true)
-        let weights = Tensor(shape: [2, 3], scalars: [1.0, 2, 3, 4, 5, 6], dtype: .float64)
-        func f(_ x: Tensor, _ w: Tensor, _ b: Tensor) throws -> Tensor {
-            (try Self.registry.call("tiny.axpb", [x, w, b]) * weights).sum()
-        }
-        try f(x, w, b).backward()
-        expectClose(try #require(x.grad), try numericGradient(of: { try f($0, w.detach(), b.detach()).item() }, at: x.detach()), tolerance: 1e-7)
-        expectClose(try #require(w.grad), try numericGradient(of: { try f(x.detach(), $0, b.detach()).item() }, at: w.detach()), tolerance: 1e-7)
-        expectClose(try #require(b.grad), try numericGradient(of: { try f(x.detach(), w.detach(), $0).item() }, at: b.detach()), tolerance: 1e-7)
+        let sample = OpSample(inputs: [InputSpec([2, 3]), InputSpec([3]), InputSpec([2, 1])])
+        let values = [TensorValues(shape: [2, 3], scalars: [0.5, -1, 2, 3, -0.25, 1.5]),
+                      TensorValues(shape: [3], scalars: [2.0, -1, 0.5]), TensorValues(shape: [2, 1], scalars: [0.1, -0.3])]
+        try expectChecksPass([.gradient], op: "tiny.axpb", registry: Self.registry, sample: sample, values: values,
+                             tolerance: Tolerance(absolute: 1e-7, relative: 1e-7))
     }
 
     @Test("a non-elementwise op takes its output shape from dims; a backward may read the output")
     func shapesAndSavedOutput() throws {
-        let x = Tensor(shape: [3, 4], scalars: (0..<12).map { Double($0) * 0.3 - 1 }, dtype: .float64, requiresGrad: true)
-        let weights = Tensor([1.0, -2.0, 3.0], dtype: .float64)
+        let x = Tensor(shape: [3, 4], scalars: (0..<12).map { Double($0) * 0.3 - 1 }, dtype: .float64)
         let rowsum = try Self.registry.call("tiny.rowsum", [x.transposed(0, 1).contiguous().transposed(0, 1)])
-        expectClose(rowsum, x.detach().sum(dims: [1]), tolerance: 1e-15)
-        try (try Self.registry.call("tiny.rowsum", [x]) * weights).sum().backward()
-        expectClose(try #require(x.grad), try numericGradient(of: {
-            (try Self.registry.call("tiny.rowsum", [$0]) * weights).sum().item()
-        }, at: x.detach()), tolerance: 1e-7)
+        expectClose(rowsum, x.sum(dims: [1]), atol: 1e-15, rtol: 1e-15)
+        let tolerance = Tolerance(absolute: 1e-7, relative: 1e-7)
+        try expectChecksPass([.gradient], op: "tiny.rowsum", registry: Self.registry, sample: OpSample(inputs: [InputSpec([3, 4])]),
+                             values: [TensorValues(x)], tolerance: tolerance)
 
-        let y = Tensor([-1.0, 0.5, 3.0], dtype: .float64, requiresGrad: true)
+        let y = Tensor([-1.0, 0.5, 3.0], dtype: .float64)
         let out = try Self.registry.call("tiny.exp2", [y])
-        expectClose(out, try ReferenceExpression("2 ** x").evaluate(inputs: ["x": y.detach()], attributes: [:], registry: .shared), tolerance: 1e-15)
-        try out.sum().backward()
-        expectClose(try #require(y.grad), try numericGradient(of: {
-            try Self.registry.call("tiny.exp2", [$0]).sum().item()
-        }, at: y.detach()), tolerance: 1e-7)
+        expectClose(out, try ReferenceExpression("2 ** x").evaluate(inputs: ["x": y], attributes: [:], registry: .shared),
+                    atol: 1e-15, rtol: 1e-15)
+        try expectChecksPass([.gradient], op: "tiny.exp2", registry: Self.registry, sample: OpSample(inputs: [InputSpec([3])]),
+                             values: [TensorValues(y)], tolerance: tolerance)
     }
 
     /// kernel-check samples a plugin op that is not elementwise from its shape rule,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import tour
 
 /// `swift run tour` prints, section by section, what PyTorch printed for the tutorial.
@@ -37,7 +38,7 @@ struct TourTests {
 
     @Test("every printed line equals PyTorch's, in the tutorial's order")
     func matchesPyTorchLineByLine() throws {
-        let url = try #require(Bundle.module.url(forResource: "Fixtures/pytorch-prints", withExtension: "txt"))
+        let url = Fixtures.url("pytorch-prints.txt", in: "TourTests")
         let expected = try String(contentsOf: url, encoding: .utf8)
             .split(separator: "\n").map { Self.swiftSpelling(String($0)) }
         var output = TourOutput()

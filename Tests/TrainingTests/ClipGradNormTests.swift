@@ -1,5 +1,6 @@
 import Autograd
 import Testing
+import TestSupport
 
 @Suite("clipGradNorm")
 struct ClipGradNormTests {
@@ -10,10 +11,10 @@ struct ClipGradNormTests {
         a.grad = Tensor([3.0, 4.0])                       // norm 5
         b.grad = Tensor([[12.0]], dtype: .float64)        // together: sqrt(25 + 144) = 13
         let norm = clipGradNorm([a, b], maxNorm: 1.3)
-        #expect(Swift.abs(norm - 13) < 1e-9)
+        expectClose(norm, 13, atol: 1e-9, rtol: 0, "norm")
         let coefficient = 1.3 / (13 + 1e-6)               // PyTorch's clip_coef
-        #expect(zip(a.grad!.scalars, [3.0, 4.0]).allSatisfy { Swift.abs($0 - $1 * coefficient) < 1e-6 })
-        #expect(Swift.abs(b.grad!.item() - 12 * coefficient) < 1e-12)
+        expectClose(a.grad!.scalars, [3 * coefficient, 4 * coefficient], atol: 1e-6, rtol: 0, "a's gradient")
+        expectClose(b.grad!.item(), 12 * coefficient, atol: 1e-12, rtol: 0, "b's gradient")
     }
 
     @Test("leaves gradients alone under maxNorm, and ignores parameters without one")
@@ -22,7 +23,7 @@ struct ClipGradNormTests {
         let b = Tensor([1.0], requiresGrad: true)
         a.grad = Tensor([0.3, 0.4])
         let norm = clipGradNorm([a, b], maxNorm: 1)
-        #expect(Swift.abs(norm - 0.5) < 1e-7)
+        expectClose(norm, 0.5, atol: 1e-7, rtol: 0, "norm")
         #expect(a.grad!.scalars.map { Float($0) } == [0.3, 0.4])
         #expect(b.grad == nil)
     }
@@ -33,6 +34,6 @@ struct ClipGradNormTests {
         a.grad = Tensor([1.0, -6.0, 2.0])
         let norm = clipGradNorm([a], maxNorm: 3, normType: .infinity)
         #expect(norm == 6)
-        #expect(Swift.abs(a.grad!.scalars[1] + 3) < 1e-5)
+        expectClose(a.grad!.scalars[1], -3, atol: 1e-5, rtol: 0, "the clipped largest gradient")
     }
 }

@@ -1,5 +1,6 @@
 import Autograd
 import Testing
+import TestSupport
 
 /// Every learning-rate schedule against the rates torch.optim.lr_scheduler set, step by
 /// step and group by group (`Fixtures/optimizer_reference.json`).
@@ -17,12 +18,12 @@ struct LRSchedulerReferenceTests {
             optimizer.parameterGroups.map { optimizer.defaults[.betas] != nil ? $0.betas.0 : $0.momentum }
         }
         func check(_ step: Int) {
-            expectClose(optimizer.parameterGroups.map(\.learningRate), reference.learningRates[step], tolerance: 1e-12,
+            expectClose(optimizer.parameterGroups.map(\.learningRate), reference.learningRates[step], tolerance: OptimizerFixture.tolerance(1e-12),
                         "learning rates at step \(step)")
-            expectClose(schedules.last!.lastLearningRates, reference.learningRates[step], tolerance: 1e-12,
+            expectClose(schedules.last!.lastLearningRates, reference.learningRates[step], tolerance: OptimizerFixture.tolerance(1e-12),
                         "lastLearningRates at step \(step)")
             if let expected = reference.momenta?[step] {
-                expectClose(momenta(), expected, tolerance: 1e-12, "momenta at step \(step)")
+                expectClose(momenta(), expected, tolerance: OptimizerFixture.tolerance(1e-12), "momenta at step \(step)")
             }
         }
 

@@ -1,5 +1,6 @@
 import Autograd
 import Testing
+import TestSupport
 
 /// The tutorial's closing example, with an optimizer instead of hand-written updates.
 @Suite("The tutorial's linear regression")
@@ -18,8 +19,8 @@ struct LinearRegressionTests {
             try loss.backward()
             optimizer.step()
         }
-        #expect(Swift.abs(w.item() - 2) < 1e-3, "w = \(w.item())")
-        #expect(Swift.abs(b.item()) < 1e-3, "b = \(b.item())")
+        expectClose(w.item(), 2, atol: 1e-3, rtol: 0, "w")
+        expectClose(b.item(), 0, atol: 1e-3, rtol: 0, "b")
         optimizer.zeroGrad()
         #expect(w.grad == nil && b.grad == nil, "zeroGrad() clears gradients to nil by default")
     }

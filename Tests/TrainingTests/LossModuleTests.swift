@@ -1,14 +1,13 @@
 import Autograd
 import Foundation
 import Testing
+import TestSupport
 
 /// The losses as modules (`torch.nn.L1Loss`, ...): each applies its function with
 /// the module's `reduction` and options, and `none`, `sum` and `mean` agree.
 @Suite("Loss modules")
 struct LossModuleTests {
-    static func close(_ a: [Double], _ b: [Double], _ tolerance: Double = 1e-12) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) }
-    }
+    // Tolerances: 1e-12 of max(1, |expected|) as atol = rtol = 5e-13, which never allows more.
 
     let x = Tensor([[0.2, -1.5, 3.0], [0.7, 0.1, -0.4]], dtype: .float64)
     let y = Tensor([[0.0, -1.0, 1.0], [0.75, 0.5, -2.0]], dtype: .float64)
@@ -20,9 +19,9 @@ struct LossModuleTests {
 
     /// `module` with reductions none, sum and mean gives `perElement`, its sum and its mean.
     func expectReductions(_ perElement: [Double], _ loss: (LossReduction) -> Tensor, _ what: String) {
-        #expect(Self.close(loss(.unreduced).scalars, perElement), "\(what): none")
-        #expect(Self.close([loss(.sum).item()], [perElement.reduce(0, +)]), "\(what): sum")
-        #expect(Self.close([loss(.mean).item()], [perElement.reduce(0, +) / Double(perElement.count)]), "\(what): mean")
+        expectClose(loss(.unreduced).scalars, perElement, atol: 5e-13, rtol: 5e-13, "\(what): none")
+        expectClose([loss(.sum).item()], [perElement.reduce(0, +)], atol: 5e-13, rtol: 5e-13, "\(what): sum")
+        expectClose([loss(.mean).item()], [perElement.reduce(0, +) / Double(perElement.count)], atol: 5e-13, rtol: 5e-13, "\(what): mean")
     }
 
     @Test("L1Loss, SmoothL1Loss and HuberLoss: PyTorch's formulas, beta and delta, every reduction")
@@ -39,7 +38,7 @@ struct LossModuleTests {
             return z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
         }, { HuberLoss(reduction: $0, delta: delta)(x, y) }, "HuberLoss")
         // Huber is delta times smooth L1 with beta = delta.
-        #expect(Self.close([HuberLoss(delta: delta)(x, y).item()], [delta * SmoothL1Loss(beta: delta)(x, y).item()]))
+        expectClose([HuberLoss(delta: delta)(x, y).item()], [delta * SmoothL1Loss(beta: delta)(x, y).item()], atol: 5e-13, rtol: 5e-13)
     }
 
     @Test("BCELoss and BCEWithLogitsLoss agree through the sigmoid, with weights and pos_weight")
@@ -70,7 +69,7 @@ struct LossModuleTests {
             let (s, t) = pair, pw = [3.0, 1.0, 0.25][i % 3]
             return ((pw * t + 1 - t) * s - pw * t) / 6
         }
-        #expect(Self.close(z.grad!.scalars, grads))
+        expectClose(z.grad!.scalars, grads, atol: 5e-13, rtol: 5e-13)
     }
 
     @Test("BCELoss clamps its logs at -100 and refuses values outside [0, 1]")
@@ -87,14 +86,13 @@ struct LossModuleTests {
         let input = logSoftmax(x, dim: 1)
         let target = softmax(y, dim: 1)
         let perElement = zip(input.scalars, target.scalars).map { l, t in t * (Foundation.log(t) - l) }
-        #expect(Self.close(KLDivLoss(reduction: .unreduced)(input, target).scalars, perElement))
-        #expect(Self.close([KLDivLoss(reduction: .batchMean)(input, target).item()], [perElement.reduce(0, +) / 2]))
-        #expect(Self.close([KLDivLoss()(input, target).item()], [perElement.reduce(0, +) / 6]))
-        #expect(Self.close([KLDivLoss(reduction: .sum, logTarget: true)(input, log(target)).item()],
-                           [perElement.reduce(0, +)]))
+        expectClose(KLDivLoss(reduction: .unreduced)(input, target).scalars, perElement, atol: 5e-13, rtol: 5e-13)
+        expectClose([KLDivLoss(reduction: .batchMean)(input, target).item()], [perElement.reduce(0, +) / 2], atol: 5e-13, rtol: 5e-13)
+        expectClose([KLDivLoss()(input, target).item()], [perElement.reduce(0, +) / 6], atol: 5e-13, rtol: 5e-13)
+        expectClose([KLDivLoss(reduction: .sum, logTarget: true)(input, log(target)).item()], [perElement.reduce(0, +)], atol: 5e-13, rtol: 5e-13)
         // A zero target contributes 0, not NaN.
         let zero = KLDivLoss(reduction: .sum)(Tensor([-1.0, -0.5], dtype: .float64), Tensor([0.0, 1.0], dtype: .float64))
-        #expect(Self.close([zero.item()], [0.5]))
+        expectClose([zero.item()], [0.5], atol: 5e-13, rtol: 5e-13)
     }
 
     @Test("NLLLoss after logSoftmax is CrossEntropyLoss, with weights and ignoreIndex")
@@ -104,9 +102,9 @@ struct LossModuleTests {
         for reduction in LossReduction.allCases {
             let nll = NLLLoss(weight: weight, reduction: reduction)(logSoftmax(x, dim: 1), target)
             let ce = CrossEntropyLoss(weight: weight, reduction: reduction)(x, target)
-            #expect(Self.close(nll.scalars, ce.scalars), "\(reduction)")
+            expectClose(nll.scalars, ce.scalars, atol: 5e-13, rtol: 5e-13, "\(reduction)")
         }
         let ignored = NLLLoss(ignoreIndex: 1)(logSoftmax(x, dim: 1), target)
-        #expect(Self.close([ignored.item()], [-logSoftmax(x, dim: 1).scalars[2]]))
+        expectClose([ignored.item()], [-logSoftmax(x, dim: 1).scalars[2]], atol: 5e-13, rtol: 5e-13)
     }
 }

@@ -1,6 +1,7 @@
 import Autograd
 import Foundation
 import Testing
+import TestSupport
 
 /// `Fixtures/attention_cases.json`: `torch.nn.MultiheadAttention` in float64, written
 /// by `Reference/make_attention_cases.py`.
@@ -42,9 +43,7 @@ struct AttentionFixture: Decodable, Sendable {
     let cases: [Case]
 
     static let shared: AttentionFixture = {
-        guard let url = Bundle.module.url(forResource: "attention_cases", withExtension: "json", subdirectory: "Fixtures") else {
-            fatalError("Fixtures/attention_cases.json is missing from the test bundle")
-        }
+        let url = Fixtures.url("attention_cases.json", in: "TrainingTests")
         do {
             return try JSONDecoder().decode(AttentionFixture.self, from: Data(contentsOf: url))
         } catch {
@@ -55,17 +54,11 @@ struct AttentionFixture: Decodable, Sendable {
 
 @Suite("MultiheadAttention")
 struct MultiheadAttentionTests {
-    static func expectClose(_ got: Tensor?, _ want: AttentionFixture.Values, _ what: String,
-                            sourceLocation: SourceLocation = #_sourceLocation) {
-        guard let got else {
-            Issue.record("\(what): missing", sourceLocation: sourceLocation)
-            return
-        }
-        #expect(got.shape == want.shape, "\(what): shape \(got.shape), expected \(want.shape)", sourceLocation: sourceLocation)
-        let values = got.scalars
-        guard values.count == want.data.count else { return }
-        let worst = zip(values, want.data).map { Swift.abs($0 - $1) / Swift.max(1e-3, Swift.abs($1)) }.max() ?? 0
-        #expect(worst <= 1e-9, "\(what): worst relative error \(worst)", sourceLocation: sourceLocation)
+    // PyTorch's values to 1e-9 of max(1e-3, |expected|), as atol + rtol·|expected|
+    // with atol = 5e-13 and rtol = 5e-10, which never allows more.
+    static func expectMatches(_ got: Tensor?, _ want: AttentionFixture.Values, _ what: String,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+        expectClose(got, shape: want.shape, want.data, atol: 5e-13, rtol: 5e-10, what, sourceLocation: sourceLocation)
     }
 
     @Test("matches torch.nn.MultiheadAttention: outputs, weights and gradients",
@@ -86,15 +79,15 @@ struct MultiheadAttentionTests {
         let (output, weights) = attention(query, key, value, keyPaddingMask: c.key_padding_mask?.tensor,
                                           attnMask: c.attn_mask?.tensor, needWeights: c.need_weights,
                                           averageAttnWeights: c.average_attn_weights, isCausal: c.is_causal)
-        Self.expectClose(output, c.output, "\(name): output")
-        if let want = c.weights { Self.expectClose(weights, want, "\(name): weights") } else { #expect(weights == nil) }
+        Self.expectMatches(output, c.output, "\(name): output")
+        if let want = c.weights { Self.expectMatches(weights, want, "\(name): weights") } else { #expect(weights == nil) }
 
         let parameters = attention.namedParameters()
         let grads = try grad(of: [output], wrt: parameters.map(\.tensor) + [query], gradOutputs: [c.upstream.tensor])
         for (i, (parameterName, _)) in parameters.enumerated() {
-            Self.expectClose(grads[i], c.grads[parameterName]!, "\(name): grad of \(parameterName)")
+            Self.expectMatches(grads[i], c.grads[parameterName]!, "\(name): grad of \(parameterName)")
         }
-        Self.expectClose(grads.last!, c.query_grad, "\(name): grad of the query")
+        Self.expectMatches(grads.last!, c.query_grad, "\(name): grad of the query")
     }
 
     @Test("initialisation as PyTorch's: Xavier-uniform in_proj_weight, zero biases, Linear's out_proj.weight")
@@ -117,12 +110,12 @@ struct MultiheadAttentionTests {
         let first = MultiheadAttention(embedDim: 8, numHeads: 2, batchFirst: true, dtype: .float64, generator: &generator)
         let x = Tensor.randn([2, 5, 8], dtype: .float64)
         let (y, _) = first(x, x, x, needWeights: false)
-        #expect(LossModuleTests.close(first(x).scalars, y.scalars))
+        expectClose(first(x).scalars, y.scalars, atol: 5e-13, rtol: 5e-13)
 
         let sequenceFirst = MultiheadAttention(embedDim: 8, numHeads: 2, dtype: .float64)
         try sequenceFirst.loadParameters(from: Safetensors(first.namedParameters()))
         let z = sequenceFirst(x.transposed(0, 1).contiguous())
-        #expect(LossModuleTests.close(z.transposed(0, 1).contiguous().scalars, y.scalars))
+        expectClose(z.transposed(0, 1).contiguous().scalars, y.scalars, atol: 5e-13, rtol: 5e-13)
     }
 
     @Test("dropout in training only; the weights returned are those applied, after dropout, as PyTorch's")
@@ -149,8 +142,8 @@ struct MultiheadAttentionTests {
         let padding = Tensor(shape: [1, 3], scalars: [0, 0, 1], dtype: .bool)
         let (a, weights) = attention(x, x, x, keyPaddingMask: padding)
         let (b, _) = attention(x, other, other, keyPaddingMask: padding)
-        #expect(LossModuleTests.close(a.scalars, b.scalars))
-        #expect(LossModuleTests.close(weights!.sum(dims: [-1]).scalars, [1, 1, 1]))
+        expectClose(a.scalars, b.scalars, atol: 5e-13, rtol: 5e-13)
+        expectClose(weights!.sum(dims: [-1]).scalars, [1, 1, 1], atol: 5e-13, rtol: 5e-13)
         #expect(weights!.scalars.enumerated().allSatisfy { $0.offset % 3 != 2 || $0.element == 0 })
     }
 }

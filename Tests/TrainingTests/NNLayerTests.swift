@@ -1,6 +1,7 @@
 import Autograd
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("NN layers")
 struct NNLayerTests {
@@ -56,18 +57,18 @@ struct NNLayerTests {
             let values = (0..<3).flatMap { n in (0..<4).map { x.scalars[n * 8 + c * 4 + $0] } }
             let mean = values.reduce(0, +) / 12
             let unbiased = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 11
-            #expect(abs(norm.runningMean!.scalars[c] - 0.1 * mean) < 1e-14)
-            #expect(abs(norm.runningVar!.scalars[c] - (0.9 + 0.1 * unbiased)) < 1e-14)
+            expectClose(norm.runningMean!.scalars[c], 0.1 * mean, atol: 1e-14, rtol: 0, "running mean of channel \(c)")
+            expectClose(norm.runningVar!.scalars[c], 0.9 + 0.1 * unbiased, atol: 1e-14, rtol: 0, "running var of channel \(c)")
         }
         let normalized = y.scalars
-        #expect(abs(normalized.reduce(0, +)) < 1e-12, "batch statistics normalise in training")
+        expectClose(normalized.reduce(0, +), 0, atol: 1e-12, rtol: 0, "batch statistics normalise in training")
 
         norm.eval()
         let evaluated = norm(x)
         #expect(norm.numBatchesTracked!.item() == 1, "evaluation does not count batches")
         let rm = norm.runningMean!.scalars, rv = norm.runningVar!.scalars
-        #expect(abs(evaluated.scalars[0] - (x.scalars[0] - rm[0]) / (rv[0] + 1e-5).squareRoot()) < 1e-14,
-                "the running statistics normalise in evaluation")
+        expectClose(evaluated.scalars[0], (x.scalars[0] - rm[0]) / (rv[0] + 1e-5).squareRoot(), atol: 1e-14, rtol: 0,
+                    "the running statistics normalise in evaluation")
     }
 
     @Test("BatchNorm with momentum nil averages cumulatively; without tracking it has no buffers")
@@ -115,7 +116,7 @@ struct NNLayerTests {
             "4.weight", "4.bias",
         ])
         _ = model(Tensor.randn([4, 1, 4, 4], using: &g))
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("nn-layers-\(UUID().uuidString).safetensors")
+        let url = TemporaryFiles.url("nn-layers", "model.safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try model.saveStateDict(to: url)
 
@@ -140,7 +141,8 @@ struct NNLayerTests {
         let a = dropout(x, p: 0.25, using: &g1), b = dropout(x, p: 0.25, using: &g2)
         #expect(a.scalars == b.scalars)
         let kept = a.scalars.filter { $0 != 0 }
-        #expect(kept.allSatisfy { abs($0 - 1 / 0.75) < 1e-6 } && (650...850).contains(kept.count))
+        expectClose(kept, kept.map { _ in 1 / 0.75 }, atol: 1e-6, rtol: 0, "kept elements")
+        #expect((650...850).contains(kept.count))
         #expect(dropout(x, p: 0.25, training: false).scalars == x.scalars)
     }
 }

@@ -1,6 +1,8 @@
 import Autograd
 import Foundation
+import Conformance
 import Testing
+import TestSupport
 
 /// `Fixtures/optimizer_reference.json`: trajectories and learning-rate sequences
 /// torch.optim computed, written by `Reference/optimizer_reference.py`.
@@ -17,10 +19,7 @@ struct OptimizerFixture: Decodable, Sendable {
     let stateCases: [StateCase]
 
     static let shared: OptimizerFixture = {
-        guard let url = Bundle.module.url(forResource: "optimizer_reference", withExtension: "json",
-                                          subdirectory: "Fixtures") else {
-            fatalError("Fixtures/optimizer_reference.json is missing from the test bundle")
-        }
+        let url = Fixtures.url("optimizer_reference.json", in: "TrainingTests")
         do {
             return try JSONDecoder().decode(OptimizerFixture.self, from: Data(contentsOf: url))
         } catch {
@@ -276,14 +275,9 @@ func makeSchedule(_ spec: OptimizerFixture.SchedulerSpec, _ optimizer: any Optim
 
 // MARK: - Comparing
 
-/// Checks every value of `got` against PyTorch's within `tolerance`, relative to the
-/// value's magnitude (and to 1e-3 for values near zero, where a relative bound means nothing).
-func expectClose(_ got: [Double], _ expected: [Double], tolerance: Double, _ what: @autoclosure () -> String,
-                 sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(got.count == expected.count, "\(what()): \(got.count) values, PyTorch has \(expected.count)",
-            sourceLocation: sourceLocation)
-    for (i, (g, e)) in zip(got, expected).enumerated() where !(Swift.abs(g - e) <= tolerance * Swift.max(Swift.abs(e), 1e-3)) {
-        Issue.record("\(what()), element \(i): got \(g), PyTorch has \(e) (difference \(g - e))",
-                     sourceLocation: sourceLocation)
-    }
+extension OptimizerFixture {
+    /// `t` relative to a value's magnitude, floored at 1e-3 for values near zero (where a
+    /// relative bound means nothing): t · max(|e|, 1e-3), as atol + rtol · |e| with
+    /// atol = t · 5e-4 and rtol = t / 2, which never allows more.
+    static func tolerance(_ t: Double) -> Tolerance { Tolerance(absolute: t * 5e-4, relative: t / 2) }
 }

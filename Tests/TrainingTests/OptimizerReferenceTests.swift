@@ -1,5 +1,6 @@
 import Autograd
 import Testing
+import TestSupport
 
 /// Every optimizer, over a grid of its options, with parameter groups and driven by
 /// schedules, step by step against torch.optim's trajectories.
@@ -36,7 +37,7 @@ struct OptimizerReferenceTests {
         #expect(got.count == reference.trajectory.count, sourceLocation: sourceLocation)
         for (step, (gotStep, expectedStep)) in zip(got, reference.trajectory).enumerated() {
             for (i, (g, e)) in zip(gotStep, expectedStep).enumerated() {
-                expectClose(g, e, tolerance: tolerance, "step \(step + 1), parameter \(i)", sourceLocation: sourceLocation)
+                expectClose(g, e, tolerance: OptimizerFixture.tolerance(tolerance), "step \(step + 1), parameter \(i)", sourceLocation: sourceLocation)
             }
         }
     }

@@ -1,6 +1,7 @@
 import Autograd
 import Foundation
 import Testing
+import TestSupport
 
 /// Optimizer state dicts: PyTorch's layout in safetensors, states PyTorch saved, and
 /// runs that stop, save, load into fresh objects and go on exactly as if uninterrupted.
@@ -8,14 +9,9 @@ import Testing
 struct OptimizerStateTests {
     static let fixture = OptimizerFixture.shared
 
-    static func temporaryURL(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("optimizer-state-\(UUID().uuidString)-\(name)")
-    }
-
     @Test("a state PyTorch saved mid-run loads, and the run goes on as PyTorch's did", arguments: fixture.stateCases)
     func loadsPyTorchState(_ reference: OptimizerFixture.StateCase) throws {
-        let url = try #require(Bundle.module.url(forResource: reference.file, withExtension: "safetensors",
-                                                 subdirectory: "Fixtures/torch-optimizer-state"))
+        let url = Fixtures.url("torch-optimizer-state/\(reference.file).safetensors", in: "TrainingTests")
         let params = Self.fixture.makeParameters(dtype: .float64)
         for (p, values) in zip(params, reference.parametersAtSave) { assign(values, to: p) }
         let optimizer = makeOptimizer(reference.optimizer, reference.options, makeGroups(reference.groups, params))
@@ -29,7 +25,7 @@ struct OptimizerStateTests {
             // The schedules' later rates are the fixture's business; here the loaded groups' rates are kept.
             if reference.schedulers.isEmpty || offset == 0 {
                 for (i, (p, e)) in zip(params, expected).enumerated() {
-                    expectClose(p.scalars, e, tolerance: 1e-12, "step \(step), parameter \(i)")
+                    expectClose(p.scalars, e, tolerance: OptimizerFixture.tolerance(1e-12), "step \(step), parameter \(i)")
                 }
             }
         }
@@ -51,7 +47,8 @@ struct OptimizerStateTests {
             schedule?.step()
             guard step == saveAfter else { continue }
 
-            let parameterURL = temporaryURL("parameters.safetensors"), stateURL = temporaryURL("optimizer.safetensors")
+            let parameterURL = TemporaryFiles.url("optimizer-state", "parameters.safetensors"),
+                stateURL = TemporaryFiles.url("optimizer-state", "optimizer.safetensors")
             defer {
                 try? FileManager.default.removeItem(at: parameterURL)
                 try? FileManager.default.removeItem(at: stateURL)
@@ -130,7 +127,8 @@ struct OptimizerStateTests {
         }
         func train(epochs: Int, saveAfter: Int?) throws -> [Double] {
             var (model, optimizer, schedule) = make()
-            let modelURL = Self.temporaryURL("model.safetensors"), stateURL = Self.temporaryURL("optimizer.safetensors")
+            let modelURL = TemporaryFiles.url("optimizer-state", "model.safetensors"),
+                stateURL = TemporaryFiles.url("optimizer-state", "optimizer.safetensors")
             defer {
                 try? FileManager.default.removeItem(at: modelURL)
                 try? FileManager.default.removeItem(at: stateURL)

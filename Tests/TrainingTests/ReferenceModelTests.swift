@@ -1,6 +1,7 @@
 import Autograd
 import Foundation
 import Testing
+import TestSupport
 
 /// A model PyTorch built and saved (`Fixtures/<name>.safetensors`, its `state_dict()`),
 /// with an input and what PyTorch computed from it (`Fixtures/<name>.json`): the output
@@ -46,9 +47,8 @@ struct ReferenceModel: Decodable {
         case afterAdamSteps = "after_adam_steps"
     }
 
-    static func url(_ name: String, _ ext: String) throws -> URL {
-        try #require(Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "Fixtures"),
-                     "Fixtures/\(name).\(ext) is missing from the test bundle")
+    static func url(_ name: String, _ ext: String) -> URL {
+        Fixtures.url("\(name).\(ext)", in: "TrainingTests")
     }
 
     static func load(_ name: String) throws -> ReferenceModel {
@@ -56,6 +56,7 @@ struct ReferenceModel: Decodable {
     }
 }
 
+/// Values match PyTorch's within 1e-9 relatively, with an absolute floor of 1e-12 for values near 0.
 @Suite("PyTorch-saved models")
 struct ReferenceModelTests {
     /// `nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))`
@@ -79,19 +80,6 @@ struct ReferenceModelTests {
         name == "mlp" ? mlp() : cnn()
     }
 
-    /// `|got − want| <= 1e-9 · |want|` elementwise, with an absolute floor of 1e-12 for values near 0.
-    static func expectClose(_ got: Tensor, _ want: ReferenceModel.Values, _ what: String) {
-        #expect(got.shape == want.shape, "\(what): shape \(got.shape), PyTorch's \(want.shape)")
-        guard got.shape == want.shape else { return }
-        let values = got.scalars
-        var worst = 0.0, worstIndex = 0
-        for (i, (g, w)) in zip(values, want.data).enumerated() {
-            let excess = abs(g - w) - (1e-12 + 1e-9 * abs(w))
-            if excess > worst || g.isNaN { (worst, worstIndex) = (g.isNaN ? .infinity : excess, i) }
-        }
-        #expect(worst <= 0, "\(what): element \(worstIndex) is \(values[worstIndex]), PyTorch's \(want.data[worstIndex])")
-    }
-
     @Test("the state dict has PyTorch's keys and loads", arguments: models)
     func stateDictKeys(_ name: String) throws {
         let reference = try ReferenceModel.load(name)
@@ -112,10 +100,10 @@ struct ReferenceModelTests {
         try model.loadStateDict(from: ReferenceModel.url(name, "safetensors"))
         model.eval()
         let output = model(reference.input.tensor())
-        Self.expectClose(output, reference.output, "\(name) output")
+        expectClose(output, shape: reference.output.shape, reference.output.data, atol: 1e-12, rtol: 1e-9, "\(name) output")
         #expect(reference.loss.kind == "cross_entropy")
         let loss = crossEntropy(output, reference.target.tensor())
-        #expect(abs(loss.item() - reference.loss.value) <= 1e-9 * abs(reference.loss.value), "\(name) loss \(loss.item())")
+        expectClose(loss.item(), reference.loss.value, atol: 0, rtol: 1e-9, "\(name) loss")
         try loss.backward()
         let parameters = model.namedParameters()
         #expect(Set(parameters.map(\.name)) == Set(reference.grads.keys))
@@ -125,7 +113,7 @@ struct ReferenceModelTests {
                 Issue.record("\(name) \(key) has no gradient")
                 continue
             }
-            Self.expectClose(grad, want, "\(name) grad of \(key)")
+            expectClose(grad, shape: want.shape, want.data, atol: 1e-12, rtol: 1e-9, "\(name) grad of \(key)")
         }
     }
 
@@ -154,7 +142,7 @@ struct ReferenceModelTests {
             if largestGradient[key]! <= Self.roundingLevelGradient {
                 Self.expectWithinAdamNoise(parameter, want, steps: steps, "\(name) \(key) after \(steps.steps) Adam steps")
             } else {
-                Self.expectClose(parameter, want, "\(name) \(key) after \(steps.steps) Adam steps")
+                expectClose(parameter, shape: want.shape, want.data, atol: 1e-12, rtol: 1e-9, "\(name) \(key) after \(steps.steps) Adam steps")
             }
         }
     }
@@ -176,8 +164,7 @@ struct ReferenceModelTests {
     static func expectWithinAdamNoise(_ got: Tensor, _ want: ReferenceModel.Values, steps: ReferenceModel.AdamSteps,
                                       _ what: String) {
         let allowance = 2 * Double(steps.steps) * steps.lr * roundingLevelGradient / 1e-8
-        #expect(got.shape == want.shape, "\(what): shape \(got.shape), PyTorch's \(want.shape)")
-        let worst = zip(got.scalars, want.data).map { abs($0 - $1) }.max() ?? 0
-        #expect(worst <= allowance, "\(what): \(worst) from PyTorch's values, more than Adam's noise allows (\(allowance))")
+        expectClose(got, shape: want.shape, want.data, atol: allowance, rtol: 0,
+                                "\(what), within what Adam's noise allows")
     }
 }

@@ -1,13 +1,10 @@
 import Autograd
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Safetensors")
 struct SafetensorsTests {
-    static func temporaryURL(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("training-tests-\(UUID().uuidString)-\(name)")
-    }
-
     /// The bytes of a file as the format's specification lays it out, written by hand:
     /// u64 little-endian header size, the JSON header, then little-endian tensor data.
     static func handWrittenFile() -> [UInt8] {
@@ -36,8 +33,7 @@ struct SafetensorsTests {
     @Test("a file written by the reference safetensors library (Python) loads into a model")
     func writtenByPython() throws {
         // Made by Reference/make_safetensors_fixture.py with safetensors.numpy.save_file.
-        let url = try #require(Bundle.module.url(forResource: "written-by-python", withExtension: "safetensors",
-                                                 subdirectory: "Fixtures"))
+        let url = Fixtures.url("written-by-python.safetensors", in: "TrainingTests")
         let file = try Safetensors(contentsOf: url)
         #expect(file.metadata == ["format": "np", "writer": "safetensors"])
         #expect(file["layers.2.weight"]?.dtype == .float64)
@@ -73,7 +69,7 @@ struct SafetensorsTests {
             let loaded = Sequential(Linear(5, 4, dtype: dtype, generator: &g2), Tanh(), Linear(4, 3, dtype: dtype, generator: &g2))
             #expect(saved.parameters()[0].scalars != loaded.parameters()[0].scalars)
 
-            let url = Self.temporaryURL("model.safetensors")
+            let url = TemporaryFiles.url("safetensors", "model.safetensors")
             defer { try? FileManager.default.removeItem(at: url) }
             try saved.saveParameters(to: url, metadata: ["note": "round trip \"quoted\"\n"])
             try loaded.loadParameters(from: url)
@@ -183,7 +179,7 @@ struct SafetensorsTests {
 
     @Test("a missing file is an I/O error naming the path; a duplicate name cannot be written")
     func ioErrors() {
-        let url = Self.temporaryURL("absent.safetensors")
+        let url = TemporaryFiles.url("safetensors", "absent.safetensors")
         let error = #expect(throws: SafetensorsError.self) { try Safetensors(contentsOf: url) }
         #expect(error?.kind == .io && error?.message.contains(url.path) == true)
         let duplicate = #expect(throws: SafetensorsError.self) {

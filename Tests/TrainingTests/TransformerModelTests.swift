@@ -1,6 +1,7 @@
 import Autograd
 import Foundation
 import Testing
+import TestSupport
 
 /// `Fixtures/encoder.*` and `Fixtures/tiny_lm.*`: Transformer models PyTorch saved
 /// (the reference's `models/`), defined here the PyTorch way, loaded from PyTorch's
@@ -35,9 +36,8 @@ struct TransformerModelFixture: Decodable, Sendable {
     let after_adam_steps: AdamSteps?
 
     static func load(_ name: String) throws -> (fixture: TransformerModelFixture, weights: Safetensors) {
-        guard let json = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
-              let weights = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures")
-        else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Fixtures/\(name).json or .safetensors"]) }
+        let json = Fixtures.url("\(name).json", in: "TrainingTests")
+        let weights = Fixtures.url("\(name).safetensors", in: "TrainingTests")
         let fixture = try JSONDecoder().decode(TransformerModelFixture.self, from: Data(contentsOf: json))
         return (fixture, try Safetensors(contentsOf: weights))
     }
@@ -67,26 +67,10 @@ final class TinyLM: Module {
 
 @Suite("PyTorch's Transformer models")
 struct TransformerModelTests {
-    /// `|got − want| <= 1e-12 + 1e-9 · |want|` elementwise, except the elements `noise`
-    /// marks, which may be up to `noiseAllowance` away.
-    static func expectClose(_ got: Tensor?, _ want: TransformerModelFixture.Values, _ what: String,
-                            noise: [Bool]? = nil, noiseAllowance: Double = 0,
-                            sourceLocation: SourceLocation = #_sourceLocation) {
-        guard let got else {
-            Issue.record("\(what): missing", sourceLocation: sourceLocation)
-            return
-        }
-        #expect(got.shape == want.shape, "\(what): shape \(got.shape), expected \(want.shape)", sourceLocation: sourceLocation)
-        let values = got.scalars
-        guard values.count == want.data.count else { return }
-        var worst = 0.0, worstIndex = 0
-        for (i, (g, w)) in zip(values, want.data).enumerated() {
-            let allowed = noise?[i] == true ? noiseAllowance : 1e-12 + 1e-9 * Swift.abs(w)
-            let excess = Swift.abs(g - w) - allowed
-            if excess > worst || g.isNaN { (worst, worstIndex) = (g.isNaN ? .infinity : excess, i) }
-        }
-        #expect(worst <= 0, "\(what): element \(worstIndex) is \(values[worstIndex]), PyTorch's \(want.data[worstIndex])",
-                sourceLocation: sourceLocation)
+    /// PyTorch's values to 1e-12 + 1e-9 · |expected|.
+    static func expectMatches(_ got: Tensor?, _ want: TransformerModelFixture.Values, _ what: String,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+        expectClose(got, shape: want.shape, want.data, atol: 1e-12, rtol: 1e-9, what, sourceLocation: sourceLocation)
     }
 
     /// The cross-entropy over every position: outputs `[N, L, C]` against targets `[N, L]`.
@@ -101,13 +85,12 @@ struct TransformerModelTests {
         try model.loadStateDict(weights)
         model.eval()
         let output = model(fixture.input.tensor)
-        expectClose(output, fixture.output, "\(fixture.model): eval output")
+        expectMatches(output, fixture.output, "\(fixture.model): eval output")
         let loss = Self.loss(output, fixture.target.tensor)
-        #expect(Swift.abs(loss.item() - fixture.loss.value) <= 1e-9 * Swift.abs(fixture.loss.value),
-                "\(fixture.model): loss \(loss.item()), expected \(fixture.loss.value)")
+        expectClose(loss.item(), fixture.loss.value, atol: 0, rtol: 1e-9, "\(fixture.model): loss")
         try loss.backward()
         for (name, parameter) in model.namedParameters() {
-            expectClose(parameter.grad, fixture.grads[name]!, "\(fixture.model): grad of \(name)")
+            expectMatches(parameter.grad, fixture.grads[name]!, "\(fixture.model): grad of \(name)")
         }
     }
 
@@ -136,7 +119,7 @@ struct TransformerModelTests {
             // query's row alike, which the softmax cancels: its exact gradient is 0, and
             // what backward computes (in PyTorch too, about 1e-18) is rounding noise.
             let keyBias = model.block.selfAttn.inProjBias!.grad!.scalars[16..<32]
-            #expect(keyBias.allSatisfy { Swift.abs($0) <= 1e-14 }, "the key bias's gradient is rounding noise")
+            expectClose(Array(keyBias), keyBias.map { _ in 0 }, atol: 1e-14, rtol: 0, "the key bias's gradient is rounding noise")
             optimizer.step()
         }
         // Adam divides the gradient by its own magnitude plus eps (1e-8), so it turns that
@@ -145,9 +128,16 @@ struct TransformerModelTests {
         // cnn's bias before its batch norm); every other element matches to 1e-9 relative.
         let allowance = 2 * Double(steps.steps) * steps.lr * 1e-14 / 1e-8
         for (name, parameter) in model.namedParameters() {
-            let noise = name == "block.self_attn.in_proj_bias" ? (0..<48).map { (16..<32).contains($0) } : nil
-            Self.expectClose(parameter, steps.parameters[name]!, "tiny_lm: \(name) after \(steps.steps) Adam steps",
-                             noise: noise, noiseAllowance: allowance)
+            let want = steps.parameters[name]!
+            let what = "tiny_lm: \(name) after \(steps.steps) Adam steps"
+            guard name == "block.self_attn.in_proj_bias" else {
+                Self.expectMatches(parameter, want, what)
+                continue
+            }
+            #expect(parameter.shape == want.shape, "\(what): shape \(parameter.shape), expected \(want.shape)")
+            let got = parameter.scalars, key = 16..<32, others = got.indices.filter { !key.contains($0) }
+            expectClose(Array(got[key]), Array(want.data[key]), atol: allowance, rtol: 0, "\(what): the key bias")
+            expectClose(others.map { got[$0] }, others.map { want.data[$0] }, atol: 1e-12, rtol: 1e-9, what)
         }
     }
 
@@ -169,7 +159,7 @@ struct TransformerModelTests {
                     expected = layer.norm1(expected + attend(expected))
                     expected = layer.norm2(expected + ff(expected))
                 }
-                #expect(LossModuleTests.close(layer(x).scalars, expected.scalars), "normFirst \(normFirst), \(activation)")
+                expectClose(layer(x).scalars, expected.scalars, atol: 5e-13, rtol: 5e-13, "normFirst \(normFirst), \(activation)")
             }
         }
     }

@@ -203,7 +203,7 @@ extension CheckContext {
         _ dtype: DType, numerical: (derivative: NumericalDerivative, name: String, looseness: Double)
     ) -> ([Double]) -> Tolerance {
         { want in
-            guard dtype == .float32 else { return .finiteDifference }
+            guard dtype == .float32 else { return self.configuration.finiteDifferenceTolerance }
             let scale = want.map { Swift.abs($0) }.filter(\.isFinite).max() ?? 1
             let base = Tolerance.float32Derivative(scale: scale)
             return Tolerance(absolute: base.absolute * numerical.looseness, relative: base.relative * numerical.looseness)

@@ -16,6 +16,7 @@ extension CheckContext {
         return guarded(.gradient, .float64) {
             var comparison = Comparison()
             var also: [String] = []
+            let tolerance = configuration.finiteDifferenceTolerance
             let calls = [CallVariant(label: "the sample", inputs: sample.inputs, attributes: sample.attributes)] + variants
             for call in calls {
                 let callValues = call.label == "the sample" ? values : self.values(of: call.inputs)
@@ -26,11 +27,11 @@ extension CheckContext {
                     also.append("not \(call.label), which does not fit the sample (\(error))")
                     continue
                 }
-                if let failure = firstFailure(jacobians, values: callValues, tolerance: .finiteDifference,
+                if let failure = firstFailure(jacobians, values: callValues, tolerance: tolerance,
                                               label: call.label == "the sample" ? nil : call.label) {
                     return failure
                 }
-                for j in jacobians { comparison.merge(Comparison.of(got: j.analytical, want: j.numerical, tolerance: .finiteDifference)) }
+                for j in jacobians { comparison.merge(Comparison.of(got: j.analytical, want: j.numerical, tolerance: tolerance)) }
                 if call.label != "the sample" { also.append(call.label) }
             }
             let wrt = differentiableSlots(values).map { definition.slotName($0, count: values.count) }
@@ -150,37 +151,5 @@ extension CheckContext {
             result[n].numerical = numeric
         }
         return result
-    }
-}
-
-/// Central differences of a function of a call's inputs: per differentiable
-/// slot, per element, the derivative of every output.
-struct NumericalDerivative {
-    var step: Double
-    /// Scales the step by each element's magnitude (for float32, whose spacing grows with it).
-    var relative = false
-    let function: ([TensorValues?]) throws -> [TensorValues]
-
-    init(step: Double, relative: Bool = false, _ function: @escaping ([TensorValues?]) throws -> [TensorValues]) {
-        self.step = step
-        self.relative = relative
-        self.function = function
-    }
-
-    /// `[slot][element][output]`: each output's derivative along one input element.
-    func columns(_ values: [TensorValues?], wrt: [Int]) throws -> [[[TensorValues]]] {
-        try wrt.map { slot in
-            try (0..<values[slot]!.count).map { element in
-                var plus = values, minus = values
-                let x = values[slot]!.scalars[element]
-                let h = relative ? step * Swift.max(Swift.abs(x), 1) : step
-                plus[slot]!.scalars[element] = x + h
-                minus[slot]!.scalars[element] = x - h
-                let f1 = try function(plus), f0 = try function(minus)
-                return zip(f1, f0).map { a, b in
-                    TensorValues(shape: a.shape, scalars: zip(a.scalars, b.scalars).map { ($0 - $1) / (2 * h) }, dtype: a.dtype)
-                }
-            }
-        }
     }
 }

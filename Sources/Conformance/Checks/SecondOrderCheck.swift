@@ -32,7 +32,7 @@ extension CheckContext {
                     let s0 = try directionalGradient(minus, wrt: wrt, directions: directions)
                     numerical.append((s1 - s0) / (2 * step))
                 }
-                let c = Comparison.of(got: analytical[n], want: numerical, tolerance: .finiteDifference)
+                let c = Comparison.of(got: analytical[n], want: numerical, tolerance: configuration.finiteDifferenceTolerance)
                 if !c.passed {
                     let index = values[slot]!.describeIndex(c.worstIndex!, name: definition.slotName(slot, count: values.count))
                     return .fail(name, .secondOrder, nil, """

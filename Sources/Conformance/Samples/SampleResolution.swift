@@ -88,8 +88,12 @@ struct SampleResolution {
 }
 
 extension OpSample {
-    /// A sample with a case's shapes, dtypes and attributes, and domains read off its values.
-    init(case testCase: ReferenceCases.Case) {
+    /// A sample with a case's shapes, dtypes and attributes, and domains read off its
+    /// values; with `KernelCheck.Configuration.sampleValues` set to the case's inputs,
+    /// the checks run at the case's own point.
+    ///
+    /// - Parameter testCase: a first-order case of either format.
+    public init(case testCase: ReferenceCases.Case) {
         let inputs: [InputSpec?] = testCase.inputs.map { values in
             guard let values else { return nil }
             switch values.dtype {

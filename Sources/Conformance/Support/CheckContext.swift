@@ -86,9 +86,9 @@ struct CheckContext: Sendable {
         values(shapes: specs.map { $0?.shape }, specs: specs, salt: salt)
     }
 
-    /// The sample's inputs.
+    /// The sample's inputs: the configuration's values, else drawn from their domains.
     func sampleValues() -> [TensorValues?]? {
-        sample.map { values(of: $0.inputs) }
+        sample.map { configuration.sampleValues ?? values(of: $0.inputs) }
     }
 
     /// An upstream gradient (or tangent, or cotangent) of `shape`: values in [-1, 1].

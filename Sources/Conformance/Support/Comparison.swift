@@ -20,6 +20,25 @@ public struct Tolerance: Sendable, Equatable {
 
     func allowed(for want: Double) -> Double { absolute + relative * Swift.abs(want) }
 
+    /// Whether `got` is within this tolerance of `want`: `|got - want| <= absolute +
+    /// relative * |want|`, as `torch.allclose`; NaN matches NaN and an infinity only
+    /// itself. The one formula every comparison of the checks uses, for tests to share.
+    ///
+    /// - Parameters:
+    ///   - got: the value under test.
+    ///   - want: the expected value.
+    public func admits(_ got: Double, _ want: Double) -> Bool {
+        Self.error(got, want) <= allowed(for: want.isFinite ? want : 0)
+    }
+
+    /// How far `got` is from `want`: 0 for NaN against NaN and an infinity against
+    /// itself, infinite for NaN or an infinity against anything else.
+    static func error(_ got: Double, _ want: Double) -> Double {
+        if got.isNaN || want.isNaN { return got.isNaN && want.isNaN ? 0 : .infinity }
+        if !got.isFinite || !want.isFinite { return got == want ? 0 : .infinity }
+        return Swift.abs(got - want)
+    }
+
     /// A kernel against a float64 evaluation of the same thing written another way
     /// (a reference expression, another layout, the float64 kernel).
     public static func forward(_ dtype: DType) -> Tolerance {
@@ -88,14 +107,7 @@ struct Comparison: Sendable {
         for i in 0..<Swift.min(got.count, want.count) {
             let (g, w) = (got[i], want[i])
             let allowed = tolerance.allowed(for: w.isFinite ? w : 0)
-            let error: Double
-            if g.isNaN || w.isNaN {
-                error = g.isNaN && w.isNaN ? 0 : .infinity
-            } else if !g.isFinite || !w.isFinite {
-                error = g == w ? 0 : .infinity
-            } else {
-                error = Swift.abs(g - w)
-            }
+            let error = Tolerance.error(g, w)
             compared += 1
             if error > allowed {
                 mismatches += 1

@@ -215,32 +215,5 @@ final class KernelBuffer<T: TensorScalar> {
     var readOnly: UnsafePointer<T> { UnsafePointer(pointer) }
 }
 
-/// A small reproducible generator for test data (SplitMix64, normals by Box–Muller).
-struct SplitMix {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1).
-    mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
-
-    mutating func normal() -> Double {
-        (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
-    }
-
-    mutating func normals(_ count: Int) -> [Double] { (0..<count).map { _ in normal() } }
-
-    /// Small integers, so that pooling windows have ties.
-    mutating func integers(_ count: Int, below bound: Int) -> [Double] { (0..<count).map { _ in Double(Int(next() % UInt64(bound))) } }
-}
-
 /// The inner product of two equal-length vectors.
 func innerProduct(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
