@@ -1,6 +1,7 @@
+import Autograd
 import Foundation
 import Testing
-import Autograd
+import TestSupport
 
 /// Wrong input at the throwing entry points, op by op: every call either runs or
 /// throws an `AutogradError` that names the op (and what was wrong), and leaves the
@@ -23,12 +24,16 @@ struct BadInputTests {
 
     /// One valid call per registered op: the first case of each, format 2 first.
     static let calls: [Call] = {
-        let format2 = OpCase.all.map { Call(op: $0.op, id: $0.id, attributes: $0.attributes) { [c = $0] in c.inputTensors() } }
-        let format1 = ReferenceCase.all.map { c in
-            Call(op: c.op, id: c.id, attributes: c.attributes) { c.inputs.indices.map { c.input($0, c.dataType) } }
+        let cases = ReferenceFixtures.formatTwo.cases + ReferenceFixtures.formatOne.cases
+        let recorded = cases.map { c in
+            Call(op: c.op, id: c.id, attributes: c.attributes) {
+                var inputs = c.inputs.map { $0?.tensor(c.dtype) }
+                while let last = inputs.last, last == nil { inputs.removeLast() }
+                return inputs
+            }
         }
         var seen = Set<String>()
-        return (format2 + format1 + uncased).filter { registry.contains($0.op) && seen.insert($0.op).inserted }
+        return (recorded + uncased).filter { registry.contains($0.op) && seen.insert($0.op).inserted }
     }()
 
     /// Valid calls of the ops no case file covers.

@@ -1,5 +1,6 @@
 import Autograd
 import Testing
+import TestSupport
 
 /// A kernel's non-zero status becomes an error naming the op, the status and the
 /// plugin's own message, or why there is none.
@@ -8,7 +9,7 @@ import Testing
         let lastError = exportingLastError
             ? "AUTOGRAD_PLUGIN_EXPORT const char *autograd_plugin_last_error(void) { return 0; }" : ""
         let name = exportingLastError ? "quiet_null" : "quiet_none"
-        return try compilePlugin(#"""
+        return try CCompiler.plugin(source: #"""
             #include <stdint.h>
             #include "autograd_plugin.h"
             \#(lastError)

@@ -191,12 +191,12 @@ struct SafetensorsTests {
     @Test("every truncation of a saved model throws naming the path, and the model loading it is unchanged")
     func truncatedFiles() throws {
         let model = Linear(3, 2)
-        let saved = Self.temporaryURL("whole.safetensors")
+        let saved = TemporaryFiles.url("safetensors", "whole.safetensors")
         try model.saveParameters(to: saved)
         let bytes = try [UInt8](Data(contentsOf: saved))
         let target = Linear(3, 2)
         let before = target.namedParameters().map { ($0.name, $0.tensor.scalars, $0.tensor.version) }
-        let cut = Self.temporaryURL("cut.safetensors")
+        let cut = TemporaryFiles.url("safetensors", "cut.safetensors")
         for length in 0..<bytes.count {
             try Data(bytes[..<length]).write(to: cut)
             let error = #expect(throws: SafetensorsError.self, "\(length) of \(bytes.count) bytes") {
