@@ -70,6 +70,51 @@ struct PluginLoadingErrorTests {
                                                "unknown argument type 'q8'"])
     }
 
+    @Test("a malformed or ill-typed expression in an argument or an output size")
+    func badExpressions() throws {
+        func argument(_ value: String) -> [(String, String)] {
+            [(#""ptr:out", "i64:numel(x)""#, #""ptr:out", "\#(value)""#)]
+        }
+        let cases: [(String, [String])] = [
+            ("i64:(numel(x) + )", ["malformed expression '(numel(x) + )'", "expected a term, a number or '(' at character 13"]),
+            ("i64:numel(x) 2 + 1", ["malformed expression", "expected an operator (+ - * /) or the end at character 10"]),
+            ("i64:numel(x) + count(x)", ["unknown term 'count(x)'", "numel(<tensor>)"]),
+            ("i64:x + 1", ["'x' is a tensor, not a size"]),
+            ("i64:numel(y) * 2", ["no tensor named 'y'"]),
+            ("i64:numel(x) * attr.k", ["the op has no attribute 'k'"]),
+            ("f64:numel(x) * 2", ["unknown argument term 'f64:numel(x) * 2'"]),
+        ]
+        for (value, mentions) in cases {
+            let path = try sidecar(argument(value))
+            try expectLoadFails(path, mentioning: [path, "op 'bare.negate'", "field 'ops[0].forward.float64.args[2]'"] + mentions)
+        }
+        let double = try sidecar([
+            (#""elementwise": true"#, #""attributes": {"s": {"type": "double", "default": 1.0}}, "elementwise": true"#),
+        ] + argument("i64:numel(x) * attr.s"))
+        try expectLoadFails(double, mentioning: [double, "field 'ops[0].forward.float64.args[2]'",
+                                                 "attribute 's' is of type double; arithmetic takes int attributes"])
+        func output(_ size: String) -> [(String, String)] {
+            [(#""elementwise": true,"#, #""output": {"shape": ["\#(size)"]},"#)]
+        }
+        let outputCases: [(String, [String])] = [
+            ("(dim(x,0) - 1", ["malformed expression '(dim(x,0) - 1'", "expected ')'"]),
+            ("dim(y,0) + 1", ["'dim(y,0) + 1' names no input"]),
+            ("ndim(x) * 2", ["'ndim(x) * 2' is not a size"]),
+            ("dim(x,0) + attr.n", ["names no int attribute"]),
+        ]
+        for (size, mentions) in outputCases {
+            let path = try sidecar(output(size))
+            try expectLoadFails(path, mentioning: [path, "op 'bare.negate'", "field 'ops[0].output.shape[0]'"] + mentions)
+        }
+        // A huge value is refused before it can nest deep, and echoed cut short.
+        for huge in [String(repeating: "1+", count: 5000) + "1", String(repeating: "(", count: 5000) + "1"] {
+            let path = try sidecar(argument("i64:" + huge))
+            try expectLoadFails(path, mentioning: [path, "field 'ops[0].forward.float64.args[2]'", "more than 256 operators"])
+            let error = try #require(throws: AutogradError.self) { try OpRegistry.withBuiltins().loadPlugin(at: path) }
+            #expect(error.message.count < 1000, "\(error.message.count) characters")
+        }
+    }
+
     @Test("a symbol the library does not have")
     func missingSymbol() throws {
         let path = try sidecar([(#""bare_negate""#, #""bare_negatf""#)])

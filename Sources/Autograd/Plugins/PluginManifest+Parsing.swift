@@ -153,24 +153,35 @@ extension PluginManifest {
         }
         return .dims(try shapeField.elements().map { element in
             let text = try element.string()
-            guard let term = TermValue.parse(text) else {
-                throw element.error("unknown size term '\(text)'; expected dim(<input>,<i>), numel(<input>), attr.<name> or an integer")
-            }
-            switch term {
-            case .dim(let t, _), .numel(let t):
-                guard inputs.contains(t) else {
-                    throw element.error("'\(text)' names no input; the inputs are \(inputs.joined(separator: ", "))")
+            let expected = "dim(<input>,<i>), numel(<input>), attr.<name>, an integer, or arithmetic (+ - * / and parentheses) over them"
+            var parsed = TermValue.parse(text)
+            if parsed == nil, SizeExpression<TermValue>.looksArithmetic(text) {
+                switch SizeExpression.parse(text) {
+                case .success(let e): parsed = .expression(e)
+                case .failure(let failure): throw element.error(failure.message)
                 }
-            case .attribute(let name):
-                guard attributes.contains(where: { $0.name == name && $0.type == .int }) else {
-                    throw element.error("'\(text)' names no int attribute of this op")
-                }
-            case .integer:
-                break
-            default:
-                throw element.error("'\(text)' is not a size; expected dim(<input>,<i>), numel(<input>), attr.<name> or an integer")
             }
-            return term
+            guard let term = parsed else {
+                throw element.error("unknown size term '\(abbreviated(text))'; expected \(expected)")
+            }
+            let leaves = if case .expression(let e) = term { e.leaves } else { [term] }
+            for leaf in leaves {
+                switch leaf {
+                case .dim(let t, _), .numel(let t):
+                    guard inputs.contains(t) else {
+                        throw element.error("'\(abbreviated(text))' names no input; the inputs are \(inputs.joined(separator: ", "))")
+                    }
+                case .attribute(let name):
+                    guard attributes.contains(where: { $0.name == name && $0.type == .int }) else {
+                        throw element.error("'\(abbreviated(text))' names no int attribute of this op")
+                    }
+                case .integer:
+                    break
+                default:
+                    throw element.error("'\(abbreviated(text))' is not a size; expected \(expected)")
+                }
+            }
+            return SizeTerm(value: term, text: text)
         })
     }
 
