@@ -115,6 +115,21 @@ struct PluginLoadingErrorTests {
         }
     }
 
+    @Test("an input declared as an object with a bad rank or field")
+    func badInputDeclarations() throws {
+        let cases: [(String, String, [String])] = [
+            (#"{"name": "x", "ndim": -1}"#, "ops[0].inputs[0].ndim", ["expected a rank of 0 or more, got -1"]),
+            (#"{"name": "x", "ndim": "2"}"#, "ops[0].inputs[0].ndim", ["expected an integer, got a string"]),
+            (#"{"name": "x", "rank": 2}"#, "ops[0].inputs[0].rank", ["unknown field; expected one of: name, ndim"]),
+            (#"{"ndim": 2}"#, "ops[0].inputs[0].name", ["missing; this field is required"]),
+            ("3", "ops[0].inputs[0]", ["expected an input name or an object, got an integer"]),
+        ]
+        for (input, field, mentions) in cases {
+            let path = try sidecar([(#""inputs": ["x"]"#, #""inputs": [\#(input)]"#)])
+            try expectLoadFails(path, mentioning: [path, "op 'bare.negate'", "field '\(field)'"] + mentions)
+        }
+    }
+
     @Test("a symbol the library does not have")
     func missingSymbol() throws {
         let path = try sidecar([(#""bare_negate""#, #""bare_negatf""#)])

@@ -74,7 +74,7 @@ struct PluginBinder {
             name: spec.name,
             inputs: spec.inputs.map { OpInput($0, differentiable: spec.backward[$0] != nil) },
             attributes: spec.attributes, elementwise: spec.isElementwise,
-            outputShape: PluginKernels.shapeRule(spec.output), forward: ForwardKernels(forward),
+            outputShape: PluginKernels.shapeRule(spec.output, inputRanks: spec.inputRanks), forward: ForwardKernels(forward),
             saves: readsOutput ? [.inputs, .output] : .inputs,
             // A C backward is not itself recorded, so it gives first-order gradients only.
             supportsHigherOrder: false, reference: spec.reference,

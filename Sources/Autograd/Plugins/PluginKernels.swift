@@ -74,7 +74,21 @@ enum PluginKernels {
         }
     }
 
-    static func shapeRule(_ spec: OutputShapeSpec) -> ShapeRule {
+    /// The output shape rule, after a check of each input's declared rank: without
+    /// it a kernel given a 3-D tensor for a 2-D input would read part of it silently.
+    static func shapeRule(_ spec: OutputShapeSpec, inputRanks: [Int?]) -> ShapeRule {
+        let rule = shapeRule(spec)
+        guard inputRanks.contains(where: { $0 != nil }) else { return rule }
+        return ShapeRule { ctx in
+            for (index, rank) in inputRanks.enumerated() {
+                guard let rank, ctx.isGiven(index), ctx.shapes[index].count != rank else { continue }
+                throw ctx.error("input '\(ctx.inputNames[index])' to have \(rank) dims (the manifest's \"ndim\": \(rank))")
+            }
+            return try rule.compute(ctx)[0]
+        }
+    }
+
+    private static func shapeRule(_ spec: OutputShapeSpec) -> ShapeRule {
         switch spec {
         case .broadcast: return .broadcast
         case .sameAsInput(let index): return .sameAsInput(index)

@@ -63,7 +63,8 @@ extension PluginManifest {
         if name.isEmpty { throw try members.required("name").error("an op needs a non-empty name") }
 
         let inputsField = try members.required("inputs")
-        let inputs = try inputsField.strings()
+        let declaredInputs = try inputsField.elements().map(parseInput)
+        let inputs = declaredInputs.map(\.name)
         try checkInputNames(inputs, field: inputsField)
         let attributes = try members.optional("attributes").map(parseAttributes) ?? []
         let isElementwise = try members.optional("elementwise")?.bool() ?? false
@@ -103,9 +104,21 @@ extension PluginManifest {
             }
             backward[input] = kernels
         }
-        return OpSpec(name: name, inputs: inputs, attributes: attributes, isElementwise: isElementwise,
+        return OpSpec(name: name, inputs: inputs, inputRanks: declaredInputs.map(\.rank), attributes: attributes, isElementwise: isElementwise,
                       output: output, forward: forward, backward: backward,
                       reference: try members.optional("reference")?.string(), field: field.path)
+    }
+
+    /// An input as a name (`"x"`) or an object with a rank rule (`{"name": "x", "ndim": 2}`).
+    private static func parseInput(_ field: ManifestField) throws -> (name: String, rank: Int?) {
+        if case .string(let name) = field.value { return (name, nil) }
+        guard case .object = field.value else { throw field.error("expected an input name or an object, got \(field.value.kind)") }
+        let members = try field.members(allowed: ["name", "ndim"])
+        let name = try members.required("name").string()
+        guard let rankField = members.optional("ndim") else { return (name, nil) }
+        let rank = try rankField.int()
+        guard rank >= 0 else { throw rankField.error("expected a rank of 0 or more, got \(rank)") }
+        return (name, rank)
     }
 
     private static func checkInputNames(_ inputs: [String], field: ManifestField) throws {

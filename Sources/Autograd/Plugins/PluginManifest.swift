@@ -30,6 +30,8 @@ struct CallSpec: Sendable {
 struct OpSpec: Sendable {
     let name: String
     let inputs: [String]
+    /// Per input, the rank it must have (`"ndim"`), or nil for any rank.
+    let inputRanks: [Int?]
     let attributes: [AttributeSpec]
     let isElementwise: Bool
     let output: OutputShapeSpec
