@@ -130,6 +130,49 @@ struct PluginLoadingErrorTests {
         }
     }
 
+    @Test("a key repeated in one object, at any depth, even spelt with an escape")
+    func duplicateKeys() throws {
+        let forward = try sidecar([(#""forward": {"float64": "#, #""forward": {"float64": {"symbol": "bare_negate", "args": []}, "float64": "#)])
+        try expectLoadFails(forward, mentioning: [forward, "op 'bare.negate'", "field 'ops[0].forward.float64'",
+                                                  "'float64' appears twice in one object"])
+        let escaped = try sidecar([(#""elementwise": true"#, #""elementwise": true, "elementwis\u0065": true"#)])
+        try expectLoadFails(escaped, mentioning: [escaped, "op 'bare.negate'", "field 'ops[0].elementwise'", "appears twice"])
+        let top = try writeTemporaryFile("top.json", TinyPlugin.sidecar(op: TinyPlugin.negateOp())
+            .replacingOccurrences(of: #"{"abi": 1,"#, with: #"{"abi": 1, "abi": 1,"#))
+        try expectLoadFails(top, mentioning: [top, "field 'abi'", "'abi' appears twice"])
+        let kernel = try writeTemporaryFile("kernel.json", #"""
+            {"abi": 1, "library": "\#(TinyPlugin.bareLibrary)",
+             "kernels": [{"op": "matmul", "dtype": "float64", "dtype": "float32", "symbol": "bare_negate", "args": ["ptr:out"]}]}
+            """#)
+        try expectLoadFails(kernel, mentioning: [kernel, "op 'matmul'", "field 'kernels[0].dtype'", "'dtype' appears twice"])
+    }
+
+    @Test("a kernel for a dtype its op has no forward kernel for")
+    func kernelForUndeclaredDType() throws {
+        let own = try writeTemporaryFile("own.json", #"""
+            {"abi": 1, "library": "\#(TinyPlugin.bareLibrary)", "ops": [\#(TinyPlugin.negateOp())],
+             "kernels": [{"op": "bare.negate", "dtype": "float32", "symbol": "bare_negate", "args": ["ptr:x", "ptr:out", "i64:numel(x)"]}]}
+            """#)
+        try expectLoadFails(own, mentioning: [own, "op 'bare.negate'", "field 'kernels[0].dtype'",
+                                              "has no float32 forward kernel (its dtypes: float64)", "would never run"])
+        let registry = OpRegistry.withBuiltins()
+        let (op, dtype) = try #require(registry.opNames.sorted().lazy.compactMap { name in
+            DType.allCases.first { !((try? registry.op(named: name).definition.forward.supports($0)) ?? true) }.map { (name, $0) }
+        }.first)
+        let builtin = try writeTemporaryFile("builtin.json", #"""
+            {"abi": 1, "library": "\#(TinyPlugin.bareLibrary)",
+             "kernels": [{"op": "\#(op)", "dtype": "\#(dtype)", "symbol": "bare_negate", "args": ["ptr:out"]}]}
+            """#)
+        try expectLoadFails(builtin, mentioning: [builtin, "op '\(op)'", "field 'kernels[0].dtype'", "has no \(dtype) forward kernel"])
+    }
+
+    @Test("an input and an attribute of the same name")
+    func inputNamedLikeAttribute() throws {
+        let path = try sidecar([(#""elementwise": true"#, #""attributes": {"x": {"type": "int", "default": 1}}, "elementwise": true"#)])
+        try expectLoadFails(path, mentioning: [path, "op 'bare.negate'", "field 'ops[0].attributes.x'",
+                                               "'x' names both an input and an attribute"])
+    }
+
     @Test("a symbol the library does not have")
     func missingSymbol() throws {
         let path = try sidecar([(#""bare_negate""#, #""bare_negatf""#)])

@@ -16,7 +16,13 @@ struct PluginBinder {
 
     func overrides() throws -> [(op: String, kernel: KernelOverride)] {
         try manifest.kernels.map { spec in
-            let (inputs, attributes) = try signature(ofOpNamed: spec.op, field: spec.field + ".op")
+            let (inputs, attributes, dtypes) = try signature(ofOpNamed: spec.op, field: spec.field + ".op")
+            // The registry refuses a dtype the op has no kernel for before it looks at overrides.
+            guard dtypes.contains(spec.dtype) else {
+                let known = dtypes.map(\.rawValue).joined(separator: ", ")
+                throw diagnostics.error("op '\(spec.op)' has no \(spec.dtype) forward kernel (its dtypes: \(known)), so a \(spec.dtype) kernel would never run",
+                                        op: spec.op, field: spec.field + ".dtype")
+            }
             let slots = TensorSlots(inputs: inputs)
             var scope = Scope(uniqueKeysWithValues: inputs.enumerated().map { ($1, $0) })
             scope["out"] = slots.out
@@ -31,13 +37,15 @@ struct PluginBinder {
         }
     }
 
-    /// The inputs and attributes of an op the manifest gives a kernel for: one of its own, or a registered one.
-    private func signature(ofOpNamed name: String, field: String) throws -> ([String], [AttributeSpec]) {
-        if let own = manifest.ops.first(where: { $0.name == name }) { return (own.inputs, own.attributes) }
+    /// The inputs, attributes and forward dtypes of an op the manifest gives a kernel for: one of its own, or a registered one.
+    private func signature(ofOpNamed name: String, field: String) throws -> ([String], [AttributeSpec], [DType]) {
+        if let own = manifest.ops.first(where: { $0.name == name }) {
+            return (own.inputs, own.attributes, DType.allCases.filter { own.forward[$0] != nil })
+        }
         guard let op = try? registry.op(named: name) else {
             throw diagnostics.error("no op named '\(name)' is registered or declared in this manifest", op: name, field: field)
         }
-        return (op.definition.inputNames, op.definition.attributes)
+        return (op.definition.inputNames, op.definition.attributes, op.definition.forward.dtypes)
     }
 
     private func definition(_ spec: OpSpec) throws -> OpDefinition {

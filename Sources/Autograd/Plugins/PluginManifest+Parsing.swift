@@ -18,6 +18,11 @@ extension PluginManifest {
         } catch {
             throw diagnostics.error("malformed JSON: \(error.message)")
         }
+        if let duplicate = JSONDuplicateKey.first(in: bytes) {
+            guard case .key(let key) = duplicate.path.last else { preconditionFailure("a repeated key ends its path") }
+            throw diagnostics.error("'\(abbreviated(key))' appears twice in one object; JSON would keep only one of them",
+                                    op: opName(at: duplicate.path, in: root), field: abbreviated(duplicate.field))
+        }
         let top = ManifestField(value: root, path: "", op: nil, diagnostics: diagnostics)
         // The ABI first: a manifest for another ABI may well have fields this host does not know.
         if case .object(let dict) = root, let abiValue = dict["abi"] {
@@ -51,6 +56,16 @@ extension PluginManifest {
                               library: library, ops: ops, kernels: kernels)
     }
 
+    /// The op an `ops` or `kernels` entry at the start of `path` names, if it names one.
+    private static func opName(at path: [JSONDuplicateKey.Component], in root: JSONValue) -> String? {
+        guard path.count > 2, case .key(let list) = path[0], case .index(let i) = path[1],
+              case .object(let top) = root, case .array(let entries)? = top[list], i < entries.count,
+              case .object(let entry) = entries[i] else { return nil }
+        let nameKey = list == "ops" ? "name" : list == "kernels" ? "op" : nil
+        guard let nameKey, case .string(let name)? = entry[nameKey] else { return nil }
+        return name
+    }
+
     private static func parseOp(_ entry: ManifestField) throws -> OpSpec {
         guard case .object(let dict) = entry.value, let nameValue = dict["name"] else {
             _ = try entry.members(allowed: opFields)
@@ -67,6 +82,11 @@ extension PluginManifest {
         let inputs = declaredInputs.map(\.name)
         try checkInputNames(inputs, field: inputsField)
         let attributes = try members.optional("attributes").map(parseAttributes) ?? []
+        // The registry refuses this too, but without the file and field.
+        if let attributesField = members.optional("attributes"), let clash = attributes.first(where: { inputs.contains($0.name) }) {
+            let field = try attributesField.entries().first { $0.key == clash.name }?.field ?? attributesField
+            throw field.error("'\(clash.name)' names both an input and an attribute")
+        }
         let isElementwise = try members.optional("elementwise")?.bool() ?? false
 
         var output = isElementwise ? OutputShapeSpec.broadcast : .sameAsInput(0)
