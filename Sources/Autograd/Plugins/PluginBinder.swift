@@ -20,8 +20,8 @@ struct PluginBinder {
             // The registry refuses a dtype the op has no kernel for before it looks at overrides.
             guard dtypes.contains(spec.dtype) else {
                 let known = dtypes.map(\.rawValue).joined(separator: ", ")
-                throw diagnostics.error("op '\(spec.op)' has no \(spec.dtype) forward kernel (its dtypes: \(known)), so a \(spec.dtype) kernel would never run",
-                                        op: spec.op, field: spec.field + ".dtype")
+                let why = "op '\(spec.op)' has no \(spec.dtype) forward kernel (its dtypes: \(known)), so a \(spec.dtype) kernel would never run"
+                throw diagnostics.error(why, op: spec.op, field: spec.field + ".dtype")
             }
             let slots = TensorSlots(inputs: inputs)
             var scope = Scope(uniqueKeysWithValues: inputs.enumerated().map { ($1, $0) })
