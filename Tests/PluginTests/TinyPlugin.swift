@@ -4,7 +4,7 @@ import TestSupport
 /// Plugins compiled from C at test time, as an author outside this package would build one.
 enum TinyPlugin {
     /// `tiny.axpb` (w * x + b, broadcasting), `tiny.rowsum` (not elementwise, an
-    /// output shape from dims), `tiny.exp2` (a backward that reads the output), float64 only.
+    /// output shape from dims, a 2-D input), `tiny.exp2` (a backward that reads the output), float64 only.
     static let source = #"""
         #include <math.h>
         #include <stdint.h>
@@ -57,7 +57,7 @@ enum TinyPlugin {
                 "  \"w\": {\"float64\": " CALL("tiny_axpb_grad_w", "\"ptr:x\", \"ptr:grad_out\", \"ptr:grad_w\", \"i64:numel(x)\"") "},"
                 "  \"b\": {\"float64\": " CALL("tiny_copy", "\"ptr:grad_out\", \"ptr:grad_b\", \"i64:numel(grad_out)\"") "}},"
                 " \"reference\": \"w * x + b\"},"
-                "{\"name\": \"tiny.rowsum\", \"inputs\": [\"x\"], \"output\": {\"shape\": [\"dim(x,0)\"]},"
+                "{\"name\": \"tiny.rowsum\", \"inputs\": [{\"name\": \"x\", \"ndim\": 2}], \"output\": {\"shape\": [\"dim(x,0)\"]},"
                 " \"forward\": {\"float64\": " STATUS_CALL("tiny_rowsum", "\"ptr:x\", \"ptr:out\", \"i32:dim(x,0)\", \"i32:dim(x,-1)\"") "},"
                 " \"backward\": {\"x\": {\"float64\": " STATUS_CALL("tiny_rowsum_grad", "\"ptr:grad_out\", \"ptr:grad_x\", \"i32:dim(x,0)\", \"i32:dim(x,1)\"") "}}},"
                 "{\"name\": \"tiny.exp2\", \"inputs\": [\"x\"], \"elementwise\": true,"

@@ -79,6 +79,16 @@ struct TinyPluginTests {
         #expect(elementwise.failures.isEmpty, "\(elementwise.text())")
     }
 
+    @Test("an input of another rank than its declared ndim is a shape error, not a partial read", arguments: [[6], [2, 3, 4], []])
+    func declaredRank(shape: [Int]) throws {
+        let x = Tensor.zeros(shape, dtype: .float64)
+        let error = try #require(throws: AutogradError.self) { try Self.registry.call("tiny.rowsum", [x]) }
+        #expect(error.kind == .shape)
+        for text in ["tiny.rowsum", "input 'x' to have 2 dims", "\"ndim\": 2", "x \(Shape.describe(shape))"] {
+            #expect(error.message.contains(text), "'\(text)' missing from: \(error.message)")
+        }
+    }
+
     @Test("a status from a kernel carries the plugin's message; a dtype without a kernel is refused")
     func errors() throws {
         let status = try #require(throws: AutogradError.self) {

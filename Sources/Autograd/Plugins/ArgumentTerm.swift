@@ -25,18 +25,25 @@ enum TermValue: Sendable, Equatable {
     case attribute(String)
     case integer(Int)
     case real(Double)
+    /// Integer arithmetic over the terms above (an integer argument only).
+    case expression(SizeExpression<TermValue>)
 
-    /// The tensor the term reads, if any.
+    /// The tensor the term reads, if any; an expression's leaves say for themselves.
     var tensorName: String? {
         switch self {
         case .tensor(let t), .numel(let t), .dim(let t, _), .ndim(let t), .leadingDimension(let t), .cblasTranspose(let t): t
-        case .attribute, .integer, .real: nil
+        case .attribute, .integer, .real, .expression: nil
         }
     }
 
     static let grammar = """
         <tensor>, numel(<tensor>), dim(<tensor>,<i>), ndim(<tensor>), ld(<tensor>), \
-        cblas_trans(<tensor>), attr.<name>, or a number
+        cblas_trans(<tensor>), attr.<name>, or a number; an integer value may be arithmetic \
+        (+ - * / and parentheses) over integers and the terms other than <tensor>
+        """
+
+    static let sizeGrammar = """
+        numel(<tensor>), dim(<tensor>,<i>), ndim(<tensor>), ld(<tensor>), cblas_trans(<tensor>) or attr.<name>
         """
 
     /// Parses a value such as `dim(a, 0)` or `attr.beta`; nil when it is none of the forms.
@@ -85,30 +92,50 @@ struct ArgumentTerm: Sendable {
     /// Parses a term, or returns why it is not one.
     static func parse(_ text: String) -> Result<ArgumentTerm, TermError> {
         guard let colon = text.firstIndex(of: ":") else {
-            return .failure(TermError("'\(text)' has no type; write <type>:<value>, with type one of \(typeList)"))
+            return .failure(TermError("'\(abbreviated(text))' has no type; write <type>:<value>, with type one of \(typeList)"))
         }
         let typeText = text[..<colon].trimmingCharacters(in: .whitespaces)
         guard let type = ArgumentType(rawValue: typeText) else {
-            return .failure(TermError("unknown argument type '\(typeText)' in '\(text)'; expected one of \(typeList)"))
+            return .failure(TermError("unknown argument type '\(abbreviated(typeText))' in '\(abbreviated(text))'; expected one of \(typeList)"))
         }
-        guard let value = TermValue.parse(String(text[text.index(after: colon)...])) else {
-            return .failure(TermError("unknown argument term '\(text)'; the value must be \(TermValue.grammar)"))
+        let valueText = String(text[text.index(after: colon)...])
+        var parsed = TermValue.parse(valueText)
+        if parsed == nil, type.isInteger {
+            switch expression(valueText) {
+            case .success(let e): parsed = e
+            case .failure(let failure): return .failure(failure)
+            }
+        }
+        guard let value = parsed else {
+            return .failure(TermError("unknown argument term '\(abbreviated(text))'; the value must be \(TermValue.grammar)"))
         }
         switch (type, value) {
         case (.ptr, .tensor):
             break
         case (.ptr, _):
-            return .failure(TermError("'\(text)': a ptr argument takes a tensor name such as ptr:x or ptr:out"))
+            return .failure(TermError("'\(abbreviated(text))': a ptr argument takes a tensor name such as ptr:x or ptr:out"))
         case (_, .tensor(let name)):
-            return .failure(TermError("'\(text)': \(type.rawValue) cannot hold tensor '\(name)'; write ptr:\(name)"))
+            return .failure(TermError("'\(abbreviated(text))': \(type.rawValue) cannot hold tensor '\(name)'; write ptr:\(name)"))
         case (.i32, .integer(let v)) where Int32(exactly: v) == nil:
-            return .failure(TermError("'\(text)': \(v) does not fit in i32"))
+            return .failure(TermError("'\(abbreviated(text))': \(v) does not fit in i32"))
         case (_, .real) where type.isInteger:
-            return .failure(TermError("'\(text)': \(type.rawValue) takes an integer literal"))
+            return .failure(TermError("'\(abbreviated(text))': \(type.rawValue) takes an integer literal"))
         default:
             break
         }
         return .success(ArgumentTerm(type: type, value: value, text: text))
+    }
+
+    /// An arithmetic value, or nil when `text` has no operator (so a misspelt
+    /// plain term keeps the plain term's error); a malformed one says why.
+    private static func expression(_ text: String) -> Result<TermValue?, TermError> {
+        guard SizeExpression<TermValue>.looksArithmetic(text) else {
+            return .success(nil)
+        }
+        switch SizeExpression.parse(text) {
+        case .success(let e): return .success(.expression(e))
+        case .failure(let error): return .failure(TermError(error.message))
+        }
     }
 
     private static var typeList: String { ArgumentType.allCases.map(\.rawValue).joined(separator: ", ") }

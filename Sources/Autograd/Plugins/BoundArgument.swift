@@ -10,6 +10,8 @@ struct BoundArgument: Sendable {
         case attribute(String)
         case integer(Int)
         case real(Double)
+        /// Arithmetic whose leaves are the integer sources above.
+        case expression(SizeExpression<Source>)
     }
 
     let type: ArgumentType
@@ -23,40 +25,61 @@ struct BoundArgument: Sendable {
         switch source {
         case .pointer(let i):
             slot.storeBytes(of: tensors[i].unsafeRawPointer, as: UnsafeMutableRawPointer.self)
-        case .numel(let i):
-            try storeInteger(tensors[i].scalarCount, at: slot, label: label)
-        case .dim(let i, let d):
-            let t = tensors[i]
-            guard t.rank > 0, let dim = Shape.normalize(dim: d, rank: t.rank) else {
-                throw AutogradError(.plugin, "\(label): argument '\(text)': the tensor has shape \(Shape.describe(t.shape)), which has no dim \(d)")
-            }
-            try storeInteger(t.shape[dim], at: slot, label: label)
-        case .ndim(let i):
-            try storeInteger(tensors[i].rank, at: slot, label: label)
-        case .leadingDimension(let i):
-            try storeInteger(try layout(tensors[i], label: label).leadingDimension, at: slot, label: label)
-        case .cblasTranspose(let i):
-            // CblasNoTrans and CblasTrans of cblas.h.
-            try storeInteger(try layout(tensors[i], label: label).isTransposed ? 112 : 111, at: slot, label: label)
         case .attribute(let name):
             switch attributes[name] {
             case .int(let v): try storeInteger(v, at: slot, label: label)
             case .bool(let v): try storeInteger(v ? 1 : 0, at: slot, label: label)
             case .double(let v): storeReal(v, at: slot)
             case .ints, .string, .absent:
-                throw AutogradError(.plugin, "\(label): argument '\(text)': attribute '\(name)' has no value")
+                throw AutogradError(.plugin, "\(label): argument '\(abbreviated(text))': attribute '\(name)' has no value")
             }
-        case .integer(let v):
-            try storeInteger(v, at: slot, label: label)
         case .real(let v):
             storeReal(v, at: slot)
+        default:
+            try storeInteger(try integer(source, tensors: tensors, attributes: attributes, label: label), at: slot, label: label)
+        }
+    }
+
+    /// The value of an integer source.
+    private func integer(_ source: Source, tensors: [Tensor], attributes: Attributes, label: String) throws -> Int {
+        switch source {
+        case .numel(let i):
+            return tensors[i].scalarCount
+        case .dim(let i, let d):
+            let t = tensors[i]
+            guard t.rank > 0, let dim = Shape.normalize(dim: d, rank: t.rank) else {
+                throw AutogradError(.plugin, "\(label): argument '\(abbreviated(text))': the tensor has shape \(Shape.describe(t.shape)), which has no dim \(d)")
+            }
+            return t.shape[dim]
+        case .ndim(let i):
+            return tensors[i].rank
+        case .leadingDimension(let i):
+            return try layout(tensors[i], label: label).leadingDimension
+        case .cblasTranspose(let i):
+            // CblasNoTrans and CblasTrans of cblas.h.
+            return try layout(tensors[i], label: label).isTransposed ? 112 : 111
+        case .attribute(let name):
+            switch attributes[name] {
+            case .int(let v): return v
+            case .bool(let v): return v ? 1 : 0
+            case .double, .ints, .string, .absent:
+                throw AutogradError(.plugin, "\(label): argument '\(abbreviated(text))': attribute '\(name)' has no integer value")
+            }
+        case .integer(let v):
+            return v
+        case .expression(let e):
+            return try e.evaluate(value: { try integer($0, tensors: tensors, attributes: attributes, label: label) }) { reason, values in
+                AutogradError(.plugin, "\(label): argument '\(abbreviated(text))' \(reason) (\(values))")
+            }
+        case .pointer, .real:
+            preconditionFailure("binding admits only integer sources in integer arguments and expressions")
         }
     }
 
     private func layout(_ t: Tensor, label: String) throws -> MatrixLayout {
         guard let layout = MatrixLayout(t) else {
             throw AutogradError(.plugin, """
-                \(label): argument '\(text)' needs a 2-D tensor; got shape \(Shape.describe(t.shape))
+                \(label): argument '\(abbreviated(text))' needs a 2-D tensor; got shape \(Shape.describe(t.shape))
                 """)
         }
         return layout
@@ -67,7 +90,7 @@ struct BoundArgument: Sendable {
         switch type {
         case .i32:
             guard let narrow = Int32(exactly: v) else {
-                throw AutogradError(.plugin, "\(label): argument '\(text)' is \(v), which does not fit in i32")
+                throw AutogradError(.plugin, "\(label): argument '\(abbreviated(text))' is \(v), which does not fit in i32")
             }
             slot.storeBytes(of: narrow, as: Int32.self)
         case .i64: slot.storeBytes(of: Int64(v), as: Int64.self)

@@ -16,7 +16,13 @@ struct PluginBinder {
 
     func overrides() throws -> [(op: String, kernel: KernelOverride)] {
         try manifest.kernels.map { spec in
-            let (inputs, attributes) = try signature(ofOpNamed: spec.op, field: spec.field + ".op")
+            let (inputs, attributes, dtypes) = try signature(ofOpNamed: spec.op, field: spec.field + ".op")
+            // The registry refuses a dtype the op has no kernel for before it looks at overrides.
+            guard dtypes.contains(spec.dtype) else {
+                let known = dtypes.map(\.rawValue).joined(separator: ", ")
+                let why = "op '\(spec.op)' has no \(spec.dtype) forward kernel (its dtypes: \(known)), so a \(spec.dtype) kernel would never run"
+                throw diagnostics.error(why, op: spec.op, field: spec.field + ".dtype")
+            }
             let slots = TensorSlots(inputs: inputs)
             var scope = Scope(uniqueKeysWithValues: inputs.enumerated().map { ($1, $0) })
             scope["out"] = slots.out
@@ -31,13 +37,15 @@ struct PluginBinder {
         }
     }
 
-    /// The inputs and attributes of an op the manifest gives a kernel for: one of its own, or a registered one.
-    private func signature(ofOpNamed name: String, field: String) throws -> ([String], [AttributeSpec]) {
-        if let own = manifest.ops.first(where: { $0.name == name }) { return (own.inputs, own.attributes) }
+    /// The inputs, attributes and forward dtypes of an op the manifest gives a kernel for: one of its own, or a registered one.
+    private func signature(ofOpNamed name: String, field: String) throws -> ([String], [AttributeSpec], [DType]) {
+        if let own = manifest.ops.first(where: { $0.name == name }) {
+            return (own.inputs, own.attributes, DType.allCases.filter { own.forward[$0] != nil })
+        }
         guard let op = try? registry.op(named: name) else {
             throw diagnostics.error("no op named '\(name)' is registered or declared in this manifest", op: name, field: field)
         }
-        return (op.definition.inputNames, op.definition.attributes)
+        return (op.definition.inputNames, op.definition.attributes, op.definition.forward.dtypes)
     }
 
     private func definition(_ spec: OpSpec) throws -> OpDefinition {
@@ -74,7 +82,7 @@ struct PluginBinder {
             name: spec.name,
             inputs: spec.inputs.map { OpInput($0, differentiable: spec.backward[$0] != nil) },
             attributes: spec.attributes, elementwise: spec.isElementwise,
-            outputShape: PluginKernels.shapeRule(spec.output), forward: ForwardKernels(forward),
+            outputShape: PluginKernels.shapeRule(spec.output, inputRanks: spec.inputRanks), forward: ForwardKernels(forward),
             saves: readsOutput ? [.inputs, .output] : .inputs,
             // A C backward is not itself recorded, so it gives first-order gradients only.
             supportsHigherOrder: false, reference: spec.reference,
@@ -97,43 +105,52 @@ struct PluginBinder {
         var writesBuffer = false
         for (i, term) in spec.arguments.enumerated() {
             let field = "\(spec.field).args[\(i)]"
-            func fail(_ why: String) -> AutogradError { diagnostics.error("'\(term.text)': \(why)", op: op, field: field) }
-            var slot = 0
-            if let name = term.value.tensorName {
-                guard let s = scope[name] else {
-                    throw fail("no tensor named '\(name)' here; this call sees \(scope.keys.sorted().joined(separator: ", "))")
-                }
-                slot = s
+            func fail(_ why: String) -> AutogradError {
+                diagnostics.error("'\(abbreviated(term.text))': \(why)", op: op, field: field)
             }
-            let source: BoundArgument.Source
-            switch term.value {
-            case .tensor(let name):
-                source = .pointer(slot: slot)
-                writesBuffer = writesBuffer || name == buffer
-            case .numel: source = .numel(slot: slot)
-            case .dim(_, let d): source = .dim(slot: slot, d)
-            case .ndim: source = .ndim(slot: slot)
-            case .leadingDimension:
-                source = .leadingDimension(slot: slot)
-                strided[slot] = true
-            case .cblasTranspose:
-                source = .cblasTranspose(slot: slot)
-                strided[slot] = true
-            case .attribute(let name):
-                guard let attribute = attributes.first(where: { $0.name == name }) else {
-                    let known = attributes.isEmpty ? "none" : attributes.map(\.name).joined(separator: ", ")
-                    throw fail("the op has no attribute '\(name)'; its attributes: \(known)")
+            /// The source of one term, or of one leaf of an expression (`isLeaf`), whose attributes must be ints.
+            func source(_ value: TermValue, isLeaf: Bool) throws -> BoundArgument.Source {
+                var slot = 0
+                if let name = value.tensorName {
+                    guard let s = scope[name] else {
+                        throw fail("no tensor named '\(name)' here; this call sees \(scope.keys.sorted().joined(separator: ", "))")
+                    }
+                    slot = s
                 }
-                if term.type.isInteger && attribute.type == .double {
-                    throw fail("attribute '\(name)' is a double; pass it as f32 or f64")
+                switch value {
+                case .tensor(let name):
+                    writesBuffer = writesBuffer || name == buffer
+                    return .pointer(slot: slot)
+                case .numel: return .numel(slot: slot)
+                case .dim(_, let d): return .dim(slot: slot, d)
+                case .ndim: return .ndim(slot: slot)
+                case .leadingDimension:
+                    strided[slot] = true
+                    return .leadingDimension(slot: slot)
+                case .cblasTranspose:
+                    strided[slot] = true
+                    return .cblasTranspose(slot: slot)
+                case .attribute(let name):
+                    guard let attribute = attributes.first(where: { $0.name == name }) else {
+                        let known = attributes.isEmpty ? "none" : attributes.map(\.name).joined(separator: ", ")
+                        throw fail("the op has no attribute '\(name)'; its attributes: \(known)")
+                    }
+                    if isLeaf && attribute.type != .int {
+                        throw fail("attribute '\(name)' is of type \(attribute.type); arithmetic takes int attributes")
+                    }
+                    if term.type.isInteger && attribute.type == .double {
+                        throw fail("attribute '\(name)' is a double; pass it as f32 or f64")
+                    }
+                    if term.type.isReal && attribute.type == .bool {
+                        throw fail("attribute '\(name)' is a bool; pass it as i32 or i64")
+                    }
+                    return .attribute(name)
+                case .integer(let v): return .integer(v)
+                case .real(let v): return .real(v)
+                case .expression(let e): return .expression(try e.map { try source($0, isLeaf: true) })
                 }
-                if term.type.isReal && attribute.type == .bool {
-                    throw fail("attribute '\(name)' is a bool; pass it as i32 or i64")
-                }
-                source = .attribute(name)
-            case .integer(let v): source = .integer(v)
-            case .real(let v): source = .real(v)
             }
+            let source = try source(term.value, isLeaf: false)
             arguments.append(BoundArgument(type: term.type, source: source, text: term.text))
         }
         guard writesBuffer else {

@@ -74,7 +74,21 @@ enum PluginKernels {
         }
     }
 
-    static func shapeRule(_ spec: OutputShapeSpec) -> ShapeRule {
+    /// The output shape rule, after a check of each input's declared rank: without
+    /// it a kernel given a 3-D tensor for a 2-D input would read part of it silently.
+    static func shapeRule(_ spec: OutputShapeSpec, inputRanks: [Int?]) -> ShapeRule {
+        let rule = shapeRule(spec)
+        guard inputRanks.contains(where: { $0 != nil }) else { return rule }
+        return ShapeRule { ctx in
+            for (index, rank) in inputRanks.enumerated() {
+                guard let rank, ctx.isGiven(index), ctx.shapes[index].count != rank else { continue }
+                throw ctx.error("input '\(ctx.inputNames[index])' to have \(rank) dims (the manifest's \"ndim\": \(rank))")
+            }
+            return try rule.compute(ctx)[0]
+        }
+    }
+
+    private static func shapeRule(_ spec: OutputShapeSpec) -> ShapeRule {
         switch spec {
         case .broadcast: return .broadcast
         case .sameAsInput(let index): return .sameAsInput(index)
@@ -82,29 +96,43 @@ enum PluginKernels {
         }
     }
 
-    private static func size(_ term: TermValue, _ ctx: ShapeContext) throws -> Int {
-        func input(_ name: String) -> Int { ctx.inputNames.firstIndex(of: name)! }
+    private static func size(_ term: SizeTerm, _ ctx: ShapeContext) throws -> Int {
         let value: Int
+        var values = ""
+        if case .expression(let e) = term.value {
+            (value, values) = try e.evaluateListingValues(value: { try leafSize($0, ctx) }) { reason, values in
+                AutogradError(.shape, "\(ctx.op): output size '\(abbreviated(term.text))' \(reason) (\(values))")
+            }
+            values = " (\(values))"
+        } else {
+            value = try leafSize(term.value, ctx)
+        }
+        guard value >= 0 else {
+            throw ctx.error("a non-negative output size, got \(value) from '\(abbreviated(term.text))'\(values)")
+        }
+        return value
+    }
+
+    private static func leafSize(_ term: TermValue, _ ctx: ShapeContext) throws -> Int {
+        func input(_ name: String) -> Int { ctx.inputNames.firstIndex(of: name)! }
         switch term {
         case .dim(let name, let d):
             let i = input(name)
             guard !ctx.shapes[i].isEmpty, let dim = Shape.normalize(dim: d, rank: ctx.shapes[i].count) else {
                 throw ctx.error("\(name) to have a dim \(d) for the output shape")
             }
-            value = ctx.shapes[i][dim]
+            return ctx.shapes[i][dim]
         case .numel(let name):
-            value = Shape.count(ctx.shapes[input(name)])
+            return Shape.count(ctx.shapes[input(name)])
         case .attribute(let name):
             guard case .int(let v) = ctx.attributes[name] else {
                 throw ctx.error("int attribute '\(name)' for the output shape, got \(ctx.attributes[name])")
             }
-            value = v
+            return v
         case .integer(let v):
-            value = v
+            return v
         default:
             preconditionFailure("the manifest parser admits only sizes in an output shape")
         }
-        guard value >= 0 else { throw ctx.error("a non-negative output size, got \(value) from \(term)") }
-        return value
     }
 }

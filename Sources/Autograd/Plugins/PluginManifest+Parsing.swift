@@ -18,6 +18,11 @@ extension PluginManifest {
         } catch {
             throw diagnostics.error("malformed JSON: \(error.message)")
         }
+        if let duplicate = JSONDuplicateKey.first(in: bytes) {
+            guard case .key(let key) = duplicate.path.last else { preconditionFailure("a repeated key ends its path") }
+            throw diagnostics.error("'\(abbreviated(key))' appears twice in one object; JSON would keep only one of them",
+                                    op: opName(at: duplicate.path, in: root), field: abbreviated(duplicate.field))
+        }
         let top = ManifestField(value: root, path: "", op: nil, diagnostics: diagnostics)
         // The ABI first: a manifest for another ABI may well have fields this host does not know.
         if case .object(let dict) = root, let abiValue = dict["abi"] {
@@ -51,6 +56,16 @@ extension PluginManifest {
                               library: library, ops: ops, kernels: kernels)
     }
 
+    /// The op an `ops` or `kernels` entry at the start of `path` names, if it names one.
+    private static func opName(at path: [JSONDuplicateKey.Component], in root: JSONValue) -> String? {
+        guard path.count > 2, case .key(let list) = path[0], case .index(let i) = path[1],
+              case .object(let top) = root, case .array(let entries)? = top[list], i < entries.count,
+              case .object(let entry) = entries[i] else { return nil }
+        let nameKey = list == "ops" ? "name" : list == "kernels" ? "op" : nil
+        guard let nameKey, case .string(let name)? = entry[nameKey] else { return nil }
+        return name
+    }
+
     private static func parseOp(_ entry: ManifestField) throws -> OpSpec {
         guard case .object(let dict) = entry.value, let nameValue = dict["name"] else {
             _ = try entry.members(allowed: opFields)
@@ -63,9 +78,15 @@ extension PluginManifest {
         if name.isEmpty { throw try members.required("name").error("an op needs a non-empty name") }
 
         let inputsField = try members.required("inputs")
-        let inputs = try inputsField.strings()
+        let declaredInputs = try inputsField.elements().map(parseInput)
+        let inputs = declaredInputs.map(\.name)
         try checkInputNames(inputs, field: inputsField)
         let attributes = try members.optional("attributes").map(parseAttributes) ?? []
+        // The registry refuses this too, but without the file and field.
+        if let attributesField = members.optional("attributes"), let clash = attributes.first(where: { inputs.contains($0.name) }) {
+            let field = try attributesField.entries().first { $0.key == clash.name }?.field ?? attributesField
+            throw field.error("'\(clash.name)' names both an input and an attribute")
+        }
         let isElementwise = try members.optional("elementwise")?.bool() ?? false
 
         var output = isElementwise ? OutputShapeSpec.broadcast : .sameAsInput(0)
@@ -103,9 +124,21 @@ extension PluginManifest {
             }
             backward[input] = kernels
         }
-        return OpSpec(name: name, inputs: inputs, attributes: attributes, isElementwise: isElementwise,
+        return OpSpec(name: name, inputs: inputs, inputRanks: declaredInputs.map(\.rank), attributes: attributes, isElementwise: isElementwise,
                       output: output, forward: forward, backward: backward,
                       reference: try members.optional("reference")?.string(), field: field.path)
+    }
+
+    /// An input as a name (`"x"`) or an object with a rank rule (`{"name": "x", "ndim": 2}`).
+    private static func parseInput(_ field: ManifestField) throws -> (name: String, rank: Int?) {
+        if case .string(let name) = field.value { return (name, nil) }
+        guard case .object = field.value else { throw field.error("expected an input name or an object, got \(field.value.kind)") }
+        let members = try field.members(allowed: ["name", "ndim"])
+        let name = try members.required("name").string()
+        guard let rankField = members.optional("ndim") else { return (name, nil) }
+        let rank = try rankField.int()
+        guard rank >= 0 else { throw rankField.error("expected a rank of 0 or more, got \(rank)") }
+        return (name, rank)
     }
 
     private static func checkInputNames(_ inputs: [String], field: ManifestField) throws {
@@ -153,24 +186,35 @@ extension PluginManifest {
         }
         return .dims(try shapeField.elements().map { element in
             let text = try element.string()
-            guard let term = TermValue.parse(text) else {
-                throw element.error("unknown size term '\(text)'; expected dim(<input>,<i>), numel(<input>), attr.<name> or an integer")
-            }
-            switch term {
-            case .dim(let t, _), .numel(let t):
-                guard inputs.contains(t) else {
-                    throw element.error("'\(text)' names no input; the inputs are \(inputs.joined(separator: ", "))")
+            let expected = "dim(<input>,<i>), numel(<input>), attr.<name>, an integer, or arithmetic (+ - * / and parentheses) over them"
+            var parsed = TermValue.parse(text)
+            if parsed == nil, SizeExpression<TermValue>.looksArithmetic(text) {
+                switch SizeExpression.parse(text) {
+                case .success(let e): parsed = .expression(e)
+                case .failure(let failure): throw element.error(failure.message)
                 }
-            case .attribute(let name):
-                guard attributes.contains(where: { $0.name == name && $0.type == .int }) else {
-                    throw element.error("'\(text)' names no int attribute of this op")
-                }
-            case .integer:
-                break
-            default:
-                throw element.error("'\(text)' is not a size; expected dim(<input>,<i>), numel(<input>), attr.<name> or an integer")
             }
-            return term
+            guard let term = parsed else {
+                throw element.error("unknown size term '\(abbreviated(text))'; expected \(expected)")
+            }
+            let leaves = if case .expression(let e) = term { e.leaves } else { [term] }
+            for leaf in leaves {
+                switch leaf {
+                case .dim(let t, _), .numel(let t):
+                    guard inputs.contains(t) else {
+                        throw element.error("'\(abbreviated(text))' names no input; the inputs are \(inputs.joined(separator: ", "))")
+                    }
+                case .attribute(let name):
+                    guard attributes.contains(where: { $0.name == name && $0.type == .int }) else {
+                        throw element.error("'\(abbreviated(text))' names no int attribute of this op")
+                    }
+                case .integer:
+                    break
+                default:
+                    throw element.error("'\(abbreviated(text))' is not a size; expected \(expected)")
+                }
+            }
+            return SizeTerm(value: term, text: text)
         })
     }
 

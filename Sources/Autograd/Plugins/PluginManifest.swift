@@ -30,6 +30,8 @@ struct CallSpec: Sendable {
 struct OpSpec: Sendable {
     let name: String
     let inputs: [String]
+    /// Per input, the rank it must have (`"ndim"`), or nil for any rank.
+    let inputRanks: [Int?]
     let attributes: [AttributeSpec]
     let isElementwise: Bool
     let output: OutputShapeSpec
@@ -46,8 +48,14 @@ enum OutputShapeSpec: Sendable {
     case broadcast
     /// The shape of the input at this index.
     case sameAsInput(Int)
-    /// One size term per dim (`dim(a,0)`, `numel(x)`, `attr.n`, `3`).
-    case dims([TermValue])
+    /// One size per dim: a term (`dim(a,0)`, `numel(x)`, `attr.n`, `3`) or arithmetic over terms.
+    case dims([SizeTerm])
+}
+
+/// An output size as parsed, with its text for errors at call time.
+struct SizeTerm: Sendable {
+    let value: TermValue
+    let text: String
 }
 
 /// A `kernels` entry: a faster kernel for an existing op.
