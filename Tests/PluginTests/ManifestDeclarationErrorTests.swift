@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Autograd
+import TestSupport
 
 /// Load errors of the manifest's richer declarations: arithmetic, input ranks,
 /// and the strictness checks (repeated keys, undeclared dtypes, name clashes).
@@ -72,32 +73,32 @@ extension PluginLoadingErrorTests {
                                                   "'float64' appears twice in one object"])
         let escaped = try sidecar([(#""elementwise": true"#, #""elementwise": true, "elementwis\u0065": true"#)])
         try expectLoadFails(escaped, mentioning: [escaped, "op 'bare.negate'", "field 'ops[0].elementwise'", "appears twice"])
-        let top = try writeTemporaryFile("top.json", TinyPlugin.sidecar(op: TinyPlugin.negateOp())
-            .replacingOccurrences(of: #"{"abi": 1,"#, with: #"{"abi": 1, "abi": 1,"#))
+        let top = try TemporaryFiles.write(TinyPlugin.sidecar(op: TinyPlugin.negateOp())
+            .replacingOccurrences(of: #"{"abi": 1,"#, with: #"{"abi": 1, "abi": 1,"#), to: "top.json")
         try expectLoadFails(top, mentioning: [top, "field 'abi'", "'abi' appears twice"])
-        let kernel = try writeTemporaryFile("kernel.json", #"""
+        let kernel = try TemporaryFiles.write(#"""
             {"abi": 1, "library": "\#(TinyPlugin.bareLibrary)",
              "kernels": [{"op": "matmul", "dtype": "float64", "dtype": "float32", "symbol": "bare_negate", "args": ["ptr:out"]}]}
-            """#)
+            """#, to: "kernel.json")
         try expectLoadFails(kernel, mentioning: [kernel, "op 'matmul'", "field 'kernels[0].dtype'", "'dtype' appears twice"])
     }
 
     @Test("a kernel for a dtype its op has no forward kernel for")
     func kernelForUndeclaredDType() throws {
-        let own = try writeTemporaryFile("own.json", #"""
+        let own = try TemporaryFiles.write(#"""
             {"abi": 1, "library": "\#(TinyPlugin.bareLibrary)", "ops": [\#(TinyPlugin.negateOp())],
              "kernels": [{"op": "bare.negate", "dtype": "float32", "symbol": "bare_negate", "args": ["ptr:x", "ptr:out", "i64:numel(x)"]}]}
-            """#)
+            """#, to: "own.json")
         try expectLoadFails(own, mentioning: [own, "op 'bare.negate'", "field 'kernels[0].dtype'",
                                               "has no float32 forward kernel (its dtypes: float64)", "would never run"])
         let registry = OpRegistry.withBuiltins()
         let (op, dtype) = try #require(registry.opNames.sorted().lazy.compactMap { name in
             DType.allCases.first { !((try? registry.op(named: name).definition.forward.supports($0)) ?? true) }.map { (name, $0) }
         }.first)
-        let builtin = try writeTemporaryFile("builtin.json", #"""
+        let builtin = try TemporaryFiles.write(#"""
             {"abi": 1, "library": "\#(TinyPlugin.bareLibrary)",
              "kernels": [{"op": "\#(op)", "dtype": "\#(dtype)", "symbol": "bare_negate", "args": ["ptr:out"]}]}
-            """#)
+            """#, to: "builtin.json")
         try expectLoadFails(builtin, mentioning: [builtin, "op '\(op)'", "field 'kernels[0].dtype'", "has no \(dtype) forward kernel"])
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Autograd
+import TestSupport
 
 /// Arithmetic in output sizes and integer arguments: parsed at load time,
 /// evaluated per call, and every bad value an error from `call`.
@@ -37,7 +38,7 @@ struct SizeExpressionTests {
 
     static let registry: OpRegistry = {
         let registry = OpRegistry.withBuiltins()
-        do { try registry.loadPlugin(at: try compilePlugin(source, name: "calc")) } catch { fatalError("\(error)") }
+        do { try registry.loadPlugin(at: try CCompiler.plugin(source: source, name: "calc")) } catch { fatalError("\(error)") }
         return registry
     }()
 
@@ -60,8 +61,8 @@ struct SizeExpressionTests {
     @Test("an output size and arguments computed by arithmetic")
     func values() throws {
         let x = Tensor.arange(0, 10, dtype: .float64)
-        expectClose(try window(x, kernel: 3, stride: 2), Tensor([3.0, 9, 15, 21], dtype: .float64), tolerance: 0)
-        expectClose(try window(x, kernel: 10, stride: 1), Tensor([45.0], dtype: .float64), tolerance: 0)
+        expectClose(try window(x, kernel: 3, stride: 2), Tensor([3.0, 9, 15, 21], dtype: .float64), atol: 0, rtol: 0)
+        expectClose(try window(x, kernel: 10, stride: 1), Tensor([45.0], dtype: .float64), atol: 0, rtol: 0)
     }
 
     @Test("a division by zero, an overflow or a negative size is an error from call")
@@ -90,7 +91,7 @@ struct SizeExpressionTests {
             (#""ptr:out", "i64:numel(x)""#, #""ptr:out", "i64:numel(x) * attr.k / attr.k""#),
         ])
         let registry = OpRegistry.withBuiltins()
-        try registry.loadPlugin(at: try writeTemporaryFile("scaled.json", TinyPlugin.sidecar(op: op)))
+        try registry.loadPlugin(at: try TemporaryFiles.write(TinyPlugin.sidecar(op: op), to: "scaled.json"))
         return registry
     }
 
@@ -98,7 +99,7 @@ struct SizeExpressionTests {
     func badArguments() throws {
         let registry = try scaledNegate()
         let x = Tensor([1.0, -2.0, 3.0], dtype: .float64)
-        expectClose(try registry.call("bare.negate", [x], attributes: ["k": .int(5)]), -x, tolerance: 0)
+        expectClose(try registry.call("bare.negate", [x], attributes: ["k": .int(5)]), -x, atol: 0, rtol: 0)
         let zero = try #require(throws: AutogradError.self) { try registry.call("bare.negate", [x], attributes: ["k": .int(0)]) }
         #expect(zero.kind == .plugin)
         for text in ["bare.negate", "'i64:numel(x) * attr.k / attr.k'", "divides 0 by zero", "numel(x) = 3", "attr.k = 0"] {
