@@ -85,14 +85,18 @@ extension Tensor {
         let result = try storable(op.call([before] + others, attributes: attributes), op: op.name)
         try write(result, op: op.name)
         if let info = viewInfo, recording {
+            let base = info.base, alias = base.isSavedAsItself ? base.aliasKeepingHistory() : nil
             try Node.record(op: EngineOps.asStridedScatter,
-                            attributes: geometry(relativeTo: info.base).replacing(["accumulate": false]),
-                            inputs: [info.base, result], outputs: CallOutputs(info.base))
+                            attributes: geometry(relativeTo: base).replacing(["accumulate": false]),
+                            inputs: [base, result], outputs: CallOutputs(base))
+            if let alias { Node.releaseSaves(of: base, reachableFrom: base.history, to: alias) }
         } else if recording {
+            let alias = isSavedAsItself ? aliasKeepingHistory() : nil
             history = result.history
             outputIndex = result.outputIndex
             history?.rebindSavedOutput(outputIndex, to: self)
             if retainsGrad { history?.retain(output: outputIndex, in: self) }
+            if let alias { Node.releaseSaves(of: self, reachableFrom: history, to: alias) }
         }
         if carrying { tangent = result.tangent }
     }
@@ -101,6 +105,17 @@ extension Tensor {
     func addInPlaceUntracked(_ g: Tensor) throws {
         let result = try withNoGrad { try ForwardAD.withPaused { try EngineOps.add.call([self, g]) } }
         try write(storable(result, op: "add"), op: "add")
+    }
+
+    /// An alias of this tensor's storage with its current history: what nodes that
+    /// saved this tensor keep once an in-place update changes its history.
+    private func aliasKeepingHistory() -> Tensor {
+        let alias = historyFreeAlias()
+        alias.history = history
+        alias.outputIndex = outputIndex
+        alias.requiresGradFlag = requiresGradFlag
+        alias.accumulator = accumulator
+        return alias
     }
 
     /// A new tensor with this one's value, history and tangent.

@@ -215,6 +215,28 @@ public final class Node: @unchecked Sendable {
         return node
     }
 
+    /// After an in-place update gave `tensor` new history: every node reachable from
+    /// that history which saved `tensor` itself now saves `alias` (its storage and its
+    /// history before the update) instead. Otherwise the tensor would hold its new node,
+    /// which reaches a node holding the tensor: a reference cycle. The saves keep
+    /// their versions, so a backward through them still reports the in-place change.
+    static func releaseSaves(of tensor: Tensor, reachableFrom start: Node?, to alias: Tensor) {
+        guard let start else { return }
+        var pending = [start], seen: Set<ObjectIdentifier> = [ObjectIdentifier(start)]
+        while let node = pending.popLast() {
+            for i in node.inputs.indices {
+                if node.inputs[i].saved === tensor {
+                    LiveNodes.unaccount(node)
+                    node.inputs[i].saved = alias
+                    LiveNodes.account(node)
+                }
+                if case .node(let next, _) = node.inputs[i].edge, seen.insert(ObjectIdentifier(next)).inserted {
+                    pending.append(next)
+                }
+            }
+        }
+    }
+
     /// Saves `tensor`, which took over output `index`'s value (an in-place update
     /// writes an op's result into its target), so version checks watch its storage.
     func rebindSavedOutput(_ index: Int, to tensor: Tensor) {
@@ -308,7 +330,10 @@ extension Tensor {
     /// lead back here after `createGraph`), and a view as an alias with its history
     /// but not its base.
     func savedForm() throws -> Tensor {
-        if viewInfo == nil && (history != nil || !requiresGradFlag) { return self }
+        if viewInfo == nil && (history != nil || !requiresGradFlag) {
+            isSavedAsItself = true
+            return self
+        }
         let alias = historyFreeAlias()
         if let node = try currentGradFn() {
             alias.history = node

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 
 /// Named tensors in the safetensors format: the file format Hugging Face and PyTorch
@@ -48,17 +53,39 @@ public struct Safetensors {
     ///
     /// - Throws: `SafetensorsError` when the file cannot be read or breaks the format.
     public init(contentsOf url: URL) throws {
-        let data: Data
+        let bytes = try Self.contents(ofFile: url.path)
         do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw SafetensorsError(.io, "cannot read \(url.path): \(error.localizedDescription)")
-        }
-        do {
-            try self.init(bytes: [UInt8](data))
+            try self.init(bytes: bytes)
         } catch let error as SafetensorsError {
             throw SafetensorsError(error.kind, "\(url.path): \(error.message)")
         }
+    }
+
+    /// The bytes of the file at `path`, read straight into the array the decoder takes
+    /// (no intermediate `Data`, whose reader also keeps the buffer of an empty file alive).
+    private static func contents(ofFile path: String) throws -> [UInt8] {
+        func failure(_ code: Int32) -> SafetensorsError {
+            SafetensorsError(.io, "cannot read \(path): \(String(cString: strerror(code)))")
+        }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw failure(errno) }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw failure(errno) }
+        let size = Int(status.st_size)
+        var code: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = 0
+            while count < size {
+                let got = read(fd, buffer.baseAddress! + count, size - count)
+                if got < 0 && errno == EINTR { continue }
+                if got < 0 { code = errno }
+                if got <= 0 { break }
+                count += got
+            }
+        }
+        if code != 0 { throw failure(code) }
+        return bytes
     }
 
     /// Decodes the bytes of a safetensors file.

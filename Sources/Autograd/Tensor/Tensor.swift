@@ -55,6 +55,9 @@ public final class Tensor {
         }
     }
     var retainsGrad = false
+    /// Set when a node saved this very object (not an alias) for its backward: an
+    /// in-place update that gives it new history must then release those saves.
+    var isSavedAsItself = false
     /// Where gradients for this leaf are accumulated; made on first use, shared by
     /// every node that reads the leaf, and holding the leaf weakly.
     var accumulator: GradAccumulator?
