@@ -1,6 +1,5 @@
 import Autograd
 import Foundation
-import Synchronization
 
 extension CheckContext {
     /// `threadCount` threads run forward and backward at once, each on inputs of
@@ -26,13 +25,13 @@ extension CheckContext {
                         do {
                             let got = try context.evaluate(inputs[t], dtype)
                             let (c, problem) = context.compare(got, expected[t], tolerance: .forward(dtype))
-                            findings.worst.withLock { $0.merge(c) }
+                            findings.merge(c)
                             if let problem {
-                                findings.problems.withLock { $0.append("thread \(t), run \(r + 1) of its own inputs: \(problem)") }
+                                findings.add("thread \(t), run \(r + 1) of its own inputs: \(problem)")
                                 return
                             }
                         } catch {
-                            findings.problems.withLock { $0.append("thread \(t), run \(r + 1) threw: \(error)") }
+                            findings.add("thread \(t), run \(r + 1) threw: \(error)")
                             return
                         }
                     }
@@ -41,8 +40,7 @@ extension CheckContext {
                 thread.start()
             }
             finished.wait()
-            let found = findings.problems.withLock { $0 }
-            let comparison = findings.worst.withLock { $0 }
+            let (found, comparison) = findings.collected
             if let first = found.first {
                 return .fail(name, .threadSafety, dtype, first + " (the single-thread result of the same inputs differs)",
                              comparison: comparison, details: Array(found.dropFirst()))
@@ -54,10 +52,15 @@ extension CheckContext {
     }
 }
 
-/// What the threads of the thread-safety check report. A class, so that the threads
-/// share its mutexes by reference: a noncopyable `Mutex` captured by escaping closures
-/// is accessed through the capture as a modification, which ThreadSanitizer reports as a race.
-private final class ThreadFindings: Sendable {
-    let problems = Mutex<[String]>([])
-    let worst = Mutex(Comparison())
+/// What the threads of the thread-safety check report, behind an `NSLock`: a pthread
+/// mutex, whose hand-over ThreadSanitizer sees (`Synchronization.Mutex` hands over
+/// through a futex it cannot see, and every access it guards reads as a race).
+private final class ThreadFindings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var problems: [String] = []
+    private var worst = Comparison()
+
+    func add(_ problem: String) { lock.withLock { problems.append(problem) } }
+    func merge(_ comparison: Comparison) { lock.withLock { worst.merge(comparison) } }
+    var collected: ([String], Comparison) { lock.withLock { (problems, worst) } }
 }
