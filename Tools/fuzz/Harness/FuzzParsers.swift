@@ -11,7 +11,15 @@ import Foundation
 @main
 struct FuzzParsers {
     static func main() {
-        let arguments = CommandLine.arguments
+        var arguments = CommandLine.arguments
+        #if FUZZING
+        // libFuzzer runs this binary again for -merge, -fork and -minimize_crash with
+        // its own flags only: the target is then the one the first run named.
+        if let name = ProcessInfo.processInfo.environment[LibFuzzer.targetVariable],
+           arguments.count < 2 || FuzzTarget.named(arguments[1]) == nil {
+            arguments.insert(name, at: 1)
+        }
+        #endif
         guard arguments.count >= 2 else { usage() }
         if arguments[1] == "list" {
             for target in FuzzTarget.all { print(target.name, target.maxLength) }
@@ -19,7 +27,7 @@ struct FuzzParsers {
         }
         guard let target = FuzzTarget.named(arguments[1]) else { usage("unknown target '\(arguments[1])'") }
         #if FUZZING
-        exit(LibFuzzer.run(target))
+        exit(LibFuzzer.run(target, arguments: arguments))
         #else
         let paths = arguments.dropFirst(2)
         replay(target, paths: paths.filter { $0 != "--trace" }, trace: paths.contains("--trace"))

@@ -23,11 +23,15 @@ public func LLVMFuzzerTestOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int)
 }
 
 enum LibFuzzer {
-    /// Runs libFuzzer on `target` with the command line minus the target's name.
-    static func run(_ target: FuzzTarget) -> CInt {
+    /// Names the target for the runs libFuzzer starts of this binary.
+    static let targetVariable = "FUZZ_PARSERS_TARGET"
+
+    /// Runs libFuzzer on `target` with `arguments` (a command line) minus the target's name.
+    static func run(_ target: FuzzTarget, arguments: [String]) -> CInt {
         current = target
+        setenv(targetVariable, target.name, 1)
         // argv without argv[1]; the strings stay allocated for the driver's lifetime.
-        var arguments = CommandLine.arguments
+        var arguments = arguments
         arguments.remove(at: 1)
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         var argc = CInt(arguments.count)
