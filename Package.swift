@@ -109,6 +109,9 @@ let package = Package(
             dependencies: ["Autograd", "Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/kernel-check"
         ),
+        /// The parsers' libFuzzer targets (`Tools/fuzz/run`); in a normal build, the
+        /// replayer of their corpora.
+        .executableTarget(name: "fuzz-parsers", dependencies: ["Autograd", "Conformance"], path: "Tools/fuzz/Harness"),
 
         // MARK: - Unit test bundles
 
@@ -133,6 +136,8 @@ let package = Package(
             dependencies: ["Autograd", "DigitsExample", "TestSupport"],
             exclude: ["Reference", "Fixtures"]
         ),
+        /// Every fuzz corpus and crasher, replayed through `fuzz-parsers`.
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["fuzz-parsers"]),
     ],
     swiftLanguageModes: [.v6]
 )

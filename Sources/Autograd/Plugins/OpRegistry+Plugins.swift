@@ -106,8 +106,8 @@ extension OpRegistry {
         }
     }
 
-    private func register(_ manifest: PluginManifest, library: PluginLibrary, diagnostics: PluginDiagnostics,
-                          path: String) throws -> LoadedPlugin {
+    func register(_ manifest: PluginManifest, library: PluginLibrary, diagnostics: PluginDiagnostics,
+                  path: String) throws -> LoadedPlugin {
         var seen = Set<String>()
         for (i, op) in manifest.ops.enumerated() {
             let field = "ops[\(i)].name"

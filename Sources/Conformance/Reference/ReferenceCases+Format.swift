@@ -30,7 +30,15 @@ extension ReferenceCases {
         }
 
         func values(default caseDType: DType, _ fail: (String) -> ReferenceExpression.Error) throws -> TensorValues {
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == data.count else {
+            // Multiplied with overflow checked: the sizes come from the file.
+            var count = 1
+            for size in shape {
+                guard size >= 0 else { throw fail("shape \(shape) has a negative size") }
+                let (product, overflow) = count.multipliedReportingOverflow(by: size)
+                guard !overflow else { throw fail("shape \(shape) has more elements than an Int can count") }
+                count = product
+            }
+            guard count == data.count else {
                 throw fail("shape \(shape) does not hold \(data.count) values")
             }
             return TensorValues(shape: shape, scalars: scalars, dtype: try resolvedDType(default: caseDType, fail))
