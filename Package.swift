@@ -111,7 +111,7 @@ let package = Package(
         ),
         /// The parsers' libFuzzer targets (`Tools/fuzz/run`); in a normal build, the
         /// replayer of their corpora.
-        .executableTarget(name: "fuzz-parsers", dependencies: ["Autograd", "Conformance"], path: "Tools/fuzz/Harness"),
+        .executableTarget(name: "fuzz-parsers", dependencies: ["Autograd", "Conformance", "TestSupport"], path: "Tools/fuzz/Harness"),
 
         // MARK: - Unit test bundles
 

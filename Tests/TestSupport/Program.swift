@@ -51,6 +51,9 @@ public struct Program: Decodable, Sendable {
         public init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer()
             if let one = try? c.decode(String.self) { names = [one] } else { names = try c.decode([String].self) }
+            guard !names.isEmpty else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected a name or a non-empty list of names")
+            }
         }
     }
 
@@ -69,8 +72,13 @@ public struct Program: Decodable, Sendable {
 
     /// The programs of a file in the format of `programs.json`.
     public static func read(from url: URL) throws -> [Program] {
+        try read(from: Data(contentsOf: url))
+    }
+
+    /// The programs of a file's bytes, in the format of `programs.json`.
+    public static func read(from data: Data) throws -> [Program] {
         struct File: Decodable { let programs: [Program] }
-        return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).programs
+        return try JSONDecoder().decode(File.self, from: data).programs
     }
 
     /// The programs PyTorch recorded for the tests.

@@ -17,6 +17,7 @@ extension FuzzTarget {
         .safetensors,
         .referenceExpression,
         .referenceCases,
+        .programs,
     ]
 
     static func named(_ name: String) -> FuzzTarget? {
