@@ -13,10 +13,16 @@ guard let op = value(of: "--child-op"), let plugin = value(of: "--plugin") else 
     FileHandle.standardError.write(Data("usage: broken-ops-host --child-op NAME --plugin PATH\n".utf8))
     exit(2)
 }
-do {
-    let check = KernelCheck(op: op, registry: try BrokenOps.registry(plugin: plugin), configuration: BrokenOps.configuration(for: op))
-    exit(IsolatedCheck.runChild(check))
-} catch {
-    FileHandle.standardError.write(Data("broken-ops-host: \(error)\n".utf8))
-    exit(2)
+/// Checks `op` and returns the exit status; in a function so that the check and its
+/// tensors are freed before `exit`, which LeakSanitizer would otherwise find holding
+/// weak references into freed objects.
+func checkOp() -> Int32 {
+    do {
+        let registry = try BrokenOps.registry(plugin: plugin)
+        return IsolatedCheck.runChild(KernelCheck(op: op, registry: registry, configuration: BrokenOps.configuration(for: op)))
+    } catch {
+        FileHandle.standardError.write(Data("broken-ops-host: \(error)\n".utf8))
+        return 2
+    }
 }
+exit(checkOp())
