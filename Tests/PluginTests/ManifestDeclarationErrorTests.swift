@@ -83,6 +83,26 @@ extension PluginLoadingErrorTests {
         try expectLoadFails(kernel, mentioning: [kernel, "op 'matmul'", "field 'kernels[0].dtype'", "'dtype' appears twice"])
     }
 
+    /// Once a trap: JSONDecoder reads UTF-16 and UTF-32, and the duplicate-key scan then
+    /// ran off the end of the bytes (found by the plugin-manifest fuzz target).
+    @Test("a sidecar saved as UTF-16 or UTF-32 is an error; a UTF-8 byte-order mark is skipped")
+    func textEncodings() throws {
+        let text = TinyPlugin.sidecar(op: TinyPlugin.negateOp())
+        for encoding in [String.Encoding.utf16LittleEndian, .utf16, .utf32LittleEndian] {
+            let url = TemporaryFiles.url("manifest-encoding", "wide.json")
+            try #require(text.data(using: encoding)).write(to: url)
+            try expectLoadFails(url.path, mentioning: [url.path, "a manifest is UTF-8 JSON", "NUL byte at offset"])
+        }
+        let marked = TemporaryFiles.url("manifest-encoding", "marked.json")
+        try Data([0xEF, 0xBB, 0xBF] + Array(text.utf8)).write(to: marked)
+        #expect(try OpRegistry.withBuiltins().loadPlugin(at: marked.path).opNames == ["bare.negate"])
+        // The scan for repeated keys reads past the mark.
+        let repeated = TemporaryFiles.url("manifest-encoding", "repeated.json")
+        let twice = text.replacingOccurrences(of: #"{"abi": 1,"#, with: #"{"abi": 1, "abi": 1,"#)
+        try Data([0xEF, 0xBB, 0xBF] + Array(twice.utf8)).write(to: repeated)
+        try expectLoadFails(repeated.path, mentioning: [repeated.path, "'abi' appears twice"])
+    }
+
     @Test("a kernel for a dtype its op has no forward kernel for")
     func kernelForUndeclaredDType() throws {
         let own = try TemporaryFiles.write(#"""

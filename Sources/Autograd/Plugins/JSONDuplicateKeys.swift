@@ -22,7 +22,8 @@ struct JSONDuplicateKey {
         }
     }
 
-    /// Finds the first repeated key of a document that is already known to be valid JSON.
+    /// Finds the first repeated key of a document that is already known to be valid
+    /// UTF-8 JSON. Given anything else it stops at the end of the bytes: no trap.
     static func first(in bytes: [UInt8]) -> JSONDuplicateKey? {
         var scanner = Scanner(bytes: bytes)
         return scanner.value(at: [])
@@ -33,6 +34,9 @@ struct JSONDuplicateKey {
         let bytes: [UInt8]
         var position = 0
 
+        /// The byte at `position`; nil past the end, where every loop stops.
+        var current: UInt8? { position < bytes.count ? bytes[position] : nil }
+
         mutating func value(at path: [Component]) -> JSONDuplicateKey? {
             skipSpaces()
             guard position < bytes.count else { return nil }
@@ -42,7 +46,7 @@ struct JSONDuplicateKey {
                 var seen: Set<String> = []
                 while true {
                     skipSpaces()
-                    if bytes[position] == UInt8(ascii: "}") { break }
+                    if current == UInt8(ascii: "}") || current == nil { break }
                     let key = string()
                     let childPath = path + [.key(key)]
                     if !seen.insert(key).inserted { return JSONDuplicateKey(path: childPath) }
@@ -50,7 +54,7 @@ struct JSONDuplicateKey {
                     position += 1  // the colon
                     if let duplicate = value(at: childPath) { return duplicate }
                     skipSpaces()
-                    if bytes[position] == UInt8(ascii: ",") { position += 1 }
+                    if current == UInt8(ascii: ",") { position += 1 }
                 }
                 position += 1
             case UInt8(ascii: "["):
@@ -58,18 +62,19 @@ struct JSONDuplicateKey {
                 var index = 0
                 while true {
                     skipSpaces()
-                    if bytes[position] == UInt8(ascii: "]") { break }
+                    if current == UInt8(ascii: "]") || current == nil { break }
                     if let duplicate = value(at: path + [.index(index)]) { return duplicate }
                     index += 1
                     skipSpaces()
-                    if bytes[position] == UInt8(ascii: ",") { position += 1 }
+                    if current == UInt8(ascii: ",") { position += 1 }
                 }
                 position += 1
             case UInt8(ascii: "\""):
                 _ = string()
             default:
-                // A number, true, false or null: up to the next delimiter.
-                while position < bytes.count, !",]} \t\r\n".utf8.contains(bytes[position]) { position += 1 }
+                // A number, true, false or null: up to the next delimiter. At least one
+                // byte, so that every loop above moves on whatever the bytes are.
+                repeat { position += 1 } while position < bytes.count && !",]} \t\r\n".utf8.contains(bytes[position])
             }
             return nil
         }
@@ -79,14 +84,14 @@ struct JSONDuplicateKey {
             let start = position
             position += 1
             var escaped = false
-            while bytes[position] != UInt8(ascii: "\"") {
-                if bytes[position] == UInt8(ascii: "\\") {
+            while let byte = current, byte != UInt8(ascii: "\"") {
+                if byte == UInt8(ascii: "\\") {
                     escaped = true
                     position += 1
                 }
                 position += 1
             }
-            position += 1
+            position = Swift.min(position + 1, bytes.count)
             let raw = bytes[start..<position]
             guard escaped else { return String(decoding: raw.dropFirst().dropLast(), as: UTF8.self) }
             return (try? JSONDecoder().decode(String.self, from: Data(raw))) ?? String(decoding: raw, as: UTF8.self)

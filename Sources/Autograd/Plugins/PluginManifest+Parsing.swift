@@ -12,6 +12,16 @@ extension PluginManifest {
     /// Parses and checks a manifest. A sidecar must name its `library`; an
     /// embedded manifest describes the library it lives in and must not.
     static func parse(_ bytes: [UInt8], diagnostics: PluginDiagnostics, isSidecar: Bool) throws -> PluginManifest {
+        // JSONDecoder reads UTF-16 and UTF-32 too, but the duplicate-key scan reads
+        // UTF-8; such text always has a NUL byte, which UTF-8 JSON never has.
+        if let nul = bytes.firstIndex(of: 0) {
+            throw diagnostics.error("""
+                a manifest is UTF-8 JSON, and this one has a NUL byte at offset \(nul) \
+                (UTF-16 or UTF-32 text, as some editors save?)
+                """)
+        }
+        // A UTF-8 byte-order mark, which JSONDecoder skips, is skipped for the scan too.
+        let bytes = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
         let root: JSONValue
         do {
             root = try JSONValue.parse(bytes)
