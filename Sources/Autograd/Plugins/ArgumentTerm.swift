@@ -26,7 +26,7 @@ enum TermValue: Sendable, Equatable {
     case integer(Int)
     case real(Double)
     /// Integer arithmetic over the terms above (an integer argument only).
-    case expression(SizeExpression<TermValue>)
+    indirect case expression(SizeExpression<TermValue>)
 
     /// The tensor the term reads, if any; an expression's leaves say for themselves.
     var tensorName: String? {

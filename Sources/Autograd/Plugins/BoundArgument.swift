@@ -11,7 +11,7 @@ struct BoundArgument: Sendable {
         case integer(Int)
         case real(Double)
         /// Arithmetic whose leaves are the integer sources above.
-        case expression(SizeExpression<Source>)
+        indirect case expression(SizeExpression<Source>)
     }
 
     let type: ArgumentType

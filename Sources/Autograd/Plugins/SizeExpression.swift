@@ -3,10 +3,14 @@
 ///
 /// Parsed once at load time; evaluated per call with overflow-checked
 /// arithmetic, so a bad value is an error from `call`, never a trap.
-indirect enum SizeExpression<Leaf: Sendable>: Sendable {
+///
+/// Only `binary` is boxed: a wholly `indirect` enum keeps its case in the box
+/// pointer's spare bits, where LeakSanitizer cannot follow it and reports every
+/// expression a loaded plugin holds as leaked.
+enum SizeExpression<Leaf: Sendable>: Sendable {
     case leaf(Leaf, text: String)
     case literal(Int)
-    case binary(SizeOperator, SizeExpression, SizeExpression)
+    indirect case binary(SizeOperator, SizeExpression, SizeExpression)
 
     /// The same expression with each leaf replaced, as binding resolves tensor names to slots.
     func map<T>(_ transform: (Leaf) throws -> T) rethrows -> SizeExpression<T> {

@@ -16,15 +16,17 @@
 /// A reference is a formula, not a program: at most `maximumDepth` levels of
 /// nesting and `maximumTokens` tokens, so that checking it never runs out of stack.
 public struct ReferenceExpression: Sendable, CustomStringConvertible {
-    indirect enum Node: Sendable {
+    /// Only the cases that hold a node are boxed (see `SizeExpression`: a wholly
+    /// `indirect` enum hides its boxes from LeakSanitizer).
+    enum Node: Sendable {
         case number(Double)
         case boolean(Bool)
         case identifier(String)
         case list([Node])
-        case negate(Node)
-        case binary(Character, Node, Node)
+        indirect case negate(Node)
+        indirect case binary(Character, Node, Node)
         /// `**` is kept apart from the one-character operators.
-        case power(Node, Node)
+        indirect case power(Node, Node)
         case call(String, arguments: [Node], keywords: [(String, Node)])
     }
 
