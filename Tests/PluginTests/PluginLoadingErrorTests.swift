@@ -161,6 +161,42 @@ struct PluginLoadingErrorTests {
         }
     }
 
+    @Test("a library that embeds a manifest and has a sidecar beside it is ambiguous")
+    func embeddedAndSidecar() throws {
+        let directory = try TemporaryFiles.directory("autograd-tests").path
+        try FileManager.default.copyItem(atPath: TinyPlugin.library, toPath: directory + "/libtiny.so")
+        let sidecar = try TemporaryFiles.write(TinyPlugin.sidecar(library: "libtiny.so", op: TinyPlugin.negateOp()),
+                                               to: "libtiny.json", in: directory)
+        try expectLoadFails(directory + "/libtiny.so", mentioning: [directory + "/libtiny.so", "has a sidecar manifest " + sidecar,
+                                                                    "load the sidecar by its path"])
+        // The sidecar, loaded by its path, is unambiguous (its op is not in the library, so it fails on the symbol).
+        try expectLoadFails(sidecar, mentioning: [sidecar, "symbol 'bare_negate' not found"])
+    }
+
+    @Test("a bare file name is the file in the current directory, not a name for the loader's search path")
+    func bareFileName() throws {
+        let name = "libtiny-\(UUID().uuidString).so"
+        let cwd = FileManager.default.currentDirectoryPath
+        try FileManager.default.copyItem(atPath: TinyPlugin.library, toPath: cwd + "/" + name)
+        defer { try? FileManager.default.removeItem(atPath: cwd + "/" + name) }
+        let registry = OpRegistry.withBuiltins()
+        let plugin = try registry.loadPlugin(at: name)
+        #expect(plugin.path == cwd + "/" + name)
+        #expect(registry.contains("tiny.axpb"))
+        try expectLoadFails("libnot-here-\(UUID().uuidString).so",
+                            mentioning: ["no such file", "the current directory, \(cwd)"])
+    }
+
+    @Test("a huge value in a manifest is cut in its error")
+    func hugeValuesAreCut() throws {
+        let symbol = String(repeating: "s", count: 1 << 20)
+        let path = try sidecar([(#""bare_negate""#, "\"\(symbol)\"")])
+        let registry = OpRegistry.withBuiltins()
+        let error = try #require(throws: AutogradError.self) { try registry.loadPlugin(at: path) }
+        #expect(error.message.count < 2_000, "\(error.message.count) characters")
+        #expect(error.message.contains("not found") && error.message.contains("(1048576 characters)"), "\(error.message.prefix(500))")
+    }
+
     /// A truncated file would crash dlopen (SIGBUS on a page past its end); a negative length drops that many bytes.
     @Test("an empty or truncated shared object", arguments: [0, 16, 64, 4096, -1])
     func truncatedLibraries(keeping length: Int) throws {

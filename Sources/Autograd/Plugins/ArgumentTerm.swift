@@ -115,7 +115,7 @@ struct ArgumentTerm: Sendable {
         case (.ptr, _):
             return .failure(TermError("'\(abbreviated(text))': a ptr argument takes a tensor name such as ptr:x or ptr:out"))
         case (_, .tensor(let name)):
-            return .failure(TermError("'\(abbreviated(text))': \(type.rawValue) cannot hold tensor '\(name)'; write ptr:\(name)"))
+            return .failure(TermError("'\(abbreviated(text))': \(type.rawValue) cannot hold tensor '\(abbreviated(name))'; write ptr:\(abbreviated(name))"))
         case (.i32, .integer(let v)) where Int32(exactly: v) == nil:
             return .failure(TermError("'\(abbreviated(text))': \(v) does not fit in i32"))
         case (_, .real) where type.isInteger:

@@ -8,6 +8,10 @@ extension OpRegistry {
     /// a sidecar `<name>.json` beside it, for `lib<name>.so`), or a sidecar `.json`
     /// manifest whose `library` names the shared object: a path relative to the
     /// manifest, an absolute path, or a soname the dynamic loader resolves.
+    /// `path` itself is a file: a bare name (`libfoo.so`) is looked up in the
+    /// current directory, as `./libfoo.so`, never on the loader's search path.
+    /// A library that embeds a manifest and also has a sidecar beside it is
+    /// refused as ambiguous: load the sidecar by its path, or remove one.
     /// The README's "C kernel plugins" section documents the manifest.
     ///
     /// ```swift
@@ -27,7 +31,12 @@ extension OpRegistry {
     @discardableResult
     public func loadPlugin(at path: String) throws -> LoadedPlugin {
         let diagnostics = PluginDiagnostics(file: path)
-        guard FileManager.default.fileExists(atPath: path) else { throw diagnostics.error("no such file") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            let directory = FileManager.default.currentDirectoryPath
+            throw diagnostics.error(path.hasPrefix("/") ? "no such file" : "no such file (a relative path starts at the current directory, \(directory))")
+        }
+        // dlopen searches the loader's path for a name without a slash; the caller means this file.
+        let path = path.contains("/") ? path : "./" + path
         let canonical = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         return try loadingOnce(key: canonical) {
             path.hasSuffix(".json")
@@ -62,14 +71,20 @@ extension OpRegistry {
         let library = try PluginLibrary(opening: file, diagnostics: diagnostics)
         do {
             let manifest: PluginManifest
+            let sidecar = Self.sidecarPath(of: file)
             if let entry = library.symbol("autograd_plugin_manifest") {
+                guard !FileManager.default.fileExists(atPath: sidecar) else {
+                    throw diagnostics.error("""
+                        the library exports autograd_plugin_manifest() and has a sidecar manifest \(sidecar) \
+                        beside it; load the sidecar by its path to use it, or remove one of the two
+                        """)
+                }
                 let function = unsafeBitCast(entry, to: (@convention(c) () -> UnsafePointer<CChar>?).self)
                 guard let text = function() else {
                     throw diagnostics.error("autograd_plugin_manifest() returned NULL")
                 }
                 manifest = try PluginManifest.parse(Array(String(cString: text).utf8), diagnostics: diagnostics, isSidecar: false)
             } else {
-                let sidecar = Self.sidecarPath(of: file)
                 guard FileManager.default.fileExists(atPath: sidecar) else {
                     throw diagnostics.error("""
                         the library exports no autograd_plugin_manifest() and has no sidecar manifest \

@@ -43,7 +43,7 @@ struct PluginBinder {
             return (own.inputs, own.attributes, DType.allCases.filter { own.forward[$0] != nil })
         }
         guard let op = try? registry.op(named: name) else {
-            throw diagnostics.error("no op named '\(name)' is registered or declared in this manifest", op: name, field: field)
+            throw diagnostics.error("no op named '\(abbreviated(name))' is registered or declared in this manifest", op: name, field: field)
         }
         return (op.definition.inputNames, op.definition.attributes, op.definition.forward.dtypes)
     }
@@ -113,7 +113,7 @@ struct PluginBinder {
                 var slot = 0
                 if let name = value.tensorName {
                     guard let s = scope[name] else {
-                        throw fail("no tensor named '\(name)' here; this call sees \(scope.keys.sorted().joined(separator: ", "))")
+                        throw fail("no tensor named '\(abbreviated(name))' here; this call sees \(scope.keys.sorted().joined(separator: ", "))")
                     }
                     slot = s
                 }
@@ -133,7 +133,7 @@ struct PluginBinder {
                 case .attribute(let name):
                     guard let attribute = attributes.first(where: { $0.name == name }) else {
                         let known = attributes.isEmpty ? "none" : attributes.map(\.name).joined(separator: ", ")
-                        throw fail("the op has no attribute '\(name)'; its attributes: \(known)")
+                        throw fail("the op has no attribute '\(abbreviated(name))'; its attributes: \(known)")
                     }
                     if isLeaf && attribute.type != .int {
                         throw fail("attribute '\(name)' is of type \(attribute.type); arithmetic takes int attributes")
@@ -157,7 +157,7 @@ struct PluginBinder {
             throw diagnostics.error("no argument is ptr:\(buffer), the buffer this call must fill", op: op, field: spec.field + ".args")
         }
         guard let symbol = library.symbol(spec.symbol) else {
-            throw diagnostics.error("symbol '\(spec.symbol)' not found in \(library.name): \(PluginLibrary.dlerrorMessage())",
+            throw diagnostics.error("symbol '\(abbreviated(spec.symbol))' not found in \(library.name): \(abbreviated(PluginLibrary.dlerrorMessage()))",
                                     op: op, field: spec.field + ".symbol")
         }
         guard let ffi = FFICall(symbol: symbol, arguments: spec.arguments.map(\.type), returnsStatus: spec.returnsStatus) else {

@@ -7,8 +7,14 @@ struct PluginDiagnostics: Sendable {
 
     func error(_ message: String, op: String? = nil, field: String? = nil) -> AutogradError {
         var context = "plugin \(file)"
-        if let op { context += ": op '\(op)'" }
-        if let field { context += ": field '\(field)'" }
+        if let op { context += ": op '\(abbreviated(op))'" }
+        if let field { context += ": field '\(abbreviated(field))'" }
         return AutogradError(.plugin, "\(context): \(message)")
     }
+}
+
+/// `text`, cut to `limit` characters: a manifest's values are echoed in errors, and
+/// a megabyte-long symbol name must not make a megabyte-long message.
+func abbreviated(_ text: String, limit: Int = 200) -> String {
+    text.count <= limit ? text : String(text.prefix(limit)) + "… (\(text.count) characters)"
 }

@@ -17,10 +17,10 @@ final class PluginLibrary: @unchecked Sendable {
     init(opening name: String, diagnostics: PluginDiagnostics, field: String? = nil) throws {
         // A path (not a soname the loader searches for) is checked first: a truncated file crashes dlopen.
         if name.contains("/"), let why = SharedObjectHeader.truncation(atPath: name) {
-            throw diagnostics.error("cannot load '\(name)' as a shared object: \(why)", field: field)
+            throw diagnostics.error("cannot load '\(abbreviated(name))' as a shared object: \(why)", field: field)
         }
         guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
-            throw diagnostics.error("cannot load '\(name)' as a shared object: \(Self.dlerrorMessage())", field: field)
+            throw diagnostics.error("cannot load '\(abbreviated(name))' as a shared object: \(abbreviated(Self.dlerrorMessage()))", field: field)
         }
         self.handle = handle
         self.name = name

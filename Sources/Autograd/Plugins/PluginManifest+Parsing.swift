@@ -95,7 +95,7 @@ extension PluginManifest {
         // The registry refuses this too, but without the file and field.
         if let attributesField = members.optional("attributes"), let clash = attributes.first(where: { inputs.contains($0.name) }) {
             let field = try attributesField.entries().first { $0.key == clash.name }?.field ?? attributesField
-            throw field.error("'\(clash.name)' names both an input and an attribute")
+            throw field.error("'\(abbreviated(clash.name))' names both an input and an attribute")
         }
         let isElementwise = try members.optional("elementwise")?.bool() ?? false
 
@@ -123,7 +123,7 @@ extension PluginManifest {
         var backward: [String: [DType: CallSpec]] = [:]
         for (input, calls) in try members.optional("backward")?.entries() ?? [] {
             guard inputs.contains(input) else {
-                throw calls.error("no input is named '\(input)'; the inputs are \(inputs.joined(separator: ", "))")
+                throw calls.error("no input is named '\(abbreviated(input))'; the inputs are \(inputs.joined(separator: ", "))")
             }
             let kernels = try parseDTypeCalls(calls)
             guard Set(kernels.keys) == dtypes else {
@@ -155,7 +155,7 @@ extension PluginManifest {
         if inputs.isEmpty { throw field.error("an op needs at least one input (its dtype comes from the inputs)") }
         for name in inputs {
             guard TermValue.isIdentifier(name), name != "out", !name.hasPrefix("grad_") else {
-                throw field.error("'\(name)' cannot name an input: use an identifier other than out and grad_*")
+                throw field.error("'\(abbreviated(name))' cannot name an input: use an identifier other than out and grad_*")
             }
         }
         if Set(inputs).count != inputs.count { throw field.error("input names must be distinct: \(inputs)") }
@@ -168,7 +168,7 @@ extension PluginManifest {
             let typeField = try members.required("type")
             let scalarTypes: [String: AttributeType] = ["int": .int, "double": .double, "bool": .bool]
             guard let type = scalarTypes[try typeField.string()] else {
-                throw typeField.error("unknown attribute type '\(try typeField.string())'; expected int, double or bool")
+                throw typeField.error("unknown attribute type '\(abbreviated(try typeField.string()))'; expected int, double or bool")
             }
             guard let defaultField = members.optional("default") else { return AttributeSpec(name, type) }
             let given: AttributeValue = switch defaultField.value {
@@ -190,7 +190,7 @@ extension PluginManifest {
         let shapeField = try field.members(allowed: ["shape"]).required("shape")
         if case .string(let input) = shapeField.value {
             guard let index = inputs.firstIndex(of: input) else {
-                throw shapeField.error("no input is named '\(input)'; the inputs are \(inputs.joined(separator: ", "))")
+                throw shapeField.error("no input is named '\(abbreviated(input))'; the inputs are \(inputs.joined(separator: ", "))")
             }
             return .sameAsInput(index)
         }
@@ -233,7 +233,7 @@ extension PluginManifest {
         var calls: [DType: CallSpec] = [:]
         for (key, callField) in try field.entries() {
             guard let dtype = DType(rawValue: key) else {
-                throw callField.error("unknown dtype '\(key)'; expected \(DType.allCases.map(\.rawValue).joined(separator: " or "))")
+                throw callField.error("unknown dtype '\(abbreviated(key))'; expected \(DType.allCases.map(\.rawValue).joined(separator: " or "))")
             }
             let members = try callField.members(allowed: callFields)
             calls[dtype] = try parseCall(members, field: callField)
@@ -254,7 +254,7 @@ extension PluginManifest {
             switch try returns.string() {
             case "void": returnsStatus = false
             case "i32": returnsStatus = true
-            case let other: throw returns.error("unknown return type '\(other)'; expected void or i32 (a status, 0 for success)")
+            case let other: throw returns.error("unknown return type '\(abbreviated(other))'; expected void or i32 (a status, 0 for success)")
             }
         }
         return CallSpec(symbol: symbol, arguments: arguments, returnsStatus: returnsStatus, field: field.path)
@@ -270,13 +270,13 @@ extension PluginManifest {
         let members = try field.members(allowed: kernelFields)
         let dtypeField = try members.required("dtype")
         guard let dtype = DType(rawValue: try dtypeField.string()) else {
-            throw dtypeField.error("unknown dtype '\(try dtypeField.string())'; expected \(DType.allCases.map(\.rawValue).joined(separator: " or "))")
+            throw dtypeField.error("unknown dtype '\(abbreviated(try dtypeField.string()))'; expected \(DType.allCases.map(\.rawValue).joined(separator: " or "))")
         }
         var condition = KernelCondition.always
         if let whenField = members.optional("when") {
             let text = try whenField.string()
             guard let c = KernelCondition(rawValue: text) else {
-                throw whenField.error("unknown condition '\(text)'; expected one of: \(KernelCondition.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw whenField.error("unknown condition '\(abbreviated(text))'; expected one of: \(KernelCondition.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             condition = c
         }

@@ -196,10 +196,10 @@ private struct ExpressionParser {
         }
         let termText = String(characters[start..<position])
         guard let term = TermValue.parse(termText) else {
-            throw ExpressionError(message: "\(quoted): unknown term '\(termText)'; expected \(TermValue.sizeGrammar)")
+            throw ExpressionError(message: "\(quoted): unknown term '\(abbreviated(termText))'; expected \(TermValue.sizeGrammar)")
         }
         if case .tensor(let name) = term {
-            throw ExpressionError(message: "\(quoted): '\(name)' is a tensor, not a size; write numel(\(name)) or dim(\(name),<i>)")
+            throw ExpressionError(message: "\(quoted): '\(abbreviated(name))' is a tensor, not a size; write numel(\(abbreviated(name))) or dim(\(abbreviated(name)),<i>)")
         }
         return .leaf(term, text: termText)
     }
@@ -232,9 +232,4 @@ private struct ExpressionParser {
     private func expected(_ what: String) -> ExpressionError {
         ExpressionError(message: "malformed expression \(quoted): expected \(what) at character \(position + 1)")
     }
-}
-
-/// `text`, cut to `limit` characters so a huge manifest value cannot make a huge message.
-func abbreviated(_ text: String, limit: Int = 200) -> String {
-    text.count <= limit ? text : String(text.prefix(limit)) + "…"
 }
