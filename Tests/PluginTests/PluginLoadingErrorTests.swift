@@ -103,6 +103,23 @@ struct PluginLoadingErrorTests {
         try expectLoadFails(path, mentioning: [path, "field 'abi'", "plugin ABI 2", "speaks ABI 1"])
     }
 
+    @Test("a manifest that needs a newer minor ABI is refused before its newer fields are read")
+    func newerMinorABI() throws {
+        let host = PluginABIVersion.host
+        let newer = TinyPlugin.sidecar(op: TinyPlugin.negateOp([(#""elementwise""#, #""vectorized": true, "elementwise""#)]))
+            .replacingOccurrences(of: #""abi": 1,"#, with: #""abi": 1, "abi_minor": \#(host.minor + 1),"#)
+        let path = try TemporaryFiles.write(newer, to: "newer.json")
+        try expectLoadFails(path, mentioning: [path, "field 'abi_minor'", "needs plugin ABI 1.\(host.minor + 1) or later",
+                                               "this host speaks ABI \(host)"])
+
+        for (minor, expected) in [(nil, PluginABIVersion(major: 1, minor: 0)), (host.minor, host)] {
+            let text = TinyPlugin.sidecar(op: TinyPlugin.negateOp())
+                .replacingOccurrences(of: #""abi": 1,"#, with: #""abi": 1,"# + (minor.map { #" "abi_minor": \#($0),"# } ?? ""))
+            let plugin = try OpRegistry.withBuiltins().loadPlugin(at: try TemporaryFiles.write(text, to: "current.json"))
+            #expect(plugin.abi == expected && plugin.abi <= host)
+        }
+    }
+
     @Test("a name that clashes with a registered op")
     func nameClash() throws {
         let path = try sidecar([(#""bare.negate""#, #""mul""#)])

@@ -145,7 +145,8 @@ extension OpRegistry {
             path: path, name: manifest.name,
             library: library.name,
             opNames: manifest.ops.map(\.name),
-            kernels: manifest.kernels.map { .init(op: $0.op, dtype: $0.dtype, condition: $0.condition.rawValue) })
+            kernels: manifest.kernels.map { .init(op: $0.op, dtype: $0.dtype, condition: $0.condition.rawValue) },
+            abi: PluginABIVersion(major: manifest.abi, minor: manifest.abiMinor))
     }
 
     /// `dir/libfoo.so.1` has its sidecar at `dir/libfoo.json`.

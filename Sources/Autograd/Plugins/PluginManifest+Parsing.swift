@@ -3,8 +3,10 @@ import CAutogradPlugin
 extension PluginManifest {
     /// The plugin ABI this host speaks, from the plugin header.
     static let hostABI = Int(AUTOGRAD_PLUGIN_ABI_VERSION)
+    /// Its minor version: the newest manifest fields this host knows.
+    static let hostABIMinor = Int(AUTOGRAD_PLUGIN_ABI_MINOR)
 
-    static let topLevelFields = ["abi", "name", "library", "ops", "kernels"]
+    static let topLevelFields = ["abi", "abi_minor", "name", "library", "ops", "kernels"]
     static let opFields = ["name", "inputs", "attributes", "elementwise", "output", "dtypes", "forward", "backward", "reference"]
     static let kernelFields = ["op", "dtype", "when", "symbol", "args", "returns"]
     static let callFields = ["symbol", "args", "returns"]
@@ -43,9 +45,21 @@ extension PluginManifest {
                     (AUTOGRAD_PLUGIN_ABI_VERSION)
                     """, field: "abi")
             }
+            // And the minor version, before a field newer than this host is read as unknown.
+            if let minorValue = dict["abi_minor"] {
+                let minor = try ManifestField(value: minorValue, path: "abi_minor", op: nil, diagnostics: diagnostics).int()
+                guard minor >= 0 else { throw diagnostics.error("expected a minor version of 0 or more, got \(minor)", field: "abi_minor") }
+                guard minor <= hostABIMinor else {
+                    throw diagnostics.error("""
+                        the manifest needs plugin ABI \(abi).\(minor) or later; this host speaks ABI \(hostABI).\(hostABIMinor) \
+                        (AUTOGRAD_PLUGIN_ABI_MINOR): update swift-autograd to load it
+                        """, field: "abi_minor")
+                }
+            }
         }
         let members = try top.members(allowed: topLevelFields)
         let abi = try members.required("abi").int()
+        let abiMinor = try members.optional("abi_minor")?.int() ?? 0
         var library: ManifestLocation?
         if let field = members.optional("library") {
             guard isSidecar else {
@@ -62,7 +76,7 @@ extension PluginManifest {
         if ops.isEmpty && kernels.isEmpty {
             throw top.error("the manifest declares no 'ops' and no 'kernels'")
         }
-        return PluginManifest(abi: abi, name: try members.optional("name")?.string(),
+        return PluginManifest(abi: abi, abiMinor: abiMinor, name: try members.optional("name")?.string(),
                               library: library, ops: ops, kernels: kernels)
     }
 

@@ -2,6 +2,8 @@
 /// a library: what the README's "C kernel plugins" section documents.
 struct PluginManifest: Sendable {
     var abi: Int
+    /// The least minor version of the host's ABI the manifest needs (`abi_minor`, default 0).
+    var abiMinor: Int
     var name: String?
     /// The library a sidecar manifest names; nil for an embedded manifest.
     var library: ManifestLocation?

@@ -5,6 +5,16 @@
 /// manifest whose version it does not speak, naming both versions.
 #define AUTOGRAD_PLUGIN_ABI_VERSION 1
 
+/// The host's minor version of that ABI: what it adds to the manifest only ever
+/// adds, so every manifest of an older minor version still loads. A manifest that
+/// needs newer fields declares the least minor version it needs ("abi_minor"),
+/// and an older host refuses it naming both versions instead of failing on a
+/// field it does not know.
+///   1.0  the first manifests.
+///   1.1  arithmetic in output sizes and integer arguments; inputs declared as
+///        objects with "ndim"; "abi_minor".
+#define AUTOGRAD_PLUGIN_ABI_MINOR 1
+
 /// Marks a function the host looks up with dlsym.
 #if defined(__GNUC__)
 #define AUTOGRAD_PLUGIN_EXPORT __attribute__((visibility("default")))
