@@ -1,5 +1,6 @@
 /// A reference expression, parsed: the formula an op's `reference` gives over
-/// built-in ops, its input names and its attribute names.
+/// built-in ops, its input names and its attribute names; a plugin's manifest
+/// writes a backward formula (`grad_out * sigmoid(x)`) in the same grammar.
 ///
 /// The grammar is Python's for the part it covers: numbers, identifiers, `+ - * /`,
 /// right-associative `**` binding tighter than unary minus (`-x ** 2` is `-(x ** 2)`),
@@ -72,7 +73,7 @@ public struct ReferenceExpression: Sendable, CustomStringConvertible {
     public var outputCount: Int { outputs.count }
 
     /// The source, cut for messages: a declaration error must not echo a megabyte.
-    static func excerpt(_ source: String) -> String {
+    package static func excerpt(_ source: String) -> String {
         source.count <= 120 ? source : String(source.prefix(100)) + "... (\(source.count) characters)"
     }
 
@@ -130,6 +131,8 @@ public struct ReferenceExpression: Sendable, CustomStringConvertible {
         public let message: String
         /// The error's `message`.
         public var description: String { message }
+
+        package init(message: String) { self.message = message }
     }
 
     // MARK: - Tokens
