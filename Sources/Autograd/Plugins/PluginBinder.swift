@@ -59,36 +59,57 @@ struct PluginBinder {
             forward[dtype] = PluginKernels.forward(call)
         }
 
-        // Per input index, per dtype: the kernel that computes that input's gradient.
-        var backward: [[DType: BoundCall]] = Array(repeating: [:], count: spec.inputs.count)
-        var readsOutput = false
+        // Per input index: how that input's gradient is computed, if it has one.
+        var backward: [BoundGradient?] = Array(repeating: nil, count: spec.inputs.count)
         for (index, input) in spec.inputs.enumerated() {
-            guard let calls = spec.backward[input] else { continue }
-            var scope = forwardScope
-            scope["grad_out"] = slots.gradOut
-            scope["grad_\(input)"] = slots.gradBuffer
-            for (dtype, callSpec) in calls {
-                readsOutput = readsOutput || callSpec.arguments.contains { $0.value.tensorName == "out" }
-                backward[index][dtype] = try bind(
-                    callSpec, op: spec.name, scope: scope, attributes: spec.attributes, slots: slots,
-                    writes: "grad_\(input)", label: "\(spec.name): \(dtype) backward kernel \(callSpec.symbol) for \(input)")
+            switch spec.backward[input] {
+            case nil:
+                continue
+            case .formula(let formula, let field):
+                // The ops a formula calls: registered ones, or this manifest's own.
+                let own = Set(manifest.ops.map(\.name))
+                if let unknown = formula.functions.sorted().first(where: { !registry.contains($0) && !own.contains($0) }) {
+                    throw diagnostics.error("""
+                        the backward formula '\(ReferenceExpression.excerpt(formula.source))' calls \
+                        '\(abbreviated(unknown))', which is not a registered op or an op of this manifest
+                        """, op: spec.name, field: field)
+                }
+                backward[index] = .formula(formula)
+            case .kernels(let calls):
+                var scope = forwardScope
+                scope["grad_out"] = slots.gradOut
+                scope["grad_\(input)"] = slots.gradBuffer
+                var kernels: [DType: BoundCall] = [:]
+                for (dtype, callSpec) in calls {
+                    kernels[dtype] = try bind(
+                        callSpec, op: spec.name, scope: scope, attributes: spec.attributes, slots: slots,
+                        writes: "grad_\(input)", label: "\(spec.name): \(dtype) backward kernel \(callSpec.symbol) for \(input)")
+                }
+                backward[index] = .kernels(kernels)
             }
         }
+        let readsOutput = spec.backward.values.contains(where: \.readsOutput)
         let differentiable = !spec.backward.isEmpty
+        // Formulas are recorded like any op, so their gradients are differentiable again;
+        // a C kernel's are not.
+        let higherOrder = differentiable && backward.allSatisfy { if case .kernels = $0 { false } else { true } }
         // An elementwise op's Jacobian is diagonal (per input, after broadcasting), so its
-        // backward kernels applied to the tangents give its forward-mode rule.
-        let derivesForwardMode = differentiable && spec.isElementwise
+        // backward applied to the tangents gives its forward-mode rule; formulas, which
+        // are differentiable in grad_out, give it for any op.
+        let derivesForwardMode = differentiable && (spec.isElementwise || higherOrder)
         var definition = OpDefinition(
             name: spec.name,
             inputs: spec.inputs.map { OpInput($0, differentiable: spec.backward[$0] != nil) },
             attributes: spec.attributes, elementwise: spec.isElementwise,
             outputShape: PluginKernels.shapeRule(spec.output, inputRanks: spec.inputRanks), forward: ForwardKernels(forward),
             saves: readsOutput ? [.inputs, .output] : .inputs,
-            // A C backward is not itself recorded, so it gives first-order gradients only.
-            supportsHigherOrder: false, reference: spec.reference,
-            jvp: derivesForwardMode ? .rule(PluginKernels.forwardFromBackward(backward, readsOutput: readsOutput)) : nil,
+            supportsHigherOrder: higherOrder, reference: spec.reference,
+            jvp: !derivesForwardMode ? nil : spec.isElementwise
+                ? .rule(PluginKernels.forwardFromBackward(backward, inputs: spec.inputs, readsOutput: readsOutput, registry: registry))
+                : .rule(PluginKernels.forwardFromFormulas(backward, inputs: spec.inputs, readsOutput: readsOutput, registry: registry)),
             backward: differentiable
-                ? PluginKernels.backward(backward, isElementwise: spec.isElementwise, readsOutput: readsOutput, slots: slots)
+                ? PluginKernels.backward(backward, inputs: spec.inputs, isElementwise: spec.isElementwise,
+                                         readsOutput: readsOutput, slots: slots, registry: registry)
                 : nil)
         definition.isForwardModeFromBackward = derivesForwardMode
         return definition

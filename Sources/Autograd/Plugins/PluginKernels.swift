@@ -1,3 +1,11 @@
+/// How a plugin op computes one input's gradient, bound to its library and registry.
+enum BoundGradient {
+    /// One C kernel per dtype.
+    case kernels([DType: BoundCall])
+    /// A formula over registered ops.
+    case formula(ReferenceExpression)
+}
+
 /// The Swift side of plugin ops: kernels, backward rules and shape rules that
 /// prepare tensors and make one C call each.
 enum PluginKernels {
@@ -14,14 +22,31 @@ enum PluginKernels {
         }
     }
 
-    /// The backward rule of a plugin op: one C call per input that needs a gradient.
+    /// The backward rule of a plugin op: per input that needs a gradient, one C call
+    /// or one formula evaluated with the registry's ops.
     ///
     /// An elementwise op's kernels see inputs broadcast to the output's shape and
     /// fill an output-shaped gradient, which the engine sums back to the input's shape.
+    /// The registry is held weakly: it holds this rule.
     static func backward(
-        _ kernels: [[DType: BoundCall]], isElementwise: Bool, readsOutput: Bool, slots: TensorSlots
+        _ gradients: [BoundGradient?], inputs names: [String], isElementwise: Bool, readsOutput: Bool,
+        slots: TensorSlots, registry: OpRegistry
     ) -> BackwardRule {
-        { ctx in
+        { [weak registry] ctx in
+            var grads: [Tensor?] = Array(repeating: nil, count: gradients.count)
+            if gradients.contains(where: { if case .formula = $0 { true } else { false } }) {
+                var scope = Dictionary(uniqueKeysWithValues: zip(names, ctx.inputs.given))
+                scope["grad_out"] = ctx.gradOutput
+                if readsOutput { scope["out"] = ctx.output }
+                for index in gradients.indices where ctx.needsInputGrad[index] {
+                    guard case .formula(let formula) = gradients[index] else { continue }
+                    let g = try evaluate(formula, scope, ctx.attributes, registry, op: ctx.op)
+                    let shape = ctx.inputShapes[index]
+                    // A formula may give a gradient that broadcasts to its input (`grad_out * 2` of a 0-d grad_out).
+                    grads[index] = g.shape != shape && Shape.broadcast(g.shape, shape) == shape ? g.broadcastView(to: shape) : g
+                }
+            }
+            guard gradients.contains(where: { if case .kernels = $0 { true } else { false } }) else { return grads }
             // Upstream gradients are often expanded (stride-0) views; kernels read dense memory.
             let gradOut = ctx.gradOutput.contiguousData()
             let output = readsOutput ? ctx.output.contiguousData() : gradOut
@@ -29,9 +54,8 @@ enum PluginKernels {
             if isElementwise {
                 inputs = inputs.map { $0.shape == gradOut.shape ? $0 : $0.broadcastView(to: gradOut.shape) }
             }
-            var grads: [Tensor?] = Array(repeating: nil, count: inputs.count)
             for index in inputs.indices where ctx.needsInputGrad[index] {
-                guard let call = kernels[index][gradOut.dtype] else { continue }
+                guard case .kernels(let kernels) = gradients[index], let call = kernels[gradOut.dtype] else { continue }
                 let buffer = Tensor(uninitializedShape: isElementwise ? gradOut.shape : ctx.inputShapes[index],
                                     dtype: gradOut.dtype)
                 var tensors: [Tensor] = []
@@ -47,20 +71,44 @@ enum PluginKernels {
         }
     }
 
-    /// The forward-mode rule of an elementwise plugin op, from its backward kernels:
-    /// its Jacobian is diagonal, so each input's kernel, given that input's tangent
-    /// (broadcast to the output's shape) where it takes the upstream gradient, gives
-    /// that input's share of the output's tangent.
-    static func forwardFromBackward(_ kernels: [[DType: BoundCall]], readsOutput: Bool) -> ForwardRule {
-        { ctx in
+    /// Evaluates a backward formula; nil `registry` means the registry that loaded the op is gone.
+    private static func evaluate(_ formula: ReferenceExpression, _ scope: [String: Tensor], _ attributes: Attributes,
+                                 _ registry: OpRegistry?, op: String) throws -> Tensor {
+        guard let registry else {
+            throw AutogradError(.backward, "\(op): the registry the plugin was loaded into, whose ops its backward formula calls, is gone")
+        }
+        do {
+            return try formula.evaluateOutputs(tensors: scope, attributes: attributes.values, registry: registry,
+                                               numberDType: scope["grad_out"]!.dtype)[0]
+        } catch let error as ReferenceExpression.Error {
+            throw AutogradError(.backward, "\(op): backward formula: \(error.message)")
+        }
+    }
+
+    /// The forward-mode rule of an elementwise plugin op, from its backward:
+    /// its Jacobian is diagonal, so each input's kernel or formula, given that input's
+    /// tangent (broadcast to the output's shape) where it takes the upstream gradient,
+    /// gives that input's share of the output's tangent.
+    static func forwardFromBackward(_ gradients: [BoundGradient?], inputs names: [String], readsOutput: Bool,
+                                    registry: OpRegistry) -> ForwardRule {
+        { [weak registry] ctx in
             let output = ctx.outputs[0]
             let shape = output.shape
             let inputs = ctx.inputs.given.map { $0.shape == shape ? $0 : $0.broadcastView(to: shape) }
             var total: Tensor?
             for index in inputs.indices {
-                guard index < ctx.tangents.count, let tangent = ctx.tangents[index],
-                      let call = kernels[index][output.dtype] else { continue }
+                guard index < ctx.tangents.count, let tangent = ctx.tangents[index], let gradient = gradients[index] else { continue }
                 let direction = try tangent.convertedOrThrow(to: output.dtype).broadcastView(to: shape).contiguousData()
+                if case .formula(let formula) = gradient {
+                    var scope = Dictionary(uniqueKeysWithValues: zip(names, inputs))
+                    scope["grad_out"] = direction
+                    if readsOutput { scope["out"] = output }
+                    let share = try evaluate(formula, scope, ctx.attributes, registry, op: ctx.op.name)
+                    let fitted = share.shape == shape ? share : share.broadcastView(to: shape)
+                    total = total.map { $0 + fitted } ?? fitted
+                    continue
+                }
+                guard case .kernels(let kernels) = gradient, let call = kernels[output.dtype] else { continue }
                 let buffer = Tensor(uninitializedShape: shape, dtype: output.dtype)
                 var tensors: [Tensor] = []
                 for (slot, input) in inputs.enumerated() { tensors.append(call.prepared(input, slot: slot)) }
@@ -71,6 +119,34 @@ enum PluginKernels {
                 total = total.map { $0 + buffer } ?? buffer
             }
             return [total]
+        }
+    }
+
+    /// The forward-mode rule of a plugin op whose gradients are all formulas, of any
+    /// shape: each formula is linear in `grad_out`, so with `u` standing for it,
+    /// J·t = ∂/∂u Σᵢ ⟨gradᵢ(u), tᵢ⟩ (the double-backward trick), which the recorded
+    /// formulas give by one more reverse pass.
+    static func forwardFromFormulas(_ gradients: [BoundGradient?], inputs names: [String], readsOutput: Bool,
+                                    registry: OpRegistry) -> ForwardRule {
+        { [weak registry] ctx in
+            let output = ctx.outputs[0]
+            let u = Tensor.zeros(output.shape, dtype: output.dtype, requiresGrad: true)
+            var scope = Dictionary(uniqueKeysWithValues: zip(names, ctx.inputs.given.map { $0.detach() }))
+            scope["grad_out"] = u
+            if readsOutput { scope["out"] = output.detach() }
+            let pairing: Tensor? = try withGrad {
+                var total: Tensor?
+                for index in gradients.indices {
+                    guard index < ctx.tangents.count, let tangent = ctx.tangents[index],
+                          case .formula(let formula) = gradients[index] else { continue }
+                    let g = try evaluate(formula, scope, ctx.attributes, registry, op: ctx.op.name)
+                    let term = (g * (try tangent.convertedOrThrow(to: output.dtype).detach())).sum()
+                    total = total.map { $0 + term } ?? term
+                }
+                return total
+            }
+            guard let pairing, pairing.requiresGrad else { return [pairing.map { _ in Tensor.zeros(like: output) }] }
+            return [try grad(of: [pairing], wrt: [u], allowUnused: true)[0] ?? Tensor.zeros(like: output)]
         }
     }
 

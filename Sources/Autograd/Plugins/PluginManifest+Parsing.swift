@@ -134,10 +134,14 @@ extension PluginManifest {
             }
         }
 
-        var backward: [String: [DType: CallSpec]] = [:]
+        var backward: [String: GradientSpec] = [:]
         for (input, calls) in try members.optional("backward")?.entries() ?? [] {
             guard inputs.contains(input) else {
                 throw calls.error("no input is named '\(abbreviated(input))'; the inputs are \(inputs.joined(separator: ", "))")
+            }
+            if case .string(let text) = calls.value {
+                backward[input] = try parseGradientFormula(text, field: calls, inputs: inputs, attributes: attributes)
+                continue
             }
             let kernels = try parseDTypeCalls(calls)
             guard Set(kernels.keys) == dtypes else {
@@ -146,11 +150,34 @@ extension PluginManifest {
                     \(dtypes.map(\.rawValue).sorted()), and the gradient needs a kernel for each
                     """)
             }
-            backward[input] = kernels
+            backward[input] = .kernels(kernels)
         }
         return OpSpec(name: name, inputs: inputs, inputRanks: declaredInputs.map(\.rank), attributes: attributes, isElementwise: isElementwise,
                       output: output, forward: forward, backward: backward,
                       reference: try members.optional("reference")?.string(), field: field.path)
+    }
+
+    /// A backward written as a formula: one expression, over the names a gradient
+    /// sees. Whether the ops it calls are registered is checked when it is bound.
+    private static func parseGradientFormula(_ text: String, field: ManifestField, inputs: [String],
+                                             attributes: [AttributeSpec]) throws -> GradientSpec {
+        let formula: ReferenceExpression
+        do {
+            formula = try ReferenceExpression(text)
+        } catch let error as ReferenceExpression.Error {
+            throw field.error("malformed backward formula: \(error.message)")
+        }
+        guard formula.outputCount == 1 else {
+            throw field.error("a backward formula gives one gradient; '\(ReferenceExpression.excerpt(text))' gives \(formula.outputCount)")
+        }
+        let known = Set(inputs + attributes.map(\.name) + ["out", "grad_out"])
+        if let unknown = formula.identifiers.sorted().first(where: { !known.contains($0) }) {
+            throw field.error("""
+                the backward formula '\(ReferenceExpression.excerpt(text))' reads '\(abbreviated(unknown))', which is \
+                not an input (\(inputs.joined(separator: ", "))), an attribute, out or grad_out
+                """)
+        }
+        return .formula(formula, field: field.path)
     }
 
     /// An input as a name (`"x"`) or an object with a rank rule (`{"name": "x", "ndim": 2}`).

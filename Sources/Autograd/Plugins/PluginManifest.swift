@@ -38,10 +38,31 @@ struct OpSpec: Sendable {
     let isElementwise: Bool
     let output: OutputShapeSpec
     let forward: [DType: CallSpec]
-    /// Per input name, one kernel per dtype computing that input's gradient.
-    let backward: [String: [DType: CallSpec]]
+    /// Per input name, how that input's gradient is computed.
+    let backward: [String: GradientSpec]
     let reference: String?
     let field: String
+}
+
+/// How a plugin op computes one input's gradient.
+enum GradientSpec: Sendable {
+    /// One C kernel per forward dtype, filling `grad_<input>`: first order only.
+    case kernels([DType: CallSpec])
+    /// A formula over registered ops (`grad_out * sigmoid(x)`), of the inputs, `out`,
+    /// `grad_out` and the attributes: recorded like any op, so differentiable again.
+    case formula(ReferenceExpression, field: String)
+
+    var kernels: [DType: CallSpec] {
+        if case .kernels(let calls) = self { calls } else { [:] }
+    }
+
+    /// Whether the gradient reads the op's output.
+    var readsOutput: Bool {
+        switch self {
+        case .kernels(let calls): calls.values.contains { $0.arguments.contains { $0.value.tensorName == "out" } }
+        case .formula(let formula, _): formula.identifiers.contains("out")
+        }
+    }
 }
 
 /// How an op's output shape follows from its inputs.

@@ -100,9 +100,10 @@ public struct OpDefinition: Sendable {
     /// checks (see the README's kernel-check chapter for its grammar): an independent
     /// formulation, so that the check compares one kernel with others.
     public var reference: String?
-    /// Whether `jvp` is the backward rule applied to tangents, as an elementwise plugin
-    /// op's is (its Jacobian is diagonal): kernel-check then checks the derivation,
-    /// and the backward's values once, in its gradient row.
+    /// Whether `jvp` derives from the backward rule, as a plugin op's does: an
+    /// elementwise op's backward applied to tangents (its Jacobian is diagonal), or
+    /// backward formulas differentiated in the upstream gradient. kernel-check then
+    /// checks the derivation, and the backward's values once, in its gradient row.
     public var isForwardModeFromBackward = false
 
     /// A definition to register with ``OpRegistry/register(_:replaceExisting:)``.

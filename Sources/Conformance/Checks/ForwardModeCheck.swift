@@ -13,9 +13,9 @@ extension CheckContext {
     ///    differences is the wrong one, and a wrong reverse rule is the gradient row's.
     ///
     /// A differentiable op without a forward rule fails. A rule the definition
-    /// derives from its backward (`OpDefinition.isForwardModeFromBackward`, an
-    /// elementwise plugin op) has its values checked by the gradient row; here the
-    /// derivation is.
+    /// derives from its backward (`OpDefinition.isForwardModeFromBackward`: a plugin
+    /// op, elementwise or with backward formulas) has its values checked by the
+    /// gradient row; here the derivation is.
     func checkForwardMode() -> CheckResult {
         guard isDifferentiable else { return .skip(name, .forwardMode, nil, "'\(name)' is not differentiable") }
         guard let sample, let values = sampleValues() else { return .skip(name, .forwardMode, nil, missingSampleReason!) }
@@ -60,7 +60,7 @@ extension CheckContext {
                 if !label.isEmpty { also.append(call.label) }
             }
             var message = definition.isForwardModeFromBackward
-                ? "the rule is the backward's applied to tangents (elementwise: J = Jᵀ); "
+                ? "the rule derives from the backward (an elementwise op's J = Jᵀ; formulas by the double-backward trick); "
                 : ""
             message += "J·t matches central differences in \(dtype) for every one-hot and a random tangent "
                 + "(\(comparison.compared) values); ⟨v, J·t⟩ = ⟨Jᵀ·v, t⟩ with the reverse rule"
