@@ -4,21 +4,28 @@ import Foundation
 /// besides the built-in ops. (OpenBLAS's binding is loaded by the library itself
 /// when OpenBLAS is installed, and checked through the `matmul` op it speeds up.)
 enum ShippedPlugins {
+    /// The package root (this file is `Tools/kernel-check/ShippedPlugins.swift`).
+    private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
     /// The Activations plugin: the dynamic library SwiftPM builds next to this
     /// executable (`swift build`, `swift test`), or, when only this tool was built
-    /// (`swift run kernel-check`), compiled from the package's sources with the system C compiler.
+    /// (`swift run kernel-check`), compiled from the package's sources with the system
+    /// C compiler; then the sidecar manifests of `Plugins/Bindings`, which bind
+    /// libm's and OpenBLAS's functions with no C of their own.
     static func paths() throws -> [String] {
         let name = "libAutogradActivations.so"
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let beside = executable.deletingLastPathComponent().appendingPathComponent(name)
-        if FileManager.default.fileExists(atPath: beside.path) { return [beside.path] }
-        return [try compileActivations(into: executable.deletingLastPathComponent(), name: name)]
+        let activations = FileManager.default.fileExists(atPath: beside.path)
+            ? beside.path : try compileActivations(into: executable.deletingLastPathComponent(), name: name)
+        let bindings = root.appendingPathComponent("Plugins/Bindings")
+        let sidecars = try FileManager.default.contentsOfDirectory(atPath: bindings.path)
+            .filter { $0.hasSuffix(".json") }.sorted().map { bindings.appendingPathComponent($0).path }
+        return [activations] + sidecars
     }
 
     private static func compileActivations(into directory: URL, name: String) throws -> String {
-        // This file is Tools/kernel-check/ShippedPlugins.swift in the package.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
         let plugin = root.appendingPathComponent("Plugins/Activations")
         let sources = try FileManager.default.contentsOfDirectory(atPath: plugin.path)
             .filter { $0.hasSuffix(".c") }.sorted().map { plugin.appendingPathComponent($0).path }

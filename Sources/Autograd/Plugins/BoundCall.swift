@@ -11,14 +11,24 @@ final class BoundCall: Sendable {
     /// Per tensor slot, whether the call reads its layout (`ld`, `cblas_trans`)
     /// and so takes a BLAS-compatible strided view as is instead of a contiguous copy.
     let takesStridedMatrix: [Bool]
+    /// The slot of the buffer the call fills (`out` or the gradient buffer).
+    let bufferSlot: Int
+    /// What that buffer holds before the call: nil (uninitialised), zeros, or a copy of the tensor in a slot.
+    let bufferStart: BufferStart?
+    /// The slot `bufferStart` copies, when it copies one.
+    let bufferSource: Int?
     /// `act.softplus: float32 forward kernel act_softplus_f32 of plugin x.so`, for errors.
     let label: String
     let library: PluginLibrary
 
-    init(ffi: FFICall, arguments: [BoundArgument], takesStridedMatrix: [Bool], label: String, library: PluginLibrary) {
+    init(ffi: FFICall, arguments: [BoundArgument], takesStridedMatrix: [Bool], bufferSlot: Int,
+         bufferStart: BufferStart?, bufferSource: Int?, label: String, library: PluginLibrary) {
         self.ffi = ffi
         self.arguments = arguments
         self.takesStridedMatrix = takesStridedMatrix
+        self.bufferSlot = bufferSlot
+        self.bufferStart = bufferStart
+        self.bufferSource = bufferSource
         self.label = label
         self.library = library
     }
@@ -30,10 +40,15 @@ final class BoundCall: Sendable {
         return tensor.contiguousData()
     }
 
-    /// Computes every argument, makes the one `ffi_call`, and turns a non-zero status into an error.
-    func invoke(_ tensors: [Tensor], attributes: Attributes) throws {
+    /// Starts the buffer as `init_out` says, computes every argument, makes the one
+    /// `ffi_call`, and turns a non-zero status into an error.
+    ///
+    /// - Returns: the function's value, for a kernel declared to return one; else 0.
+    @discardableResult
+    func invoke(_ tensors: [Tensor], attributes: Attributes) throws -> Double {
+        if let bufferStart { try start(tensors[bufferSlot], as: bufferStart, tensors: tensors) }
         let count = Swift.max(arguments.count, 1)
-        let status: Int32 = try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { slots in
+        let (status, value) = try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { slots in
             try withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: count) { values in
                 let base = UnsafeMutableRawPointer(slots.baseAddress!)
                 for i in arguments.indices {
@@ -48,6 +63,24 @@ final class BoundCall: Sendable {
             let name = String(cString: autograd_plugin_status_name(status))
             throw AutogradError(.plugin, "\(label) returned status \(status) (\(name))\(library.lastErrorSuffix())")
         }
+        return value
+    }
+
+    /// Fills the (contiguous, freshly allocated) buffer with zeros or a copy of a same-sized tensor.
+    private func start(_ buffer: Tensor, as start: BufferStart, tensors: [Tensor]) throws {
+        let bytes = buffer.scalarCount &* buffer.dtype.byteCount
+        guard case .copy(let name) = start, let bufferSource else {
+            buffer.unsafeRawPointer.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+            return
+        }
+        let source = tensors[bufferSource].contiguousData()
+        guard source.shape == buffer.shape, source.dtype == buffer.dtype else {
+            throw AutogradError(.plugin, """
+                \(label): init_out '\(name)' is \(Shape.describe(source.shape)) \(source.dtype); the buffer it starts is \
+                \(Shape.describe(buffer.shape)) \(buffer.dtype)
+                """)
+        }
+        withExtendedLifetime(source) { buffer.unsafeRawPointer.copyMemory(from: source.unsafeRawPointer, byteCount: bytes) }
     }
 }
 

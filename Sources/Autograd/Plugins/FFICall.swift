@@ -9,12 +9,12 @@ final class FFICall: @unchecked Sendable {
     private let argumentTypes: UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>
     private let function: @convention(c) () -> Void
     let argumentCount: Int
-    let returnsStatus: Bool
+    let returns: CallReturn
 
     /// Prepares a call of `symbol`; nil when libffi refuses the signature.
-    init?(symbol: UnsafeMutableRawPointer, arguments: [ArgumentType], returnsStatus: Bool) {
+    init?(symbol: UnsafeMutableRawPointer, arguments: [ArgumentType], returns: CallReturn) {
         argumentCount = arguments.count
-        self.returnsStatus = returnsStatus
+        self.returns = returns
         function = unsafeBitCast(symbol, to: (@convention(c) () -> Void).self)
         argumentTypes = .allocate(capacity: Swift.max(arguments.count, 1))
         for (i, type) in arguments.enumerated() {
@@ -27,7 +27,11 @@ final class FFICall: @unchecked Sendable {
             }
         }
         cif = .allocate(capacity: 1)
-        let returnType = returnsStatus ? cffi_type_sint32() : cffi_type_void()
+        let returnType = switch returns {
+        case .void: cffi_type_void()
+        case .status: cffi_type_sint32()
+        case .value(let type): type == .f32 ? cffi_type_float() : cffi_type_double()
+        }
         guard ffi_prep_cif(cif, cffi_default_abi(), UInt32(arguments.count), returnType, argumentTypes) == FFI_OK else {
             cif.deallocate()
             argumentTypes.deallocate()
@@ -41,12 +45,18 @@ final class FFICall: @unchecked Sendable {
     }
 
     /// Calls the function with `values[i]` pointing at argument i; returns its
-    /// status (0 for a function returning void).
+    /// status (0 for a function returning void or a value) and its value (0 unless it returns one).
     @inline(__always)
-    func call(_ values: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Int32 {
-        // libffi widens an integer return to ffi_arg; the status is its low 32 bits.
+    func call(_ values: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> (status: Int32, value: Double) {
+        // libffi widens an integer return to ffi_arg (the status is its low 32 bits) and
+        // stores a float or double return at the start of the same 8 bytes.
         var result: ffi_arg = 0
         ffi_call(cif, function, &result, values)
-        return returnsStatus ? Int32(truncatingIfNeeded: result) : 0
+        return switch returns {
+        case .void: (0, 0)
+        case .status: (Int32(truncatingIfNeeded: result), 0)
+        case .value(let type):
+            withUnsafeBytes(of: &result) { (0, type == .f32 ? Double($0.load(as: Float.self)) : $0.load(as: Double.self)) }
+        }
     }
 }

@@ -53,7 +53,17 @@ struct PluginBinder {
         var forwardScope = Scope(uniqueKeysWithValues: spec.inputs.enumerated().map { ($1, $0) })
         forwardScope["out"] = slots.out
         var forward: [DType: Kernel] = [:]
-        for (dtype, callSpec) in spec.forward {
+        // In dtype order, so that the first error is always the same one.
+        for (dtype, callSpec) in spec.forward.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            if callSpec.isMap {
+                forward[dtype] = try map(callSpec, of: spec, dtype: dtype)
+                continue
+            }
+            if case .value = callSpec.returns, !spec.returnsScalar {
+                throw diagnostics.error("""
+                    a kernel that returns the op's value gives a 0-d output; declare "output": {"shape": []}
+                    """, op: spec.name, field: callSpec.field + ".returns")
+            }
             let call = try bind(callSpec, op: spec.name, scope: forwardScope, attributes: spec.attributes, slots: slots,
                                 writes: "out", label: "\(spec.name): \(dtype) forward kernel \(callSpec.symbol)")
             forward[dtype] = PluginKernels.forward(call)
@@ -80,7 +90,7 @@ struct PluginBinder {
                 scope["grad_out"] = slots.gradOut
                 scope["grad_\(input)"] = slots.gradBuffer
                 var kernels: [DType: BoundCall] = [:]
-                for (dtype, callSpec) in calls {
+                for (dtype, callSpec) in calls.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                     kernels[dtype] = try bind(
                         callSpec, op: spec.name, scope: scope, attributes: spec.attributes, slots: slots,
                         writes: "grad_\(input)", label: "\(spec.name): \(dtype) backward kernel \(callSpec.symbol) for \(input)")
@@ -101,7 +111,8 @@ struct PluginBinder {
             name: spec.name,
             inputs: spec.inputs.map { OpInput($0, differentiable: spec.backward[$0] != nil) },
             attributes: spec.attributes, elementwise: spec.isElementwise,
-            outputShape: PluginKernels.shapeRule(spec.output, inputRanks: spec.inputRanks), forward: ForwardKernels(forward),
+            outputShape: PluginKernels.shapeRule(spec.output, inputRanks: spec.inputRanks,
+                                                    inputShapeOf: spec.inputShapeOf), forward: ForwardKernels(forward),
             saves: readsOutput ? [.inputs, .output] : .inputs,
             supportsHigherOrder: higherOrder, reference: spec.reference,
             jvp: !derivesForwardMode ? nil : spec.isElementwise
@@ -115,12 +126,45 @@ struct PluginBinder {
         return definition
     }
 
+    /// A forward kernel that applies a scalar C function (`double f(double)`, or of
+    /// two arguments for two inputs) to each element, called directly.
+    private func map(_ call: CallSpec, of spec: OpSpec, dtype: DType) throws -> Kernel {
+        guard spec.isElementwise, (1...2).contains(spec.inputs.count), dtype == .float32 || dtype == .float64 else {
+            throw diagnostics.error("""
+                a map applies a scalar C function per element: it is the float32 or float64 forward of an \
+                elementwise op of one or two inputs
+                """, op: spec.name, field: call.field + ".map")
+        }
+        guard let function = library.symbol(call.symbol) else {
+            throw diagnostics.error("symbol '\(abbreviated(call.symbol))' not found in \(library.name): \(abbreviated(PluginLibrary.dlerrorMessage()))",
+                                    op: spec.name, field: call.field + ".map")
+        }
+        return PluginKernels.map(function, arity: spec.inputs.count, dtype: dtype)
+    }
+
     /// Resolves a call's symbol, checks its arguments against what is in scope,
     /// and prepares its libffi interface.
     private func bind(
         _ spec: CallSpec, op: String, scope: Scope, attributes: [AttributeSpec], slots: TensorSlots,
         writes buffer: String, label: String
     ) throws -> BoundCall {
+        if spec.isMap {
+            throw diagnostics.error("a map is only an op's forward kernel", op: op, field: spec.field + ".map")
+        }
+        if case .value = spec.returns, buffer != "out" {
+            throw diagnostics.error("a backward kernel fills grad_<input>; only a forward kernel returns the op's value",
+                                    op: op, field: spec.field + ".returns")
+        }
+        var bufferSource: Int?
+        if case .copy(let name) = spec.bufferStart {
+            guard let slot = scope[name], name != buffer else {
+                throw diagnostics.error("""
+                    init_out names '\(abbreviated(name))'; expected zeros or a tensor this call reads: \
+                    \(scope.keys.filter { $0 != buffer }.sorted().joined(separator: ", "))
+                    """, op: op, field: spec.field + ".init_out")
+            }
+            bufferSource = slot
+        }
         var strided = Array(repeating: false, count: slots.count)
         var arguments: [BoundArgument] = []
         var writesBuffer = false
@@ -174,6 +218,7 @@ struct PluginBinder {
             let source = try source(term.value, isLeaf: false)
             arguments.append(BoundArgument(type: term.type, source: source, text: term.text))
         }
+        if case .value = spec.returns { writesBuffer = true }
         guard writesBuffer else {
             throw diagnostics.error("no argument is ptr:\(buffer), the buffer this call must fill", op: op, field: spec.field + ".args")
         }
@@ -181,10 +226,11 @@ struct PluginBinder {
             throw diagnostics.error("symbol '\(abbreviated(spec.symbol))' not found in \(library.name): \(abbreviated(PluginLibrary.dlerrorMessage()))",
                                     op: op, field: spec.field + ".symbol")
         }
-        guard let ffi = FFICall(symbol: symbol, arguments: spec.arguments.map(\.type), returnsStatus: spec.returnsStatus) else {
+        guard let ffi = FFICall(symbol: symbol, arguments: spec.arguments.map(\.type), returns: spec.returns) else {
             throw diagnostics.error("libffi cannot prepare a call with these argument types", op: op, field: spec.field + ".args")
         }
         return BoundCall(ffi: ffi, arguments: arguments, takesStridedMatrix: strided,
+                         bufferSlot: scope[buffer]!, bufferStart: spec.bufferStart, bufferSource: bufferSource,
                          label: "\(label) (plugin \(diagnostics.file))", library: library)
     }
 }

@@ -11,13 +11,65 @@ enum BoundGradient {
 enum PluginKernels {
     /// A forward kernel (or a kernel override): inputs made contiguous, `out` allocated, one call.
     static func forward(_ call: BoundCall) -> Kernel {
-        { ctx in
+        let returnsValue = if case .value = call.ffi.returns { true } else { false }
+        return { ctx in
             var tensors: [Tensor] = []
             tensors.reserveCapacity(ctx.inputs.count + 1)
             for (slot, input) in ctx.inputs.enumerated() { tensors.append(call.prepared(input, slot: slot)) }
             let out = try ctx.makeOutput()
             tensors.append(out)
-            try call.invoke(tensors, attributes: ctx.attributes)
+            let value = try call.invoke(tensors, attributes: ctx.attributes)
+            if returnsValue {
+                // The op's output is declared 0-d: the value is its one element.
+                if out.dtype == .float32 {
+                    out.unsafeRawPointer.storeBytes(of: Float(value), as: Float.self)
+                } else {
+                    out.unsafeRawPointer.storeBytes(of: value, as: Double.self)
+                }
+            }
+            return out
+        }
+    }
+
+    /// A forward kernel that calls a scalar C function once per element: no libffi
+    /// in the loop. The engine broadcasts an elementwise op's inputs to the output's shape.
+    static func map(_ function: UnsafeMutableRawPointer, arity: Int, dtype: DType) -> Kernel {
+        typealias Unary32 = @convention(c) (Float) -> Float
+        typealias Binary32 = @convention(c) (Float, Float) -> Float
+        typealias Unary64 = @convention(c) (Double) -> Double
+        typealias Binary64 = @convention(c) (Double, Double) -> Double
+        // An address in a library that is never closed: safe to share between threads.
+        let address = UInt(bitPattern: function)
+        return { ctx in
+            let function = UnsafeRawPointer(bitPattern: address)!
+            let inputs = ctx.inputs.map { $0.contiguousData() }
+            let out = try ctx.makeOutput()
+            let n = out.scalarCount
+            let x = inputs[0].unsafeRawPointer
+            let y = arity == 2 ? inputs[1].unsafeRawPointer : x
+            let o = out.unsafeRawPointer
+            withExtendedLifetime(inputs) {
+                switch (dtype, arity) {
+                case (.float32, 1):
+                    let f = unsafeBitCast(function, to: Unary32.self)
+                    let (x, o) = (x.assumingMemoryBound(to: Float.self), o.assumingMemoryBound(to: Float.self))
+                    for i in 0..<n { o[i] = f(x[i]) }
+                case (.float32, _):
+                    let f = unsafeBitCast(function, to: Binary32.self)
+                    let (x, y, o) = (x.assumingMemoryBound(to: Float.self), y.assumingMemoryBound(to: Float.self),
+                                     o.assumingMemoryBound(to: Float.self))
+                    for i in 0..<n { o[i] = f(x[i], y[i]) }
+                case (_, 1):
+                    let f = unsafeBitCast(function, to: Unary64.self)
+                    let (x, o) = (x.assumingMemoryBound(to: Double.self), o.assumingMemoryBound(to: Double.self))
+                    for i in 0..<n { o[i] = f(x[i]) }
+                default:
+                    let f = unsafeBitCast(function, to: Binary64.self)
+                    let (x, y, o) = (x.assumingMemoryBound(to: Double.self), y.assumingMemoryBound(to: Double.self),
+                                     o.assumingMemoryBound(to: Double.self))
+                    for i in 0..<n { o[i] = f(x[i], y[i]) }
+                }
+            }
             return out
         }
     }
@@ -150,15 +202,23 @@ enum PluginKernels {
         }
     }
 
-    /// The output shape rule, after a check of each input's declared rank: without
-    /// it a kernel given a 3-D tensor for a 2-D input would read part of it silently.
-    static func shapeRule(_ spec: OutputShapeSpec, inputRanks: [Int?]) -> ShapeRule {
+    /// The output shape rule, after a check of each input's declared rank and shape:
+    /// without it a kernel given a 3-D tensor for a 2-D input, or a shorter second
+    /// vector, would read part of it, or past it, silently.
+    static func shapeRule(_ spec: OutputShapeSpec, inputRanks: [Int?], inputShapeOf: [Int?]) -> ShapeRule {
         let rule = shapeRule(spec)
-        guard inputRanks.contains(where: { $0 != nil }) else { return rule }
+        guard inputRanks.contains(where: { $0 != nil }) || inputShapeOf.contains(where: { $0 != nil }) else { return rule }
         return ShapeRule { ctx in
             for (index, rank) in inputRanks.enumerated() {
                 guard let rank, ctx.isGiven(index), ctx.shapes[index].count != rank else { continue }
                 throw ctx.error("input '\(ctx.inputNames[index])' to have \(rank) dims (the manifest's \"ndim\": \(rank))")
+            }
+            for (index, other) in inputShapeOf.enumerated() {
+                guard let other, ctx.shapes[index] != ctx.shapes[other] else { continue }
+                throw ctx.error("""
+                    input '\(ctx.inputNames[index])' to have the shape of '\(ctx.inputNames[other])' \
+                    \(Shape.describe(ctx.shapes[other])) (the manifest's "shape": "\(ctx.inputNames[other])")
+                    """)
             }
             return try rule.compute(ctx)[0]
         }

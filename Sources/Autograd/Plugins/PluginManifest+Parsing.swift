@@ -8,8 +8,8 @@ extension PluginManifest {
 
     static let topLevelFields = ["abi", "abi_minor", "name", "library", "ops", "kernels"]
     static let opFields = ["name", "inputs", "attributes", "elementwise", "output", "dtypes", "forward", "backward", "reference"]
-    static let kernelFields = ["op", "dtype", "when", "symbol", "args", "returns"]
-    static let callFields = ["symbol", "args", "returns"]
+    static let callFields = ["symbol", "args", "returns", "init_out", "map"]
+    static let kernelFields = ["op", "dtype", "when"] + callFields
 
     /// Parses and checks a manifest. A sidecar must name its `library`; an
     /// embedded manifest describes the library it lives in and must not.
@@ -105,6 +105,15 @@ extension PluginManifest {
         let declaredInputs = try inputsField.elements().map(parseInput)
         let inputs = declaredInputs.map(\.name)
         try checkInputNames(inputs, field: inputsField)
+        let inputShapeOf = try zip(declaredInputs, try inputsField.elements()).map { input, element -> Int? in
+            guard let other = input.shapeOf else { return nil }
+            guard let index = inputs.firstIndex(of: other), other != input.name else {
+                throw element.error("""
+                    'shape' names '\(abbreviated(other))'; expected another input: \(inputs.filter { $0 != input.name }.joined(separator: ", "))
+                    """)
+            }
+            return index
+        }
         let attributes = try members.optional("attributes").map(parseAttributes) ?? []
         // The registry refuses this too, but without the file and field.
         if let attributesField = members.optional("attributes"), let clash = attributes.first(where: { inputs.contains($0.name) }) {
@@ -152,7 +161,7 @@ extension PluginManifest {
             }
             backward[input] = .kernels(kernels)
         }
-        return OpSpec(name: name, inputs: inputs, inputRanks: declaredInputs.map(\.rank), attributes: attributes, isElementwise: isElementwise,
+        return OpSpec(name: name, inputs: inputs, inputRanks: declaredInputs.map(\.rank), inputShapeOf: inputShapeOf, attributes: attributes, isElementwise: isElementwise,
                       output: output, forward: forward, backward: backward,
                       reference: try members.optional("reference")?.string(), field: field.path)
     }
@@ -180,16 +189,18 @@ extension PluginManifest {
         return .formula(formula, field: field.path)
     }
 
-    /// An input as a name (`"x"`) or an object with a rank rule (`{"name": "x", "ndim": 2}`).
-    private static func parseInput(_ field: ManifestField) throws -> (name: String, rank: Int?) {
-        if case .string(let name) = field.value { return (name, nil) }
+    /// An input as a name (`"x"`) or an object with a rank rule (`{"name": "x", "ndim": 2}`)
+    /// and a shape rule (`{"name": "y", "shape": "x"}`: y has x's shape).
+    private static func parseInput(_ field: ManifestField) throws -> (name: String, rank: Int?, shapeOf: String?) {
+        if case .string(let name) = field.value { return (name, nil, nil) }
         guard case .object = field.value else { throw field.error("expected an input name or an object, got \(field.value.kind)") }
-        let members = try field.members(allowed: ["name", "ndim"])
+        let members = try field.members(allowed: ["name", "ndim", "shape"])
         let name = try members.required("name").string()
-        guard let rankField = members.optional("ndim") else { return (name, nil) }
+        let shapeOf = try members.optional("shape")?.string()
+        guard let rankField = members.optional("ndim") else { return (name, nil, shapeOf) }
         let rank = try rankField.int()
         guard rank >= 0 else { throw rankField.error("expected a rank of 0 or more, got \(rank)") }
-        return (name, rank)
+        return (name, rank, shapeOf)
     }
 
     private static func checkInputNames(_ inputs: [String], field: ManifestField) throws {
@@ -283,6 +294,14 @@ extension PluginManifest {
     }
 
     private static func parseCall(_ members: ManifestField.Members, field: ManifestField) throws -> CallSpec {
+        if let mapField = members.optional("map") {
+            if let other = ["symbol", "args", "returns", "init_out"].first(where: { members.optional($0) != nil }) {
+                throw mapField.error("a map names only the scalar C function applied per element; remove '\(other)'")
+            }
+            let function = try mapField.string()
+            guard !function.isEmpty else { throw mapField.error("expected a C function's name, such as erf") }
+            return CallSpec(symbol: function, isMap: true, arguments: [], returns: .void, bufferStart: nil, field: field.path)
+        }
         let symbol = try members.required("symbol").string()
         let arguments = try members.required("args").elements().map { element in
             switch ArgumentTerm.parse(try element.string()) {
@@ -290,15 +309,30 @@ extension PluginManifest {
             case .failure(let failure): throw element.error(failure.message)
             }
         }
-        var returnsStatus = false
-        if let returns = members.optional("returns") {
-            switch try returns.string() {
-            case "void": returnsStatus = false
-            case "i32": returnsStatus = true
-            case let other: throw returns.error("unknown return type '\(abbreviated(other))'; expected void or i32 (a status, 0 for success)")
+        var returns = CallReturn.void
+        if let returnsField = members.optional("returns") {
+            switch try returnsField.string() {
+            case "void": returns = .void
+            case "i32": returns = .status
+            case "f32": returns = .value(.f32)
+            case "f64": returns = .value(.f64)
+            case let other:
+                throw returnsField.error("""
+                    unknown return type '\(abbreviated(other))'; expected void, i32 (a status, 0 for success), \
+                    or f32 or f64 (the op's 0-d value)
+                    """)
             }
         }
-        return CallSpec(symbol: symbol, arguments: arguments, returnsStatus: returnsStatus, field: field.path)
+        var bufferStart: BufferStart?
+        if let startField = members.optional("init_out") {
+            let text = try startField.string()
+            guard text == "zeros" || TermValue.isIdentifier(text) else {
+                throw startField.error("expected zeros or the name of a tensor the call sees, got '\(abbreviated(text))'")
+            }
+            bufferStart = text == "zeros" ? .zeros : .copy(of: text)
+        }
+        return CallSpec(symbol: symbol, isMap: false, arguments: arguments, returns: returns, bufferStart: bufferStart,
+                        field: field.path)
     }
 
     private static func parseKernel(_ entry: ManifestField) throws -> KernelSpec {

@@ -21,11 +21,32 @@ struct ManifestLocation: Sendable {
 /// One C function call: which symbol, with which arguments, returning what.
 struct CallSpec: Sendable {
     let symbol: String
+    /// Whether `symbol` is a scalar function applied per element (`"map"`): then
+    /// there are no arguments to declare.
+    let isMap: Bool
     let arguments: [ArgumentTerm]
-    /// Whether the function returns an `i32` status (0 is success); else `void`.
-    let returnsStatus: Bool
+    let returns: CallReturn
+    /// What the buffer the call fills holds before it (`init_out`); nil: uninitialised.
+    let bufferStart: BufferStart?
     /// Where it was declared, such as `ops[0].forward.float32`.
     let field: String
+}
+
+/// What a kernel's C function returns.
+enum CallReturn: Sendable, Equatable {
+    case void
+    /// An `i32` status, 0 for success.
+    case status
+    /// The op's value (`f32` or `f64`), its 0-d output, as `cblas_sdot` returns a dot product.
+    case value(ArgumentType)
+}
+
+/// What the buffer a call fills starts as, for a C API that updates its
+/// argument in place (`cblas_sscal`) or accumulates into it (`cblas_saxpy`).
+enum BufferStart: Sendable {
+    case zeros
+    /// A copy of a tensor the call sees (`"init_out": "x"`).
+    case copy(of: String)
 }
 
 /// An `ops` entry: a new differentiable op.
@@ -34,6 +55,8 @@ struct OpSpec: Sendable {
     let inputs: [String]
     /// Per input, the rank it must have (`"ndim"`), or nil for any rank.
     let inputRanks: [Int?]
+    /// Per input, the index of the input whose shape it must have (`"shape": "x"`), if any.
+    let inputShapeOf: [Int?]
     let attributes: [AttributeSpec]
     let isElementwise: Bool
     let output: OutputShapeSpec
@@ -42,6 +65,11 @@ struct OpSpec: Sendable {
     let backward: [String: GradientSpec]
     let reference: String?
     let field: String
+
+    /// Whether the output is declared 0-d (`"output": {"shape": []}`).
+    var returnsScalar: Bool {
+        if case .dims(let sizes) = output { sizes.isEmpty } else { false }
+    }
 }
 
 /// How a plugin op computes one input's gradient.
