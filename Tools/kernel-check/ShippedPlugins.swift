@@ -12,7 +12,8 @@ enum ShippedPlugins {
     /// executable (`swift build`, `swift test`), or, when only this tool was built
     /// (`swift run kernel-check`), compiled from the package's sources with the system
     /// C compiler; then the sidecar manifests of `Plugins/Bindings`, which bind
-    /// libm's and OpenBLAS's functions with no C of their own.
+    /// libm's and OpenBLAS's functions with no C of their own (OpenBLAS's where it is
+    /// installed: like the library's own binding, it is optional).
     static func paths() throws -> [String] {
         let name = "libAutogradActivations.so"
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -21,7 +22,8 @@ enum ShippedPlugins {
             ? beside.path : try compileActivations(into: executable.deletingLastPathComponent(), name: name)
         let bindings = root.appendingPathComponent("Plugins/Bindings")
         let sidecars = try FileManager.default.contentsOfDirectory(atPath: bindings.path)
-            .filter { $0.hasSuffix(".json") }.sorted().map { bindings.appendingPathComponent($0).path }
+            .filter { $0.hasSuffix(".json") && ($0 != "openblas-level1.json" || openBLASIsInstalled) }.sorted()
+            .map { bindings.appendingPathComponent($0).path }
         return [activations] + sidecars
     }
 
@@ -47,3 +49,10 @@ enum ShippedPlugins {
         let description: String
     }
 }
+
+/// Whether the dynamic loader finds OpenBLAS (Debian: libopenblas0).
+private let openBLASIsInstalled: Bool = {
+    guard let handle = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL) else { return false }
+    dlclose(handle)
+    return true
+}()
