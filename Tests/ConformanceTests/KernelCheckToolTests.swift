@@ -107,4 +107,37 @@ import TestSupport
         let rows = report.results.map { "\($0.op)/\($0.check.rawValue)/\($0.dtype ?? "")" }
         #expect(!rows.isEmpty && Set(rows).count == rows.count, "a row appears twice")
     }
+
+    /// A plugin whose library constructor or manifest function runs `body`.
+    static func hostilePlugin(_ name: String, constructor: String = "", manifest: String = "") throws -> String {
+        try CCompiler.plugin(source: """
+            #include <stdlib.h>
+            #include "autograd_plugin.h"
+            __attribute__((constructor)) static void start(void) { \(constructor) }
+            AUTOGRAD_PLUGIN_EXPORT const char *autograd_plugin_manifest(void) {
+                \(manifest)
+                return "{\\"abi\\": 1, \\"ops\\": []}";
+            }
+            """, name: name)
+    }
+
+    /// A constructor that calls exit(0) read as success; a manifest function that
+    /// crashes or loops ended or hung the run. Each now fails its file, and the run goes on.
+    @Test func aPluginThatExitsCrashesOrHangsWhileLoadingFailsItsFileOnly() throws {
+        let exits = try Self.hostilePlugin("exits", constructor: "exit(0);")
+        let crashes = try Self.hostilePlugin("crashes", manifest: "*(volatile int *)0 = 1;")
+        let hangs = try Self.hostilePlugin("hangs", manifest: "for (volatile int i = 0; ; i++) {}")
+        let libm = PackagePaths.url("Plugins/Bindings/libm.json").path
+        let run = try ToolRun.run(tool, [exits, crashes, hangs, libm, "--op", "libm.erf", "--dtype", "float64", "--load-timeout", "5"])
+        #expect(run.status != 0, "\(run.standardOutput)")
+        let lines = run.standardOutput.split(separator: "\n").map(String.init)
+        for (path, cause) in [(exits, "before the load returned"), (crashes, "SIGSEGV"), (hangs, "did not finish loading in 5 s")] {
+            let row = try #require(lines.first { $0.contains(path) }, "no row for \(path): \(run.standardOutput)")
+            #expect(row.hasPrefix("FAIL") && row.contains("declaration") && row.contains("loaded first in a child process"), "\(row)")
+            // Under a sanitizer a crash, or a leak report at exit, is the sanitizer's exit status.
+            #expect(row.contains(cause) || row.contains("Sanitizer"), "\(row)")
+        }
+        #expect(lines.contains { $0.hasPrefix("PASS") && $0.contains("libm.erf") && $0.contains("crash-isolation") },
+                "the run went on: \(run.standardOutput)")
+    }
 }

@@ -28,11 +28,27 @@ struct KernelCheckCommand: ParsableCommand {
     @Option(help: .hidden)
     var childOp: String?
 
+    /// Set when the tool re-executes itself to load the plugins in a child process first.
+    @Flag(help: .hidden)
+    var childLoad = false
+
     func run() throws {
         let registry = OpRegistry.shared
         var loadRows: [CheckResult] = []
         var pluginOps: [String] = []
-        let paths = plugins.isEmpty && childOp == nil ? try ShippedPlugins.paths() : plugins
+        if childLoad {
+            throw ExitCode(IsolatedLoad.runChild { for path in plugins { _ = try PluginLoading.load(path, into: registry) } })
+        }
+        var paths = plugins.isEmpty && childOp == nil ? try ShippedPlugins.paths() : plugins
+        if !selection.noIsolate && childOp == nil {
+            // A library constructor or manifest function can crash, hang or exit: try each in a child first.
+            paths = paths.filter { path in
+                let failure = IsolatedLoad.run(path: path, executable: "/proc/self/exe", arguments: [path, "--child-load"],
+                                               timeout: selection.loadTimeout)
+                if let failure { loadRows.append(failure) }
+                return failure == nil
+            }
+        }
         for path in paths {
             do {
                 pluginOps += try PluginLoading.load(path, into: registry)

@@ -25,6 +25,9 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Seconds each op's checks may take in their child process.")
     var timeout: Double = 300
 
+    @Option(help: "Seconds each plugin may take to load in the child process that loads it first.")
+    var loadTimeout: Double = 30
+
     @Option(help: "Child processes checking ops at once (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 

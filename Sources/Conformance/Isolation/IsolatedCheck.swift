@@ -125,7 +125,7 @@ public enum IsolatedCheck {
         return nil
     }
 
-    private static func tail(_ text: String) -> [String] {
+    static func tail(_ text: String) -> [String] {
         text.split(separator: "\n").suffix(6).map(String.init)
     }
 }
