@@ -110,10 +110,13 @@ struct ArgumentTerm: Sendable {
             return .failure(TermError("unknown argument term '\(abbreviated(text))'; the value must be \(TermValue.grammar)"))
         }
         switch (type, value) {
-        case (.ptr, .tensor):
+        case (.ptr, .tensor), (.ptr, .attribute):
             break
         case (.ptr, _):
-            return .failure(TermError("'\(abbreviated(text))': a ptr argument takes a tensor name such as ptr:x or ptr:out"))
+            return .failure(TermError("""
+                '\(abbreviated(text))': a ptr argument takes a tensor name such as ptr:x or ptr:out, or a string \
+                attribute as ptr:attr.<name>
+                """))
         case (_, .tensor(let name)):
             return .failure(TermError("'\(abbreviated(text))': \(type.rawValue) cannot hold tensor '\(abbreviated(name))'; write ptr:\(abbreviated(name))"))
         case (.i32, .integer(let v)) where Int32(exactly: v) == nil:

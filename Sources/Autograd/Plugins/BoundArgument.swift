@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 /// One argument of a bound call: a term whose tensor names are resolved to slots.
 struct BoundArgument: Sendable {
     enum Source: Sendable {
@@ -20,8 +25,12 @@ struct BoundArgument: Sendable {
     let text: String
 
     /// Stores this argument's value, in its C type, at `slot` (8 bytes).
+    ///
+    /// - Parameter strings: C copies of the string attributes passed so far, which
+    ///   the caller frees after the call.
     @inline(__always)
-    func write(to slot: UnsafeMutableRawPointer, tensors: [Tensor], attributes: Attributes, label: String) throws {
+    func write(to slot: UnsafeMutableRawPointer, tensors: [Tensor], attributes: Attributes, label: String,
+               strings: inout [UnsafeMutablePointer<CChar>]) throws {
         switch source {
         case .pointer(let i):
             slot.storeBytes(of: tensors[i].unsafeRawPointer, as: UnsafeMutableRawPointer.self)
@@ -30,6 +39,12 @@ struct BoundArgument: Sendable {
             case .int(let v): try storeInteger(v, at: slot, label: label)
             case .bool(let v): try storeInteger(v ? 1 : 0, at: slot, label: label)
             case .double(let v): storeReal(v, at: slot)
+            case .string(let v) where type == .ptr:
+                guard let copy = strdup(v) else {
+                    throw AutogradError(.allocation, "\(label): argument '\(abbreviated(text))': no memory for the string")
+                }
+                strings.append(copy)
+                slot.storeBytes(of: UnsafeMutableRawPointer(copy), as: UnsafeMutableRawPointer.self)
             case .ints, .string, .absent:
                 throw AutogradError(.plugin, "\(label): argument '\(abbreviated(text))': attribute '\(name)' has no value")
             }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CAutogradPlugin
 
 /// A kernel call ready to run: the prepared libffi interface and, per argument,
@@ -48,12 +53,15 @@ final class BoundCall: Sendable {
     func invoke(_ tensors: [Tensor], attributes: Attributes) throws -> Double {
         if let bufferStart { try start(tensors[bufferSlot], as: bufferStart, tensors: tensors) }
         let count = Swift.max(arguments.count, 1)
+        // String attributes go to C as copies that live until the call returns.
+        var strings: [UnsafeMutablePointer<CChar>] = []
+        defer { for string in strings { free(string) } }
         let (status, value) = try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { slots in
             try withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: count) { values in
                 let base = UnsafeMutableRawPointer(slots.baseAddress!)
                 for i in arguments.indices {
                     let slot = base + i &* 8
-                    try arguments[i].write(to: slot, tensors: tensors, attributes: attributes, label: label)
+                    try arguments[i].write(to: slot, tensors: tensors, attributes: attributes, label: label, strings: &strings)
                     values[i] = slot
                 }
                 return withExtendedLifetime(tensors) { ffi.call(values.baseAddress!) }

@@ -109,7 +109,10 @@ struct PluginBinder {
         let derivesForwardMode = differentiable && (spec.isElementwise || higherOrder)
         var definition = OpDefinition(
             name: spec.name,
-            inputs: spec.inputs.map { OpInput($0, differentiable: spec.backward[$0] != nil) },
+            inputs: zip(spec.inputs, spec.inputDTypes).map { name, dtype in
+                dtype.map { OpInput(name, dtypes: .exactly($0), differentiable: false) }
+                    ?? OpInput(name, differentiable: spec.backward[name] != nil)
+            },
             attributes: spec.attributes, elementwise: spec.isElementwise,
             outputShape: PluginKernels.shapeRule(spec.output, inputRanks: spec.inputRanks,
                                                     inputShapeOf: spec.inputShapeOf), forward: ForwardKernels(forward),
@@ -199,6 +202,13 @@ struct PluginBinder {
                     guard let attribute = attributes.first(where: { $0.name == name }) else {
                         let known = attributes.isEmpty ? "none" : attributes.map(\.name).joined(separator: ", ")
                         throw fail("the op has no attribute '\(abbreviated(name))'; its attributes: \(known)")
+                    }
+                    if case .string = attribute.type {
+                        guard term.type == .ptr, !isLeaf else {
+                            throw fail("attribute '\(name)' is a string; pass it as ptr:attr.\(name) (a const char *)")
+                        }
+                    } else if term.type == .ptr {
+                        throw fail("attribute '\(name)' is of type \(attribute.type); ptr:attr.<name> passes a string attribute")
                     }
                     if isLeaf && attribute.type != .int {
                         throw fail("attribute '\(name)' is of type \(attribute.type); arithmetic takes int attributes")

@@ -105,6 +105,9 @@ extension PluginManifest {
         let declaredInputs = try inputsField.elements().map(parseInput)
         let inputs = declaredInputs.map(\.name)
         try checkInputNames(inputs, field: inputsField)
+        if declaredInputs.allSatisfy({ $0.dtype != nil }) {
+            throw inputsField.error("an op needs a floating input: its dtype picks the forward kernel")
+        }
         let inputShapeOf = try zip(declaredInputs, try inputsField.elements()).map { input, element -> Int? in
             guard let other = input.shapeOf else { return nil }
             guard let index = inputs.firstIndex(of: other), other != input.name else {
@@ -148,6 +151,9 @@ extension PluginManifest {
             guard inputs.contains(input) else {
                 throw calls.error("no input is named '\(abbreviated(input))'; the inputs are \(inputs.joined(separator: ", "))")
             }
+            if let dtype = declaredInputs.first(where: { $0.name == input })?.dtype {
+                throw calls.error("'\(abbreviated(input))' is a \(dtype) input: it has no gradient")
+            }
             if case .string(let text) = calls.value {
                 backward[input] = try parseGradientFormula(text, field: calls, inputs: inputs, attributes: attributes)
                 continue
@@ -161,7 +167,8 @@ extension PluginManifest {
             }
             backward[input] = .kernels(kernels)
         }
-        return OpSpec(name: name, inputs: inputs, inputRanks: declaredInputs.map(\.rank), inputShapeOf: inputShapeOf, attributes: attributes, isElementwise: isElementwise,
+        return OpSpec(name: name, inputs: inputs, inputRanks: declaredInputs.map(\.rank), inputShapeOf: inputShapeOf,
+                      inputDTypes: declaredInputs.map(\.dtype), attributes: attributes, isElementwise: isElementwise,
                       output: output, forward: forward, backward: backward,
                       reference: try members.optional("reference")?.string(), field: field.path)
     }
@@ -191,16 +198,37 @@ extension PluginManifest {
 
     /// An input as a name (`"x"`) or an object with a rank rule (`{"name": "x", "ndim": 2}`)
     /// and a shape rule (`{"name": "y", "shape": "x"}`: y has x's shape).
-    private static func parseInput(_ field: ManifestField) throws -> (name: String, rank: Int?, shapeOf: String?) {
-        if case .string(let name) = field.value { return (name, nil, nil) }
+    private static func parseInput(_ field: ManifestField) throws -> DeclaredInput {
+        if case .string(let name) = field.value { return DeclaredInput(name: name) }
         guard case .object = field.value else { throw field.error("expected an input name or an object, got \(field.value.kind)") }
-        let members = try field.members(allowed: ["name", "ndim", "shape"])
-        let name = try members.required("name").string()
-        let shapeOf = try members.optional("shape")?.string()
-        guard let rankField = members.optional("ndim") else { return (name, nil, shapeOf) }
-        let rank = try rankField.int()
-        guard rank >= 0 else { throw rankField.error("expected a rank of 0 or more, got \(rank)") }
-        return (name, rank, shapeOf)
+        let members = try field.members(allowed: ["name", "ndim", "shape", "dtype"])
+        var input = DeclaredInput(name: try members.required("name").string())
+        input.shapeOf = try members.optional("shape")?.string()
+        if let dtypeField = members.optional("dtype") {
+            let text = try dtypeField.string()
+            guard let dtype = DType(rawValue: text), !dtype.isFloatingPoint else {
+                throw dtypeField.error("""
+                    expected int64 or bool, got '\(abbreviated(text))' (a floating input takes the op's dtype, \
+                    one of its forward kernels')
+                    """)
+            }
+            input.dtype = dtype
+        }
+        if let rankField = members.optional("ndim") {
+            let rank = try rankField.int()
+            guard rank >= 0 else { throw rankField.error("expected a rank of 0 or more, got \(rank)") }
+            input.rank = rank
+        }
+        return input
+    }
+
+    /// An `inputs` entry.
+    struct DeclaredInput {
+        var name: String
+        var rank: Int?
+        var shapeOf: String?
+        /// int64 or bool for an input of indices or a mask; nil for a floating input.
+        var dtype: DType?
     }
 
     private static func checkInputNames(_ inputs: [String], field: ManifestField) throws {
@@ -216,17 +244,24 @@ extension PluginManifest {
     private static func parseAttributes(_ field: ManifestField) throws -> [AttributeSpec] {
         try field.entries().map { name, spec in
             guard TermValue.isIdentifier(name) else { throw spec.error("an attribute name must be an identifier") }
-            let members = try spec.members(allowed: ["type", "default"])
+            let members = try spec.members(allowed: ["type", "default", "values"])
             let typeField = try members.required("type")
-            let scalarTypes: [String: AttributeType] = ["int": .int, "double": .double, "bool": .bool]
-            guard let type = scalarTypes[try typeField.string()] else {
-                throw typeField.error("unknown attribute type '\(abbreviated(try typeField.string()))'; expected int, double or bool")
+            let scalarTypes: [String: AttributeType] = ["int": .int, "double": .double, "bool": .bool, "string": .string(allowed: [])]
+            guard var type = scalarTypes[try typeField.string()] else {
+                throw typeField.error("unknown attribute type '\(abbreviated(try typeField.string()))'; expected int, double, bool or string")
+            }
+            if let valuesField = members.optional("values") {
+                guard case .string = type else { throw valuesField.error("only a string attribute lists its values") }
+                let values = try valuesField.strings()
+                guard !values.isEmpty else { throw valuesField.error("expected the values the attribute may take") }
+                type = .string(allowed: values)
             }
             guard let defaultField = members.optional("default") else { return AttributeSpec(name, type) }
             let given: AttributeValue = switch defaultField.value {
             case .int(let v): .int(v)
             case .double(let v): .double(v)
             case .bool(let v): .bool(v)
+            case .string(let v): .string(v)
             default: .absent
             }
             guard let value = type.coerce(given) else {

@@ -57,6 +57,8 @@ struct OpSpec: Sendable {
     let inputRanks: [Int?]
     /// Per input, the index of the input whose shape it must have (`"shape": "x"`), if any.
     let inputShapeOf: [Int?]
+    /// Per input, int64 or bool for indices or a mask (`"dtype"`); nil for a floating input.
+    let inputDTypes: [DType?]
     let attributes: [AttributeSpec]
     let isElementwise: Bool
     let output: OutputShapeSpec

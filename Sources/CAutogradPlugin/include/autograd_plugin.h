@@ -14,7 +14,8 @@
 ///   1.1  arithmetic in output sizes and integer arguments; inputs declared as
 ///        objects with "ndim"; "abi_minor".
 ///   1.2  backward formulas; "map" (a scalar C function per element); "returns"
-///        f32 or f64 (the op's 0-d value); "init_out"; an input's "shape" rule.
+///        f32 or f64 (the op's 0-d value); "init_out"; an input's "shape" rule;
+///        int64 and bool inputs ("dtype"); string attributes (ptr:attr.<name>).
 #define AUTOGRAD_PLUGIN_ABI_MINOR 2
 
 /// Marks a function the host looks up with dlsym.
