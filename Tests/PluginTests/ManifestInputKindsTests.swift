@@ -4,9 +4,10 @@ import Testing
 @testable import Autograd
 import TestSupport
 
-/// Index and mask inputs (`"dtype": "int64"`, `"bool"`) and string attributes
-/// (`"type": "string"`, passed as `const char *`) in a plugin manifest.
-@Suite("int64 and bool inputs and string attributes in a manifest")
+/// Index and mask inputs (`"dtype": "int64"`, `"bool"`), optional inputs (a null
+/// pointer when omitted) and string attributes (`"type": "string"`, passed as
+/// `const char *`) in a plugin manifest.
+@Suite("int64, bool and optional inputs and string attributes in a manifest")
 struct ManifestInputKindsTests {
     static let source = #"""
         #include <math.h>
@@ -30,6 +31,9 @@ struct ManifestInputKindsTests {
         }
         AUTOGRAD_PLUGIN_EXPORT void ik_double_where(const double *x, const _Bool *mask, double *out, int64_t n) {
             for (int64_t i = 0; i < n; i++) out[i] = mask[i] ? 2 * x[i] : x[i];
+        }
+        AUTOGRAD_PLUGIN_EXPORT void ik_affine(const double *x, const double *w, const double *b, double *out, int64_t n) {
+            for (int64_t i = 0; i < n; i++) out[i] = w[i] * x[i] + (b ? b[i] : 0);
         }
         AUTOGRAD_PLUGIN_EXPORT double ik_norm(const double *x, int64_t n, const char *ord) {
             double s = 0;
@@ -58,6 +62,11 @@ struct ManifestInputKindsTests {
          "forward": {"float64": {"symbol": "ik_double_where", "args": ["ptr:x", "ptr:mask", "ptr:out", "i64:numel(out)"]}},
          "backward": {"x": "grad_out * where(mask, 2, 1)"},
          "reference": "where(mask, 2 * x, x)"}
+        """#,
+        #"""
+        {"name": "ik.affine", "inputs": [{"name": "x", "ndim": 1}, {"name": "w", "shape": "x"}, {"name": "b", "shape": "x", "optional": true}],
+         "forward": {"float64": {"symbol": "ik_affine", "args": ["ptr:x", "ptr:w", "ptr:b", "ptr:out", "i64:numel(x)"]}},
+         "backward": {"x": "grad_out * w", "w": "grad_out * x", "b": "grad_out"}}
         """#,
         #"""
         {"name": "ik.norm", "inputs": ["x"], "attributes": {"ord": {"type": "string", "values": ["l1", "l2"], "default": "l2"}},
@@ -110,6 +119,28 @@ struct ManifestInputKindsTests {
         #expect(report.result(op: op, check: .gradient)?.status == .pass, "\(report.text())")
     }
 
+    @Test("an omitted optional input is a null pointer to the kernel and gets no gradient")
+    func optionalInput() throws {
+        let x = Tensor([1.0, 2, 3], dtype: .float64, requiresGrad: true)
+        let w = Tensor([2.0, -1, 0.5], dtype: .float64, requiresGrad: true)
+        let b = Tensor([10.0, 20, 30], dtype: .float64, requiresGrad: true)
+        let with = try Self.registry.call("ik.affine", [x, w, b])
+        expectClose(with, Tensor([12.0, 18, 31.5], dtype: .float64), atol: 0, rtol: 0)
+        try with.sum().backward()
+        expectClose(b.grad, Tensor.ones([3], dtype: .float64), atol: 0, rtol: 0)
+        x.grad = nil
+        let without = try Self.registry.call("ik.affine", [x, w, nil])
+        expectClose(without, Tensor([2.0, -2, 1.5], dtype: .float64), atol: 0, rtol: 0)
+        try without.sum().backward()
+        expectClose(x.grad, w.detach(), atol: 0, rtol: 0)
+
+        var configuration = KernelCheck.Configuration()
+        configuration.checks.remove(.crashIsolation)
+        configuration.dtypes = [.float64]
+        let report = try KernelCheck(op: "ik.affine", registry: Self.registry, configuration: configuration).run()
+        #expect(report.failures.isEmpty, "\(report.text())")
+    }
+
     @Test("a string attribute reaches C as a string, and one outside its values is refused")
     func stringAttribute() throws {
         let x = Tensor([3.0, -4], dtype: .float64)
@@ -128,6 +159,10 @@ struct ManifestInputKindsTests {
         (#""inputs": ["x", {"name": "mask", "dtype": "bool"}]"#, #""inputs": [{"name": "x", "dtype": "bool"}, {"name": "mask", "dtype": "bool"}]"#,
          ["an op needs a floating input"]),
         (#""values": ["l1", "l2"], "default": "l2"}"#, #""values": ["l1", "l2"], "default": "max"}"#, ["expected a default of type one of"]),
+        (#""inputs": ["x", {"name": "mask", "dtype": "bool"}]"#, #""inputs": ["x", {"name": "mask", "dtype": "bool", "optional": true}]"#,
+         ["'mask' is optional, but an elementwise op broadcasts every input"]),
+        (#"[{"name": "x", "ndim": 1}, {"name": "w", "shape": "x"}, "#, #"[{"name": "x", "ndim": 1, "optional": true}, {"name": "w", "shape": "x"}, "#,
+         ["the output would have the shape of 'x', which a call may omit"]),
     ] as [(String, String, [String])])
     func refused(old: String, new: String, mentions: [String]) throws {
         let text = Self.manifest(Self.ops)

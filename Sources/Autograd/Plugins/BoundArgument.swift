@@ -29,11 +29,12 @@ struct BoundArgument: Sendable {
     /// - Parameter strings: C copies of the string attributes passed so far, which
     ///   the caller frees after the call.
     @inline(__always)
-    func write(to slot: UnsafeMutableRawPointer, tensors: [Tensor], attributes: Attributes, label: String,
+    func write(to slot: UnsafeMutableRawPointer, tensors: [Tensor?], attributes: Attributes, label: String,
                strings: inout [UnsafeMutablePointer<CChar>]) throws {
         switch source {
         case .pointer(let i):
-            slot.storeBytes(of: tensors[i].unsafeRawPointer, as: UnsafeMutableRawPointer.self)
+            // An omitted optional input is a null pointer.
+            slot.storeBytes(of: tensors[i]?.unsafeRawPointer, as: UnsafeMutableRawPointer?.self)
         case .attribute(let name):
             switch attributes[name] {
             case .int(let v): try storeInteger(v, at: slot, label: label)
@@ -56,23 +57,30 @@ struct BoundArgument: Sendable {
     }
 
     /// The value of an integer source.
-    private func integer(_ source: Source, tensors: [Tensor], attributes: Attributes, label: String) throws -> Int {
+    private func integer(_ source: Source, tensors: [Tensor?], attributes: Attributes, label: String) throws -> Int {
+        /// The tensor in `slot`, which a size of an omitted optional input cannot be read from.
+        func given(_ slot: Int) throws -> Tensor {
+            guard let t = tensors[slot] else {
+                throw AutogradError(.plugin, "\(label): argument '\(abbreviated(text))' reads the size of an optional input the call omitted")
+            }
+            return t
+        }
         switch source {
         case .numel(let i):
-            return tensors[i].scalarCount
+            return try given(i).scalarCount
         case .dim(let i, let d):
-            let t = tensors[i]
+            let t = try given(i)
             guard t.rank > 0, let dim = Shape.normalize(dim: d, rank: t.rank) else {
                 throw AutogradError(.plugin, "\(label): argument '\(abbreviated(text))': the tensor has shape \(Shape.describe(t.shape)), which has no dim \(d)")
             }
             return t.shape[dim]
         case .ndim(let i):
-            return tensors[i].rank
+            return try given(i).rank
         case .leadingDimension(let i):
-            return try layout(tensors[i], label: label).leadingDimension
+            return try layout(try given(i), label: label).leadingDimension
         case .cblasTranspose(let i):
             // CblasNoTrans and CblasTrans of cblas.h.
-            return try layout(tensors[i], label: label).isTransposed ? 112 : 111
+            return try layout(try given(i), label: label).isTransposed ? 112 : 111
         case .attribute(let name):
             switch attributes[name] {
             case .int(let v): return v

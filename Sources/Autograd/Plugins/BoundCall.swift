@@ -40,7 +40,8 @@ final class BoundCall: Sendable {
 
     /// `tensor` as the kernel may read it: contiguous, or a BLAS-layout matrix where allowed.
     @inline(__always)
-    func prepared(_ tensor: Tensor, slot: Int) -> Tensor {
+    func prepared(_ tensor: Tensor?, slot: Int) -> Tensor? {
+        guard let tensor else { return nil }
         if slot < takesStridedMatrix.count, takesStridedMatrix[slot], MatrixLayout(tensor) != nil { return tensor }
         return tensor.contiguousData()
     }
@@ -50,8 +51,8 @@ final class BoundCall: Sendable {
     ///
     /// - Returns: the function's value, for a kernel declared to return one; else 0.
     @discardableResult
-    func invoke(_ tensors: [Tensor], attributes: Attributes) throws -> Double {
-        if let bufferStart { try start(tensors[bufferSlot], as: bufferStart, tensors: tensors) }
+    func invoke(_ tensors: [Tensor?], attributes: Attributes) throws -> Double {
+        if let bufferStart { try start(tensors[bufferSlot]!, as: bufferStart, tensors: tensors) }
         let count = Swift.max(arguments.count, 1)
         // String attributes go to C as copies that live until the call returns.
         var strings: [UnsafeMutablePointer<CChar>] = []
@@ -75,13 +76,15 @@ final class BoundCall: Sendable {
     }
 
     /// Fills the (contiguous, freshly allocated) buffer with zeros or a copy of a same-sized tensor.
-    private func start(_ buffer: Tensor, as start: BufferStart, tensors: [Tensor]) throws {
+    private func start(_ buffer: Tensor, as start: BufferStart, tensors: [Tensor?]) throws {
         let bytes = buffer.scalarCount &* buffer.dtype.byteCount
         guard case .copy(let name) = start, let bufferSource else {
             buffer.unsafeRawPointer.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
             return
         }
-        let source = tensors[bufferSource].contiguousData()
+        guard let source = tensors[bufferSource]?.contiguousData() else {
+            throw AutogradError(.plugin, "\(label): init_out '\(name)' is an optional input the call omitted")
+        }
         guard source.shape == buffer.shape, source.dtype == buffer.dtype else {
             throw AutogradError(.plugin, """
                 \(label): init_out '\(name)' is \(Shape.describe(source.shape)) \(source.dtype); the buffer it starts is \

@@ -109,9 +109,10 @@ struct PluginBinder {
         let derivesForwardMode = differentiable && (spec.isElementwise || higherOrder)
         var definition = OpDefinition(
             name: spec.name,
-            inputs: zip(spec.inputs, spec.inputDTypes).map { name, dtype in
-                dtype.map { OpInput(name, dtypes: .exactly($0), differentiable: false) }
-                    ?? OpInput(name, differentiable: spec.backward[name] != nil)
+            inputs: spec.inputs.indices.map { i in
+                let (name, optional) = (spec.inputs[i], spec.optionalInputs[i])
+                return spec.inputDTypes[i].map { OpInput(name, dtypes: .exactly($0), optional: optional, differentiable: false) }
+                    ?? OpInput(name, optional: optional, differentiable: spec.backward[name] != nil)
             },
             attributes: spec.attributes, elementwise: spec.isElementwise,
             outputShape: PluginKernels.shapeRule(spec.output, inputRanks: spec.inputRanks,

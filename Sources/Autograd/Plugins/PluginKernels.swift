@@ -13,9 +13,9 @@ enum PluginKernels {
     static func forward(_ call: BoundCall) -> Kernel {
         let returnsValue = if case .value = call.ffi.returns { true } else { false }
         return { ctx in
-            var tensors: [Tensor] = []
+            var tensors: [Tensor?] = []
             tensors.reserveCapacity(ctx.inputs.count + 1)
-            for (slot, input) in ctx.inputs.enumerated() { tensors.append(call.prepared(input, slot: slot)) }
+            for slot in ctx.inputs.indices { tensors.append(call.prepared(ctx.inputs.optional(slot), slot: slot)) }
             let out = try ctx.makeOutput()
             tensors.append(out)
             let value = try call.invoke(tensors, attributes: ctx.attributes)
@@ -87,7 +87,7 @@ enum PluginKernels {
         { [weak registry] ctx in
             var grads: [Tensor?] = Array(repeating: nil, count: gradients.count)
             if gradients.contains(where: { if case .formula = $0 { true } else { false } }) {
-                var scope = Dictionary(uniqueKeysWithValues: zip(names, ctx.inputs.given))
+                var scope = given(names, ctx.inputs.tensors)
                 scope["grad_out"] = ctx.gradOutput
                 if readsOutput { scope["out"] = ctx.output }
                 for index in gradients.indices where ctx.needsInputGrad[index] {
@@ -102,15 +102,15 @@ enum PluginKernels {
             // Upstream gradients are often expanded (stride-0) views; kernels read dense memory.
             let gradOut = ctx.gradOutput.contiguousData()
             let output = readsOutput ? ctx.output.contiguousData() : gradOut
-            var inputs = ctx.inputs.given
+            var inputs = ctx.inputs.tensors
             if isElementwise {
-                inputs = inputs.map { $0.shape == gradOut.shape ? $0 : $0.broadcastView(to: gradOut.shape) }
+                inputs = inputs.map { $0.map { $0.shape == gradOut.shape ? $0 : $0.broadcastView(to: gradOut.shape) } }
             }
             for index in inputs.indices where ctx.needsInputGrad[index] {
                 guard case .kernels(let kernels) = gradients[index], let call = kernels[gradOut.dtype] else { continue }
                 let buffer = Tensor(uninitializedShape: isElementwise ? gradOut.shape : ctx.inputShapes[index],
                                     dtype: gradOut.dtype)
-                var tensors: [Tensor] = []
+                var tensors: [Tensor?] = []
                 tensors.reserveCapacity(slots.count)
                 for (slot, input) in inputs.enumerated() { tensors.append(call.prepared(input, slot: slot)) }
                 tensors.append(output)
@@ -121,6 +121,13 @@ enum PluginKernels {
             }
             return grads
         }
+    }
+
+    /// The given inputs by name, for a formula: an omitted optional input is not in scope.
+    private static func given(_ names: [String], _ tensors: [Tensor?]) -> [String: Tensor] {
+        var scope: [String: Tensor] = [:]
+        for (name, tensor) in zip(names, tensors) { scope[name] = tensor }
+        return scope
     }
 
     /// Evaluates a backward formula; nil `registry` means the registry that loaded the op is gone.
@@ -162,7 +169,7 @@ enum PluginKernels {
                 }
                 guard case .kernels(let kernels) = gradient, let call = kernels[output.dtype] else { continue }
                 let buffer = Tensor(uninitializedShape: shape, dtype: output.dtype)
-                var tensors: [Tensor] = []
+                var tensors: [Tensor?] = []
                 for (slot, input) in inputs.enumerated() { tensors.append(call.prepared(input, slot: slot)) }
                 tensors.append(readsOutput ? output.contiguousData() : direction)
                 tensors.append(direction)
@@ -183,7 +190,7 @@ enum PluginKernels {
         { [weak registry] ctx in
             let output = ctx.outputs[0]
             let u = Tensor.zeros(output.shape, dtype: output.dtype, requiresGrad: true)
-            var scope = Dictionary(uniqueKeysWithValues: zip(names, ctx.inputs.given.map { $0.detach() }))
+            var scope = given(names, ctx.inputs.tensors.map { $0?.detach() })
             scope["grad_out"] = u
             if readsOutput { scope["out"] = output.detach() }
             let pairing: Tensor? = try withGrad {
@@ -214,7 +221,7 @@ enum PluginKernels {
                 throw ctx.error("input '\(ctx.inputNames[index])' to have \(rank) dims (the manifest's \"ndim\": \(rank))")
             }
             for (index, other) in inputShapeOf.enumerated() {
-                guard let other, ctx.shapes[index] != ctx.shapes[other] else { continue }
+                guard let other, ctx.isGiven(index), ctx.isGiven(other), ctx.shapes[index] != ctx.shapes[other] else { continue }
                 throw ctx.error("""
                     input '\(ctx.inputNames[index])' to have the shape of '\(ctx.inputNames[other])' \
                     \(Shape.describe(ctx.shapes[other])) (the manifest's "shape": "\(ctx.inputNames[other])")
@@ -250,16 +257,20 @@ enum PluginKernels {
     }
 
     private static func leafSize(_ term: TermValue, _ ctx: ShapeContext) throws -> Int {
-        func input(_ name: String) -> Int { ctx.inputNames.firstIndex(of: name)! }
+        func input(_ name: String) throws -> Int {
+            let index = ctx.inputNames.firstIndex(of: name)!
+            guard ctx.isGiven(index) else { throw ctx.error("'\(name)' for the output shape; the call omitted it") }
+            return index
+        }
         switch term {
         case .dim(let name, let d):
-            let i = input(name)
+            let i = try input(name)
             guard !ctx.shapes[i].isEmpty, let dim = Shape.normalize(dim: d, rank: ctx.shapes[i].count) else {
                 throw ctx.error("\(name) to have a dim \(d) for the output shape")
             }
             return ctx.shapes[i][dim]
         case .numel(let name):
-            return Shape.count(ctx.shapes[input(name)])
+            return Shape.count(ctx.shapes[try input(name)])
         case .attribute(let name):
             guard case .int(let v) = ctx.attributes[name] else {
                 throw ctx.error("int attribute '\(name)' for the output shape, got \(ctx.attributes[name])")

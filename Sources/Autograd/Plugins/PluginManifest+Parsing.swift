@@ -125,12 +125,21 @@ extension PluginManifest {
         }
         let isElementwise = try members.optional("elementwise")?.bool() ?? false
 
+        if isElementwise, let optional = declaredInputs.first(where: \.isOptional) {
+            throw inputsField.error("'\(abbreviated(optional.name))' is optional, but an elementwise op broadcasts every input")
+        }
         var output = isElementwise ? OutputShapeSpec.broadcast : .sameAsInput(0)
         if let outputField = members.optional("output") {
             if isElementwise {
                 throw outputField.error("an elementwise op's output has its inputs' broadcast shape; remove 'output'")
             }
             output = try parseOutput(outputField, inputs: inputs, attributes: attributes)
+        }
+        if case .sameAsInput(let index) = output, declaredInputs[index].isOptional {
+            throw (members.optional("output") ?? inputsField).error("""
+                the output would have the shape of '\(abbreviated(inputs[index]))', which a call may omit; \
+                declare "output" from inputs that are always given
+                """)
         }
 
         let forwardField = try members.required("forward")
@@ -168,7 +177,7 @@ extension PluginManifest {
             backward[input] = .kernels(kernels)
         }
         return OpSpec(name: name, inputs: inputs, inputRanks: declaredInputs.map(\.rank), inputShapeOf: inputShapeOf,
-                      inputDTypes: declaredInputs.map(\.dtype), attributes: attributes, isElementwise: isElementwise,
+                      inputDTypes: declaredInputs.map(\.dtype), optionalInputs: declaredInputs.map(\.isOptional), attributes: attributes, isElementwise: isElementwise,
                       output: output, forward: forward, backward: backward,
                       reference: try members.optional("reference")?.string(), field: field.path)
     }
@@ -201,8 +210,9 @@ extension PluginManifest {
     private static func parseInput(_ field: ManifestField) throws -> DeclaredInput {
         if case .string(let name) = field.value { return DeclaredInput(name: name) }
         guard case .object = field.value else { throw field.error("expected an input name or an object, got \(field.value.kind)") }
-        let members = try field.members(allowed: ["name", "ndim", "shape", "dtype"])
+        let members = try field.members(allowed: ["name", "ndim", "shape", "dtype", "optional"])
         var input = DeclaredInput(name: try members.required("name").string())
+        input.isOptional = try members.optional("optional")?.bool() ?? false
         input.shapeOf = try members.optional("shape")?.string()
         if let dtypeField = members.optional("dtype") {
             let text = try dtypeField.string()
@@ -229,6 +239,8 @@ extension PluginManifest {
         var shapeOf: String?
         /// int64 or bool for an input of indices or a mask; nil for a floating input.
         var dtype: DType?
+        /// Whether a call may omit it: its kernels then get a null pointer.
+        var isOptional = false
     }
 
     private static func checkInputNames(_ inputs: [String], field: ManifestField) throws {

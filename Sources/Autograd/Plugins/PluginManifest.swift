@@ -59,6 +59,8 @@ struct OpSpec: Sendable {
     let inputShapeOf: [Int?]
     /// Per input, int64 or bool for indices or a mask (`"dtype"`); nil for a floating input.
     let inputDTypes: [DType?]
+    /// Per input, whether a call may omit it (`"optional": true`).
+    let optionalInputs: [Bool]
     let attributes: [AttributeSpec]
     let isElementwise: Bool
     let output: OutputShapeSpec
