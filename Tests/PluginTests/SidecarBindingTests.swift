@@ -57,7 +57,8 @@ struct SidecarBindingTests {
     @Test("kernel-check passes every op, second order and forward mode included", arguments: ops)
     func kernelCheck(op: String) throws {
         var configuration = KernelCheck.Configuration()
-        configuration.checks.remove(.crashIsolation)
+        // In this process; and without the million-element rows, which CI's release kernel-check runs on these sidecars.
+        configuration.checks.subtract([.crashIsolation, .large])
         let report = try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run()
         #expect(report.failures.isEmpty, "\(report.text())")
         for check in [ConformanceCheck.gradient, .forwardMode, .secondOrder, .forward, .guardBytes, .threadSafety] {
