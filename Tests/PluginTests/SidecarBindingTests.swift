@@ -93,7 +93,7 @@ struct SidecarBindingTests {
          ["float32.map", "remove 'symbol'"]),
         ([(#"{"symbol": "cblas_sdot", "returns": "f32", "args": ["i32:numel(x)", "ptr:x", "i32:1", "ptr:y", "i32:1"]}"#,
            #"{"map": "erff"}"#)],
-         ["float32.map", "elementwise op of one or two inputs"]),
+         ["float32.map", "elementwise op of one or two floating inputs"]),
         ([(#""output": {"shape": []},"#, #""output": {"shape": ["1"]},"#)],
          ["float32.returns", #"declare "output": {"shape": []}"#]),
         ([(#""init_out": "x", "args": ["i32:numel(x)", "f32"#, #""init_out": "z", "args": ["i32:numel(x)", "f32"#)],

@@ -133,10 +133,11 @@ struct PluginBinder {
     /// A forward kernel that applies a scalar C function (`double f(double)`, or of
     /// two arguments for two inputs) to each element, called directly.
     private func map(_ call: CallSpec, of spec: OpSpec, dtype: DType) throws -> Kernel {
-        guard spec.isElementwise, (1...2).contains(spec.inputs.count), dtype == .float32 || dtype == .float64 else {
+        guard spec.isElementwise, (1...2).contains(spec.inputs.count), spec.inputDTypes.allSatisfy({ $0 == nil }),
+              dtype == .float32 || dtype == .float64 else {
             throw diagnostics.error("""
                 a map applies a scalar C function per element: it is the float32 or float64 forward of an \
-                elementwise op of one or two inputs
+                elementwise op of one or two floating inputs
                 """, op: spec.name, field: call.field + ".map")
         }
         guard let function = library.symbol(call.symbol) else {
