@@ -24,6 +24,9 @@ enum StubLibrary {
         STUB(tiny_axpb) STUB(tiny_axpb_grad_x) STUB(tiny_axpb_grad_w) STUB(tiny_copy)
         STUB(tiny_rowsum) STUB(tiny_rowsum_grad) STUB(tiny_exp2) STUB(tiny_exp2_grad)
         STUB(bare_negate) STUB(bare_negate_grad)
+        /* Plugins/Bindings: libm's and OpenBLAS's level-1 functions */
+        STUB(erf) STUB(erff) STUB(atan2) STUB(atan2f)
+        STUB(cblas_sdot) STUB(cblas_ddot) STUB(cblas_sscal) STUB(cblas_dscal)
 
         """
 
@@ -41,7 +44,7 @@ enum StubLibrary {
             defer { try? FileManager.default.removeItem(atPath: cSource) }
             let cc = Process()
             cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            cc.arguments = ["cc", "-shared", "-fPIC", "-o", unique + ".so", cSource]
+            cc.arguments = ["cc", "-fno-builtin", "-shared", "-fPIC", "-o", unique + ".so", cSource]
             try cc.run()
             cc.waitUntilExit()
             guard cc.terminationStatus == 0 else { FuzzParsers.fail("cc could not build the stub library") }
