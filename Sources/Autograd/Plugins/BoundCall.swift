@@ -95,14 +95,16 @@ final class BoundCall: Sendable {
     }
 }
 
-/// Where each tensor sits in a call's tensor list.
+/// Where each tensor sits in a call's tensor list: the inputs, the outputs, their
+/// upstream gradients, and the gradient buffer a backward call fills.
 struct TensorSlots {
     let inputs: [String]
+    var outputCount = 1
 
-    var out: Int { inputs.count }
-    var gradOut: Int { inputs.count + 1 }
-    var gradBuffer: Int { inputs.count + 2 }
-    var count: Int { inputs.count + 3 }
+    func out(_ index: Int = 0) -> Int { inputs.count + index }
+    func gradOut(_ index: Int = 0) -> Int { inputs.count + outputCount + index }
+    var gradBuffer: Int { inputs.count + 2 * outputCount }
+    var count: Int { gradBuffer + 1 }
 }
 
 /// How a 2-D tensor lies in memory as BLAS sees it: row-major with a leading

@@ -25,9 +25,9 @@ struct PluginBinder {
             }
             let slots = TensorSlots(inputs: inputs)
             var scope = Scope(uniqueKeysWithValues: inputs.enumerated().map { ($1, $0) })
-            scope["out"] = slots.out
+            scope["out"] = slots.out()
             let call = try bind(spec.call, op: spec.op, scope: scope, attributes: attributes, slots: slots,
-                                writes: "out", label: "\(spec.op): \(spec.dtype) kernel \(spec.call.symbol)")
+                                writes: ["out"], label: "\(spec.op): \(spec.dtype) kernel \(spec.call.symbol)")
             let condition = spec.condition
             let kernel = KernelOverride(
                 dtype: spec.dtype, source: "\(diagnostics.file) (\(spec.call.symbol))",
@@ -49,14 +49,14 @@ struct PluginBinder {
     }
 
     private func definition(_ spec: OpSpec) throws -> OpDefinition {
-        let slots = TensorSlots(inputs: spec.inputs)
+        let slots = TensorSlots(inputs: spec.inputs, outputCount: spec.outputs.count)
         var forwardScope = Scope(uniqueKeysWithValues: spec.inputs.enumerated().map { ($1, $0) })
-        forwardScope["out"] = slots.out
-        var forward: [DType: Kernel] = [:]
+        for (i, name) in spec.outputNames.enumerated() { forwardScope[name] = slots.out(i) }
+        var forward: [DType: ForwardKernels.Body] = [:]
         // In dtype order, so that the first error is always the same one.
         for (dtype, callSpec) in spec.forward.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             if callSpec.isMap {
-                forward[dtype] = try map(callSpec, of: spec, dtype: dtype)
+                forward[dtype] = .single(try map(callSpec, of: spec, dtype: dtype))
                 continue
             }
             if case .value = callSpec.returns, !spec.returnsScalar {
@@ -65,8 +65,9 @@ struct PluginBinder {
                     """, op: spec.name, field: callSpec.field + ".returns")
             }
             let call = try bind(callSpec, op: spec.name, scope: forwardScope, attributes: spec.attributes, slots: slots,
-                                writes: "out", label: "\(spec.name): \(dtype) forward kernel \(callSpec.symbol)")
-            forward[dtype] = PluginKernels.forward(call)
+                                writes: spec.outputNames, label: "\(spec.name): \(dtype) forward kernel \(callSpec.symbol)")
+            forward[dtype] = spec.outputs.count == 1
+                ? .single(PluginKernels.forward(call)) : .multiple(PluginKernels.forwardOutputs(call, count: spec.outputs.count))
         }
 
         // Per input index: how that input's gradient is computed, if it has one.
@@ -87,13 +88,13 @@ struct PluginBinder {
                 backward[index] = .formula(formula)
             case .kernels(let calls):
                 var scope = forwardScope
-                scope["grad_out"] = slots.gradOut
+                for (i, name) in spec.gradOutputNames.enumerated() { scope[name] = slots.gradOut(i) }
                 scope["grad_\(input)"] = slots.gradBuffer
                 var kernels: [DType: BoundCall] = [:]
                 for (dtype, callSpec) in calls.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                     kernels[dtype] = try bind(
                         callSpec, op: spec.name, scope: scope, attributes: spec.attributes, slots: slots,
-                        writes: "grad_\(input)", label: "\(spec.name): \(dtype) backward kernel \(callSpec.symbol) for \(input)")
+                        writes: ["grad_\(input)"], label: "\(spec.name): \(dtype) backward kernel \(callSpec.symbol) for \(input)")
                 }
                 backward[index] = .kernels(kernels)
             }
@@ -102,7 +103,7 @@ struct PluginBinder {
         let differentiable = !spec.backward.isEmpty
         // Formulas are recorded like any op, so their gradients are differentiable again;
         // a C kernel's are not.
-        let higherOrder = differentiable && backward.allSatisfy { if case .kernels = $0 { false } else { true } }
+        let higherOrder = differentiable && backward.allSatisfy { $0.map { $0.formula != nil } ?? true }
         // An elementwise op's Jacobian is diagonal (per input, after broadcasting), so its
         // backward applied to the tangents gives its forward-mode rule; formulas, which
         // are differentiable in grad_out, give it for any op.
@@ -114,16 +115,22 @@ struct PluginBinder {
                 return spec.inputDTypes[i].map { OpInput(name, dtypes: .exactly($0), optional: optional, differentiable: false) }
                     ?? OpInput(name, optional: optional, differentiable: spec.backward[name] != nil)
             },
-            attributes: spec.attributes, elementwise: spec.isElementwise,
-            outputShape: PluginKernels.shapeRule(spec.output, inputRanks: spec.inputRanks,
-                                                    inputShapeOf: spec.inputShapeOf), forward: ForwardKernels(forward),
+            attributes: spec.attributes,
+            outputs: zip(spec.outputNames, spec.outputs).map { name, output in
+                OpOutput(name == "out" ? "output" : name, dtype: output.dtype.map { .exactly($0) } ?? .computed)
+            },
+            elementwise: spec.isElementwise,
+            outputShape: PluginKernels.shapeRule(spec.outputs.map(\.shape), inputRanks: spec.inputRanks,
+                                                 inputShapeOf: spec.inputShapeOf),
+            forward: ForwardKernels(bodies: forward),
             saves: readsOutput ? [.inputs, .output] : .inputs,
             supportsHigherOrder: higherOrder, reference: spec.reference,
             jvp: !derivesForwardMode ? nil : spec.isElementwise
                 ? .rule(PluginKernels.forwardFromBackward(backward, inputs: spec.inputs, readsOutput: readsOutput, registry: registry))
-                : .rule(PluginKernels.forwardFromFormulas(backward, inputs: spec.inputs, readsOutput: readsOutput, registry: registry)),
+                : .rule(PluginKernels.forwardFromFormulas(backward, inputs: spec.inputs, outputs: spec.outputNames,
+                                                          readsOutput: readsOutput, registry: registry)),
             backward: differentiable
-                ? PluginKernels.backward(backward, inputs: spec.inputs, isElementwise: spec.isElementwise,
+                ? PluginKernels.backward(backward, inputs: spec.inputs, outputs: spec.outputNames, isElementwise: spec.isElementwise,
                                          readsOutput: readsOutput, slots: slots, registry: registry)
                 : nil)
         definition.isForwardModeFromBackward = derivesForwardMode
@@ -151,15 +158,22 @@ struct PluginBinder {
     /// and prepares its libffi interface.
     private func bind(
         _ spec: CallSpec, op: String, scope: Scope, attributes: [AttributeSpec], slots: TensorSlots,
-        writes buffer: String, label: String
+        writes buffers: [String], label: String
     ) throws -> BoundCall {
         if spec.isMap {
             throw diagnostics.error("a map is only an op's forward kernel", op: op, field: spec.field + ".map")
         }
-        if case .value = spec.returns, buffer != "out" {
-            throw diagnostics.error("a backward kernel fills grad_<input>; only a forward kernel returns the op's value",
-                                    op: op, field: spec.field + ".returns")
+        if case .value = spec.returns, buffers != ["out"] {
+            throw diagnostics.error("""
+                only the forward kernel of an op with one output returns the op's value; this call fills \
+                \(buffers.joined(separator: ", "))
+                """, op: op, field: spec.field + ".returns")
         }
+        if spec.bufferStart != nil, buffers.count > 1 {
+            throw diagnostics.error("init_out starts the one buffer a call fills; this call fills \(buffers.joined(separator: ", "))",
+                                    op: op, field: spec.field + ".init_out")
+        }
+        let buffer = buffers[0]
         var bufferSource: Int?
         if case .copy(let name) = spec.bufferStart {
             guard let slot = scope[name], name != buffer else {
@@ -172,7 +186,7 @@ struct PluginBinder {
         }
         var strided = Array(repeating: false, count: slots.count)
         var arguments: [BoundArgument] = []
-        var writesBuffer = false
+        var written = Set<String>()
         for (i, term) in spec.arguments.enumerated() {
             let field = "\(spec.field).args[\(i)]"
             func fail(_ why: String) -> AutogradError {
@@ -189,7 +203,7 @@ struct PluginBinder {
                 }
                 switch value {
                 case .tensor(let name):
-                    writesBuffer = writesBuffer || name == buffer
+                    if buffers.contains(name) { written.insert(name) }
                     return .pointer(slot: slot)
                 case .numel: return .numel(slot: slot)
                 case .dim(_, let d): return .dim(slot: slot, d)
@@ -230,9 +244,9 @@ struct PluginBinder {
             let source = try source(term.value, isLeaf: false)
             arguments.append(BoundArgument(type: term.type, source: source, text: term.text))
         }
-        if case .value = spec.returns { writesBuffer = true }
-        guard writesBuffer else {
-            throw diagnostics.error("no argument is ptr:\(buffer), the buffer this call must fill", op: op, field: spec.field + ".args")
+        if case .value = spec.returns { written.insert(buffer) }
+        if let missing = buffers.first(where: { !written.contains($0) }) {
+            throw diagnostics.error("no argument is ptr:\(missing), a buffer this call must fill", op: op, field: spec.field + ".args")
         }
         guard let symbol = library.symbol(spec.symbol) else {
             throw diagnostics.error("symbol '\(abbreviated(spec.symbol))' not found in \(library.name): \(abbreviated(PluginLibrary.dlerrorMessage()))",

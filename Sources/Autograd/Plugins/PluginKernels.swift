@@ -1,9 +1,15 @@
-/// How a plugin op computes one input's gradient, bound to its library and registry.
-enum BoundGradient {
-    /// One C kernel per dtype.
-    case kernels([DType: BoundCall])
-    /// A formula over registered ops.
-    case formula(ReferenceExpression)
+/// How a plugin op computes one input's gradient, bound to its library and registry:
+/// one C kernel per dtype, or a formula over registered ops.
+///
+/// A struct, not an enum with payloads: such an enum may keep its case in spare bits
+/// of the formula's pointers, where LeakSanitizer cannot follow them, and report the
+/// formulas of every loaded plugin as leaked.
+struct BoundGradient {
+    var kernels: [DType: BoundCall] = [:]
+    var formula: ReferenceExpression?
+
+    static func kernels(_ kernels: [DType: BoundCall]) -> BoundGradient { BoundGradient(kernels: kernels) }
+    static func formula(_ formula: ReferenceExpression) -> BoundGradient { BoundGradient(formula: formula) }
 }
 
 /// The Swift side of plugin ops: kernels, backward rules and shape rules that
@@ -28,6 +34,19 @@ enum PluginKernels {
                 }
             }
             return out
+        }
+    }
+
+    /// The forward kernel of an op with several outputs: each allocated, one call fills them all.
+    static func forwardOutputs(_ call: BoundCall, count: Int) -> MultiOutputKernel {
+        { ctx in
+            var tensors: [Tensor?] = []
+            tensors.reserveCapacity(ctx.inputs.count + count)
+            for slot in ctx.inputs.indices { tensors.append(call.prepared(ctx.inputs.optional(slot), slot: slot)) }
+            let outputs = try (0..<count).map { try ctx.makeOutput($0) }
+            tensors += outputs
+            try call.invoke(tensors, attributes: ctx.attributes)
+            return outputs
         }
     }
 
@@ -81,40 +100,45 @@ enum PluginKernels {
     /// fill an output-shaped gradient, which the engine sums back to the input's shape.
     /// The registry is held weakly: it holds this rule.
     static func backward(
-        _ gradients: [BoundGradient?], inputs names: [String], isElementwise: Bool, readsOutput: Bool,
+        _ gradients: [BoundGradient?], inputs names: [String], outputs: [String], isElementwise: Bool, readsOutput: Bool,
         slots: TensorSlots, registry: OpRegistry
     ) -> BackwardRule {
         { [weak registry] ctx in
             var grads: [Tensor?] = Array(repeating: nil, count: gradients.count)
-            if gradients.contains(where: { if case .formula = $0 { true } else { false } }) {
+            if gradients.contains(where: { $0?.formula != nil }) {
                 var scope = given(names, ctx.inputs.tensors)
-                scope["grad_out"] = ctx.gradOutput
-                if readsOutput { scope["out"] = ctx.output }
+                for (i, name) in outputs.enumerated() {
+                    scope["grad_" + name] = ctx.gradOutput(i)
+                    if readsOutput { scope[name] = ctx.output(i) }
+                }
                 for index in gradients.indices where ctx.needsInputGrad[index] {
-                    guard case .formula(let formula) = gradients[index] else { continue }
-                    let g = try evaluate(formula, scope, ctx.attributes, registry, op: ctx.op)
+                    guard let formula = gradients[index]?.formula else { continue }
+                    let g = try evaluate(formula, scope, ctx.attributes, registry, op: ctx.op,
+                                         numberDType: ctx.inputs.given.first { $0.dtype.isFloatingPoint }?.dtype ?? ctx.gradOutput.dtype)
                     let shape = ctx.inputShapes[index]
                     // A formula may give a gradient that broadcasts to its input (`grad_out * 2` of a 0-d grad_out).
                     grads[index] = g.shape != shape && Shape.broadcast(g.shape, shape) == shape ? g.broadcastView(to: shape) : g
                 }
             }
-            guard gradients.contains(where: { if case .kernels = $0 { true } else { false } }) else { return grads }
+            guard gradients.contains(where: { $0.map { $0.formula == nil } ?? false }) else { return grads }
             // Upstream gradients are often expanded (stride-0) views; kernels read dense memory.
-            let gradOut = ctx.gradOutput.contiguousData()
-            let output = readsOutput ? ctx.output.contiguousData() : gradOut
+            let gradOuts = outputs.indices.map { ctx.gradOutput($0).contiguousData() }
+            let gradOut = gradOuts[0]
+            // An output the kernels do not read was not saved: its slot holds its gradient instead.
+            let outputTensors = readsOutput ? outputs.indices.map { ctx.output($0).contiguousData() } : gradOuts
             var inputs = ctx.inputs.tensors
             if isElementwise {
                 inputs = inputs.map { $0.map { $0.shape == gradOut.shape ? $0 : $0.broadcastView(to: gradOut.shape) } }
             }
             for index in inputs.indices where ctx.needsInputGrad[index] {
-                guard case .kernels(let kernels) = gradients[index], let call = kernels[gradOut.dtype] else { continue }
+                guard let call = gradients[index]?.kernels[gradOut.dtype] else { continue }
                 let buffer = Tensor(uninitializedShape: isElementwise ? gradOut.shape : ctx.inputShapes[index],
                                     dtype: gradOut.dtype)
                 var tensors: [Tensor?] = []
                 tensors.reserveCapacity(slots.count)
                 for (slot, input) in inputs.enumerated() { tensors.append(call.prepared(input, slot: slot)) }
-                tensors.append(output)
-                tensors.append(gradOut)
+                tensors += outputTensors
+                tensors += gradOuts
                 tensors.append(buffer)
                 try call.invoke(tensors, attributes: ctx.attributes)
                 grads[index] = buffer
@@ -132,13 +156,13 @@ enum PluginKernels {
 
     /// Evaluates a backward formula; nil `registry` means the registry that loaded the op is gone.
     private static func evaluate(_ formula: ReferenceExpression, _ scope: [String: Tensor], _ attributes: Attributes,
-                                 _ registry: OpRegistry?, op: String) throws -> Tensor {
+                                 _ registry: OpRegistry?, op: String, numberDType: DType) throws -> Tensor {
         guard let registry else {
             throw AutogradError(.backward, "\(op): the registry the plugin was loaded into, whose ops its backward formula calls, is gone")
         }
         do {
             return try formula.evaluateOutputs(tensors: scope, attributes: attributes.values, registry: registry,
-                                               numberDType: scope["grad_out"]!.dtype)[0]
+                                               numberDType: numberDType)[0]
         } catch let error as ReferenceExpression.Error {
             throw AutogradError(.backward, "\(op): backward formula: \(error.message)")
         }
@@ -158,16 +182,16 @@ enum PluginKernels {
             for index in inputs.indices {
                 guard index < ctx.tangents.count, let tangent = ctx.tangents[index], let gradient = gradients[index] else { continue }
                 let direction = try tangent.convertedOrThrow(to: output.dtype).broadcastView(to: shape).contiguousData()
-                if case .formula(let formula) = gradient {
+                if let formula = gradient.formula {
                     var scope = Dictionary(uniqueKeysWithValues: zip(names, inputs))
                     scope["grad_out"] = direction
                     if readsOutput { scope["out"] = output }
-                    let share = try evaluate(formula, scope, ctx.attributes, registry, op: ctx.op.name)
+                    let share = try evaluate(formula, scope, ctx.attributes, registry, op: ctx.op.name, numberDType: output.dtype)
                     let fitted = share.shape == shape ? share : share.broadcastView(to: shape)
                     total = total.map { $0 + fitted } ?? fitted
                     continue
                 }
-                guard case .kernels(let kernels) = gradient, let call = kernels[output.dtype] else { continue }
+                guard let call = gradient.kernels[output.dtype] else { continue }
                 let buffer = Tensor(uninitializedShape: shape, dtype: output.dtype)
                 var tensors: [Tensor?] = []
                 for (slot, input) in inputs.enumerated() { tensors.append(call.prepared(input, slot: slot)) }
@@ -185,37 +209,45 @@ enum PluginKernels {
     /// shape: each formula is linear in `grad_out`, so with `u` standing for it,
     /// J·t = ∂/∂u Σᵢ ⟨gradᵢ(u), tᵢ⟩ (the double-backward trick), which the recorded
     /// formulas give by one more reverse pass.
-    static func forwardFromFormulas(_ gradients: [BoundGradient?], inputs names: [String], readsOutput: Bool,
-                                    registry: OpRegistry) -> ForwardRule {
+    static func forwardFromFormulas(_ gradients: [BoundGradient?], inputs names: [String], outputs: [String],
+                                    readsOutput: Bool, registry: OpRegistry) -> ForwardRule {
         { [weak registry] ctx in
-            let output = ctx.outputs[0]
-            let u = Tensor.zeros(output.shape, dtype: output.dtype, requiresGrad: true)
+            // One u per floating output; an integer output has no tangent, and its upstream gradient is zero.
+            let us = ctx.outputs.map { Tensor.zeros($0.shape, dtype: $0.dtype, requiresGrad: $0.dtype.isFloatingPoint) }
             var scope = given(names, ctx.inputs.tensors.map { $0?.detach() })
-            scope["grad_out"] = u
-            if readsOutput { scope["out"] = output.detach() }
+            for (i, name) in outputs.enumerated() {
+                scope["grad_" + name] = us[i]
+                if readsOutput { scope[name] = ctx.outputs[i].detach() }
+            }
             let pairing: Tensor? = try withGrad {
                 var total: Tensor?
                 for index in gradients.indices {
                     guard index < ctx.tangents.count, let tangent = ctx.tangents[index],
-                          case .formula(let formula) = gradients[index] else { continue }
-                    let g = try evaluate(formula, scope, ctx.attributes, registry, op: ctx.op.name)
-                    let term = (g * (try tangent.convertedOrThrow(to: output.dtype).detach())).sum()
+                          let formula = gradients[index]?.formula else { continue }
+                    let g = try evaluate(formula, scope, ctx.attributes, registry, op: ctx.op.name, numberDType: tangent.dtype)
+                    let term = (g * (try tangent.convertedOrThrow(to: g.dtype).detach())).sum()
                     total = total.map { $0 + term } ?? term
                 }
                 return total
             }
-            guard let pairing, pairing.requiresGrad else { return [pairing.map { _ in Tensor.zeros(like: output) }] }
-            return [try grad(of: [pairing], wrt: [u], allowUnused: true)[0] ?? Tensor.zeros(like: output)]
+            let floating = us.indices.filter { ctx.outputs[$0].dtype.isFloatingPoint }
+            guard let pairing else { return us.map { _ in nil } }
+            var tangents: [Tensor?] = us.map { _ in nil }
+            let found = pairing.requiresGrad
+                ? try grad(of: [pairing], wrt: floating.map { us[$0] }, allowUnused: true) : floating.map { _ in nil }
+            for (k, i) in floating.enumerated() { tangents[i] = found[k] ?? Tensor.zeros(like: ctx.outputs[i]) }
+            return tangents
         }
     }
 
     /// The output shape rule, after a check of each input's declared rank and shape:
     /// without it a kernel given a 3-D tensor for a 2-D input, or a shorter second
     /// vector, would read part of it, or past it, silently.
-    static func shapeRule(_ spec: OutputShapeSpec, inputRanks: [Int?], inputShapeOf: [Int?]) -> ShapeRule {
-        let rule = shapeRule(spec)
-        guard inputRanks.contains(where: { $0 != nil }) || inputShapeOf.contains(where: { $0 != nil }) else { return rule }
-        return ShapeRule { ctx in
+    static func shapeRule(_ specs: [OutputShapeSpec], inputRanks: [Int?], inputShapeOf: [Int?]) -> ShapeRule {
+        let rules = specs.map(shapeRule)
+        let checksInputs = inputRanks.contains(where: { $0 != nil }) || inputShapeOf.contains(where: { $0 != nil })
+        if rules.count == 1, !checksInputs { return rules[0] }
+        return ShapeRule.outputs { ctx in
             for (index, rank) in inputRanks.enumerated() {
                 guard let rank, ctx.isGiven(index), ctx.shapes[index].count != rank else { continue }
                 throw ctx.error("input '\(ctx.inputNames[index])' to have \(rank) dims (the manifest's \"ndim\": \(rank))")
@@ -227,7 +259,7 @@ enum PluginKernels {
                     \(Shape.describe(ctx.shapes[other])) (the manifest's "shape": "\(ctx.inputNames[other])")
                     """)
             }
-            return try rule.compute(ctx)[0]
+            return try rules.map { try $0.compute(ctx)[0] }
         }
     }
 

@@ -7,7 +7,8 @@ extension PluginManifest {
     static let hostABIMinor = Int(AUTOGRAD_PLUGIN_ABI_MINOR)
 
     static let topLevelFields = ["abi", "abi_minor", "name", "library", "ops", "kernels"]
-    static let opFields = ["name", "inputs", "attributes", "elementwise", "output", "dtypes", "forward", "backward", "reference"]
+    static let opFields = ["name", "inputs", "attributes", "elementwise", "output", "outputs", "dtypes", "forward", "backward",
+                           "reference"]
     static let callFields = ["symbol", "args", "returns", "init_out", "map"]
     static let kernelFields = ["op", "dtype", "when"] + callFields
 
@@ -128,15 +129,27 @@ extension PluginManifest {
         if isElementwise, let optional = declaredInputs.first(where: \.isOptional) {
             throw inputsField.error("'\(abbreviated(optional.name))' is optional, but an elementwise op broadcasts every input")
         }
-        var output = isElementwise ? OutputShapeSpec.broadcast : .sameAsInput(0)
-        if let outputField = members.optional("output") {
+        var outputs = [OutputSpec(shape: isElementwise ? .broadcast : .sameAsInput(0), dtype: nil)]
+        if let outputField = members.optional("output") ?? members.optional("outputs") {
+            let key = members.optional("output") != nil ? "output" : "outputs"
             if isElementwise {
-                throw outputField.error("an elementwise op's output has its inputs' broadcast shape; remove 'output'")
+                throw outputField.error("an elementwise op's output has its inputs' broadcast shape; remove '\(key)'")
             }
-            output = try parseOutput(outputField, inputs: inputs, attributes: attributes)
+            if members.optional("output") != nil, members.optional("outputs") != nil {
+                throw outputField.error("an op declares 'output' (one) or 'outputs' (several), not both")
+            }
+            if key == "output" {
+                outputs = [try parseOutput(outputField, inputs: inputs, attributes: attributes)]
+            } else {
+                outputs = try outputField.elements().map { try parseOutput($0, inputs: inputs, attributes: attributes) }
+                guard outputs.count >= 2 else {
+                    throw outputField.error("'outputs' lists two or more (out0, out1, ...); one output is 'output'")
+                }
+            }
         }
-        if case .sameAsInput(let index) = output, declaredInputs[index].isOptional {
-            throw (members.optional("output") ?? inputsField).error("""
+        if let index = outputs.lazy.compactMap({ if case .sameAsInput(let i) = $0.shape { i } else { nil } })
+            .first(where: { declaredInputs[$0].isOptional }) {
+            throw (members.optional("output") ?? members.optional("outputs") ?? inputsField).error("""
                 the output would have the shape of '\(abbreviated(inputs[index]))', which a call may omit; \
                 declare "output" from inputs that are always given
                 """)
@@ -164,7 +177,8 @@ extension PluginManifest {
                 throw calls.error("'\(abbreviated(input))' is a \(dtype) input: it has no gradient")
             }
             if case .string(let text) = calls.value {
-                backward[input] = try parseGradientFormula(text, field: calls, inputs: inputs, attributes: attributes)
+                backward[input] = try parseGradientFormula(text, field: calls, inputs: inputs, attributes: attributes,
+                                                           outputNames: outputs.count == 1 ? ["out"] : outputs.indices.map { "out\($0)" })
                 continue
             }
             let kernels = try parseDTypeCalls(calls)
@@ -178,14 +192,14 @@ extension PluginManifest {
         }
         return OpSpec(name: name, inputs: inputs, inputRanks: declaredInputs.map(\.rank), inputShapeOf: inputShapeOf,
                       inputDTypes: declaredInputs.map(\.dtype), optionalInputs: declaredInputs.map(\.isOptional), attributes: attributes, isElementwise: isElementwise,
-                      output: output, forward: forward, backward: backward,
+                      outputs: outputs, forward: forward, backward: backward,
                       reference: try members.optional("reference")?.string(), field: field.path)
     }
 
     /// A backward written as a formula: one expression, over the names a gradient
     /// sees. Whether the ops it calls are registered is checked when it is bound.
     private static func parseGradientFormula(_ text: String, field: ManifestField, inputs: [String],
-                                             attributes: [AttributeSpec]) throws -> GradientSpec {
+                                             attributes: [AttributeSpec], outputNames: [String]) throws -> GradientSpec {
         let formula: ReferenceExpression
         do {
             formula = try ReferenceExpression(text)
@@ -195,11 +209,12 @@ extension PluginManifest {
         guard formula.outputCount == 1 else {
             throw field.error("a backward formula gives one gradient; '\(ReferenceExpression.excerpt(text))' gives \(formula.outputCount)")
         }
-        let known = Set(inputs + attributes.map(\.name) + ["out", "grad_out"])
+        let known = Set(inputs + attributes.map(\.name) + outputNames + outputNames.map { "grad_" + $0 })
         if let unknown = formula.identifiers.sorted().first(where: { !known.contains($0) }) {
             throw field.error("""
                 the backward formula '\(ReferenceExpression.excerpt(text))' reads '\(abbreviated(unknown))', which is \
-                not an input (\(inputs.joined(separator: ", "))), an attribute, out or grad_out
+                not an input (\(inputs.joined(separator: ", "))), an attribute, \(outputNames.joined(separator: ", ")) or \
+                \(outputNames.map { "grad_" + $0 }.joined(separator: ", "))
                 """)
         }
         return .formula(formula, field: field.path)
@@ -243,11 +258,16 @@ extension PluginManifest {
         var isOptional = false
     }
 
+    /// `out`, `out0`, `out1`, ...: the names of outputs.
+    static func isOutputName(_ name: String) -> Bool {
+        name.hasPrefix("out") && name.dropFirst(3).allSatisfy(\.isNumber)
+    }
+
     private static func checkInputNames(_ inputs: [String], field: ManifestField) throws {
         if inputs.isEmpty { throw field.error("an op needs at least one input (its dtype comes from the inputs)") }
         for name in inputs {
-            guard TermValue.isIdentifier(name), name != "out", !name.hasPrefix("grad_") else {
-                throw field.error("'\(abbreviated(name))' cannot name an input: use an identifier other than out and grad_*")
+            guard TermValue.isIdentifier(name), !isOutputName(name), !name.hasPrefix("grad_") else {
+                throw field.error("'\(abbreviated(name))' cannot name an input: use an identifier other than out, out<i> and grad_*")
             }
         }
         if Set(inputs).count != inputs.count { throw field.error("input names must be distinct: \(inputs)") }
@@ -283,10 +303,25 @@ extension PluginManifest {
         }
     }
 
+    /// An output: its shape, and a dtype for an int64 or bool output (indices, a mask).
     private static func parseOutput(
         _ field: ManifestField, inputs: [String], attributes: [AttributeSpec]
+    ) throws -> OutputSpec {
+        let members = try field.members(allowed: ["shape", "dtype"])
+        var dtype: DType?
+        if let dtypeField = members.optional("dtype") {
+            let text = try dtypeField.string()
+            guard let given = DType(rawValue: text), !given.isFloatingPoint else {
+                throw dtypeField.error("expected int64 or bool, got '\(abbreviated(text))' (a floating output has the op's dtype)")
+            }
+            dtype = given
+        }
+        return OutputSpec(shape: try parseOutputShape(members.required("shape"), inputs: inputs, attributes: attributes), dtype: dtype)
+    }
+
+    private static func parseOutputShape(
+        _ shapeField: ManifestField, inputs: [String], attributes: [AttributeSpec]
     ) throws -> OutputShapeSpec {
-        let shapeField = try field.members(allowed: ["shape"]).required("shape")
         if case .string(let input) = shapeField.value {
             guard let index = inputs.firstIndex(of: input) else {
                 throw shapeField.error("no input is named '\(abbreviated(input))'; the inputs are \(inputs.joined(separator: ", "))")

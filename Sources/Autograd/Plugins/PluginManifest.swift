@@ -63,17 +63,29 @@ struct OpSpec: Sendable {
     let optionalInputs: [Bool]
     let attributes: [AttributeSpec]
     let isElementwise: Bool
-    let output: OutputShapeSpec
+    /// One entry per output: `out`, or `out0`, `out1`, ... for several.
+    let outputs: [OutputSpec]
     let forward: [DType: CallSpec]
     /// Per input name, how that input's gradient is computed.
     let backward: [String: GradientSpec]
     let reference: String?
     let field: String
 
-    /// Whether the output is declared 0-d (`"output": {"shape": []}`).
+    /// Whether the op has one output, declared 0-d (`"output": {"shape": []}`).
     var returnsScalar: Bool {
-        if case .dims(let sizes) = output { sizes.isEmpty } else { false }
+        if outputs.count == 1, case .dims(let sizes) = outputs[0].shape { sizes.isEmpty } else { false }
     }
+
+    /// The names its calls see for the outputs and their upstream gradients.
+    var outputNames: [String] { outputs.count == 1 ? ["out"] : outputs.indices.map { "out\($0)" } }
+    var gradOutputNames: [String] { outputNames.map { "grad_" + $0 } }
+}
+
+/// One output of an op.
+struct OutputSpec: Sendable {
+    let shape: OutputShapeSpec
+    /// int64 or bool for an output of indices or a mask; nil for the op's dtype.
+    let dtype: DType?
 }
 
 /// How a plugin op computes one input's gradient.
@@ -91,8 +103,9 @@ enum GradientSpec: Sendable {
     /// Whether the gradient reads the op's output.
     var readsOutput: Bool {
         switch self {
-        case .kernels(let calls): calls.values.contains { $0.arguments.contains { $0.value.tensorName == "out" } }
-        case .formula(let formula, _): formula.identifiers.contains("out")
+        case .kernels(let calls):
+            calls.values.contains { $0.arguments.contains { $0.value.tensorName.map(PluginManifest.isOutputName) ?? false } }
+        case .formula(let formula, _): formula.identifiers.contains(where: PluginManifest.isOutputName)
         }
     }
 }
