@@ -16,7 +16,7 @@
 ///   1.2  backward formulas; "map" (a scalar C function per element); "returns"
 ///        f32 or f64 (the op's 0-d value); "init_out"; an input's "shape" rule;
 ///        int64 and bool inputs ("dtype"); optional inputs (a null pointer when
-///        omitted); string attributes (ptr:attr.<name>).
+///        omitted); string attributes (ptr:attr.<name>); several "outputs".
 #define AUTOGRAD_PLUGIN_ABI_MINOR 2
 
 /// Marks a function the host looks up with dlsym.
