@@ -7,24 +7,6 @@ import TestSupport
 /// leaves the registry exactly as it was.
 @Suite("Plugin loading errors")
 struct PluginLoadingErrorTests {
-    /// Loads `path` into a fresh registry, expects an error mentioning each of
-    /// `mentions`, and checks that nothing was registered.
-    func expectLoadFails(_ path: String, mentioning mentions: [String],
-                         sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let registry = OpRegistry.withBuiltins()
-        let names = registry.opNames
-        let error = try #require(throws: AutogradError.self, sourceLocation: sourceLocation) {
-            try registry.loadPlugin(at: path)
-        }
-        #expect(error.kind == .plugin, sourceLocation: sourceLocation)
-        for text in mentions {
-            #expect(error.message.contains(text), "'\(text)' missing from: \(error.message)", sourceLocation: sourceLocation)
-        }
-        #expect(registry.opNames == names, sourceLocation: sourceLocation)
-        #expect(try registry.op(named: "matmul").kernelOverrides.isEmpty, sourceLocation: sourceLocation)
-        #expect(registry.loadedPlugins.withLock { $0.isEmpty }, sourceLocation: sourceLocation)
-    }
-
     /// A sidecar for the bare test library whose one op is edited by `replacing`.
     func sidecar(_ replacing: [(String, String)], abi: Int = 1) throws -> String {
         try TemporaryFiles.write(TinyPlugin.sidecar(abi: abi, op: TinyPlugin.negateOp(replacing)), to: "bad.json")
