@@ -14,14 +14,17 @@ struct SeveralOutputsTests {
         void so_sincos(const double *x, double *s, double *c, int64_t n) {
             for (int64_t i = 0; i < n; i++) { s[i] = sin(x[i]); c[i] = cos(x[i]); }
         }
+        /* The largest element and its index; of no elements, -inf (max's identity) at index -1. */
         void so_max(const double *x, double *value, int64_t *index, int64_t n) {
-            int64_t best = 0;
+            int64_t best = n > 0 ? 0 : -1;
             for (int64_t i = 1; i < n; i++) if (x[i] > x[best]) best = i;
-            *value = x[best];
+            *value = best >= 0 ? x[best] : -INFINITY;
             *index = best;
         }
         /* Accumulates into a zeroed gradient: the upstream gradient of the value, at its index. */
-        void so_max_grad(const double *grad_value, const int64_t *index, double *gx) { gx[*index] += *grad_value; }
+        void so_max_grad(const double *grad_value, const int64_t *index, double *gx) {
+            if (*index >= 0) gx[*index] += *grad_value;
+        }
         """
 
     static let ops = [
