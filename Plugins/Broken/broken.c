@@ -35,15 +35,10 @@ int broken_wrong_grad_backward_f32(const float *x, const float *grad_out, float 
 // runs one store too far. Caught by: guard-bytes (kernel-check's sample for an
 // elementwise op has 12 elements, so it takes the short path).
 //
-// Why only short inputs: outside the guard-bytes check nothing sits between the
-// output and the rest of the heap, and one store past a large buffer overwrites
-// malloc's bookkeeping, so glibc aborts the process later (SIGABRT during the
-// large check) and crash-isolation fails too. The host keeps buffers of up to
-// 256 bytes inside their tensor's own allocation, 64-byte aligned in a block
-// 64 bytes longer than the buffer, which leaves at least 8 bytes after it: under
-// BROKEN_SHORT elements (128 bytes of float64) the stray store lands there.
-// Kernels with a separate path for short inputs (the tail of a vector loop, a
-// scalar fallback) get exactly this wrong in practice.
+// kernel-check puts guard pages after every buffer in every row while the
+// guard-bytes row is planned, so the store faults there, is recorded and is
+// harmless. Short inputs only, because that is how such kernels go wrong:
+// a separate path for short inputs (the tail of a vector loop, a scalar fallback).
 #define BROKEN_SHORT 16
 
 int broken_out_of_bounds_f64(const double *x, double *out, int64_t n) {

@@ -1,7 +1,7 @@
 // Deliberately broken kernels for the second generation of kernel-check's checks
-// (float32 gradients, threads with inputs of their own, special values): each is
-// right everywhere the first generation looked, and wrong where one new check
-// looks. Signatures as in broken.c; manifest.c declares them.
+// (float32 gradients, threads with inputs of their own, special values, guard
+// pages): each is right everywhere the first generation looked, and wrong where
+// one new check looks. Signatures as in broken.c; manifest.c declares them.
 
 #define _DEFAULT_SOURCE  // usleep
 #include <math.h>
@@ -70,5 +70,39 @@ int broken_wrong_past_two_f64(const double *x, double *out, int64_t n) {
 }
 int broken_wrong_past_two_f32(const float *x, float *out, int64_t n) {
     FOR_EACH(i, n) out[i] = x[i] > 2 || x[i] < -2 ? 0 : 2 * x[i];
+    return 0;
+}
+
+// broken.reads_past_input: y = 2 * x (reference "2 * x"), but each call also loads
+// x[n], one element past the input, as a vector loop's unmasked tail does; the
+// value is never used, so every output is right and no NaN ever shows. Caught by:
+// guard-bytes, whose guard page after the input faults on the load.
+int broken_reads_past_input_f64(const double *x, double *out, int64_t n) {
+    volatile double tail = ((const volatile double *)x)[n];
+    (void)tail;
+    FOR_EACH(i, n) out[i] = 2 * x[i];
+    return 0;
+}
+int broken_reads_past_input_f32(const float *x, float *out, int64_t n) {
+    volatile float tail = ((const volatile float *)x)[n];
+    (void)tail;
+    FOR_EACH(i, n) out[i] = 2 * x[i];
+    return 0;
+}
+
+// broken.writes_far_past: y = 2 * x (reference "2 * x"), and each call also zeroes
+// the element 1000 past the end of out, as a stride taken from the wrong dimension
+// does: thousands of bytes away, past any guard bytes, into whatever the heap holds
+// there. Caught by: guard-bytes, where every buffer ends at guard pages in every row
+// (without them, the heap it corrupts would crash a later row).
+#define BROKEN_FAR 1000
+int broken_writes_far_past_f64(const double *x, double *out, int64_t n) {
+    FOR_EACH(i, n) out[i] = 2 * x[i];
+    ((volatile double *)out)[n + BROKEN_FAR] = 0;
+    return 0;
+}
+int broken_writes_far_past_f32(const float *x, float *out, int64_t n) {
+    FOR_EACH(i, n) out[i] = 2 * x[i];
+    ((volatile float *)out)[n + BROKEN_FAR] = 0;
     return 0;
 }

@@ -37,7 +37,9 @@ static const char manifest[] =
     FLOAT32_OP("float32_wrong_grad", "float32_wrong_grad", "x * x") ", "
     UNARY_OP("shared_scratch", "scale2", "2 * x") ", "
     UNARY_OP("nan_at_zero", "scale2", "2 * x") ", "
-    UNARY_OP("wrong_past_two", "scale2", "2 * x")
+    UNARY_OP("wrong_past_two", "scale2", "2 * x") ", "
+    UNARY_OP("reads_past_input", "scale2", "2 * x") ", "
+    UNARY_OP("writes_far_past", "scale2", "2 * x")
     "]}";
 
 AUTOGRAD_PLUGIN_EXPORT const char *autograd_plugin_manifest(void) { return manifest; }

@@ -1,4 +1,4 @@
-import Autograd
+@_spi(Conformance) import Autograd
 
 /// The conformance battery for one op: each check a row of the report.
 ///
@@ -111,14 +111,29 @@ public struct KernelCheck: Sendable {
     /// - Throws: `AutogradError` when the op is not registered.
     public func run(onEvent: (Event) -> Void = { _ in }) throws -> ConformanceReport {
         let op = try registry.op(named: opName)
+        // With the guard-bytes row planned, every row runs with guard pages after each
+        // buffer, and that row reports what any row read or wrote past.
+        let guarding = configuration.checks.contains(.guardBytes)
+        var faults: [RowFault] = []
+        func guardingAccesses<R>(_ row: String, _ dtype: DType?, _ body: () -> R) -> R {
+            guard guarding else { return body() }
+            let (result, found) = GuardedAllocation.checkingAccesses(body)
+            faults += found.map { RowFault(row: row, dtype: dtype, fault: $0) }
+            return result
+        }
         // Finding a sample calls the kernel: a crash there is reported as during the samples row.
         onEvent(.started(.samples, nil))
-        let context = CheckContext(op: op, registry: registry, configuration: configuration)
+        let context = guardingAccesses("samples", nil) {
+            CheckContext(op: op, registry: registry, configuration: configuration)
+        }
         var report = ConformanceReport()
         for (check, dtype) in plan() {
             onEvent(.started(check, dtype))
             let started = ContinuousClock.now
-            var result = context.run(check, dtype: dtype)
+            let row = check.rawValue + (dtype.map { " (\($0))" } ?? "")
+            var result = check == .guardBytes
+                ? context.run(check, dtype: dtype, faults: faults)
+                : guardingAccesses(row, check.isPerDType ? dtype : nil) { context.run(check, dtype: dtype) }
             let elapsed = ContinuousClock.now - started
             result.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             // A check over all dtypes reports one row, whichever dtype it ran in.

@@ -77,14 +77,42 @@ import TestSupport
         #expect(row.message.contains(input) && row.message.contains("the reference 2 * x"), "\(row.message)")
     }
 
-    @Test func outOfBoundsWriteNamesTheByte() throws {
-        let op = "broken.out_of_bounds"
+    /// Each access past a buffer faults on the guard page after it, and the check
+    /// names the buffer, the byte and the row, whichever row it happened in.
+    @Test(arguments: [
+        ("broken.out_of_bounds", "wrote past the output (byte 40, in a buffer of 40 bytes)"),
+        ("broken.reads_past_input", "read past input x (byte 40, in a buffer of 40 bytes)"),
+        ("broken.writes_far_past", "wrote past the output (byte 8040, in a buffer of 40 bytes)"),
+    ])
+    func accessPastABufferNamesItAndTheByte(op: String, expected: String) throws {
         var configuration = BrokenOps.configuration(for: op)
-        configuration.checks = [.guardBytes]
+        configuration.checks = [.forward, .guardBytes]
         configuration.dtypes = [.float64]
-        let row = try #require(try KernelCheck(op: op, registry: registry, configuration: configuration).run().results.first)
+        let report = try KernelCheck(op: op, registry: registry, configuration: configuration).run()
+        #expect(report.result(op: op, check: .forward)?.status == .pass, "\(report.text())")
+        let row = try #require(report.result(op: op, check: .guardBytes))
         #expect(row.status == .fail)
-        #expect(row.message.contains("after a 40-byte buffer, first at byte offset 40"), "\(row.message)")
+        // The first call is the one that finds the sample; each row's own follow, once per place.
+        let lines = [row.message] + row.details
+        #expect(row.message.hasSuffix(" during samples"), "\(row.message)")
+        // Only x86-64 reports whether a fault was a read or a write.
+        #if arch(x86_64)
+        #expect(lines.contains(expected + " during forward (float64)"), "\(lines)")
+        #else
+        let place = expected.split(separator: " ").dropFirst(2).joined(separator: " ")
+        #expect(lines.contains { $0.contains(place) && $0.hasSuffix("during forward (float64)") }, "\(lines)")
+        #endif
+        #expect(row.details.contains { $0.hasSuffix("during this row's forward and backward") }, "\(row.details)")
+    }
+
+    /// A clean kernel passes, with every row run over guarded buffers.
+    @Test func guardPagesPassARightKernel() throws {
+        let op = "broken.wrong_grad"
+        var configuration = BrokenOps.configuration(for: op)
+        configuration.checks = [.forward, .large, .guardBytes]
+        let report = try KernelCheck(op: op, registry: registry, configuration: configuration).run()
+        let rows = report.results.filter { $0.check == .guardBytes }
+        #expect(rows.count == 2 && rows.allSatisfy { $0.status == .pass }, "\(report.text())")
     }
 
     @Test func segfaultingKernelIsReportedAndTheRunGoesOn() throws {

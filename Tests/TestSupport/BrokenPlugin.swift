@@ -16,6 +16,8 @@ public enum BrokenPlugin {
         "broken.nan_at_zero": .specialValues,
         "broken.wrong_past_two": .specialValues,
         "broken.float32_wrong_grad": .gradient,
+        "broken.reads_past_input": .guardBytes,
+        "broken.writes_far_past": .guardBytes,
     ]
 
     /// The plugin's ops, in the order of `expectedFailures`.

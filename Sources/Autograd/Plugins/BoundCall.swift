@@ -25,9 +25,11 @@ final class BoundCall: Sendable {
     /// `act.softplus: float32 forward kernel act_softplus_f32 of plugin x.so`, for errors.
     let label: String
     let library: PluginLibrary
+    /// Per tensor slot, how a guard-page report names its buffer (`input x`, `the output`).
+    let slotNames: [String]
 
     init(ffi: FFICall, arguments: [BoundArgument], takesStridedMatrix: [Bool], bufferSlot: Int,
-         bufferStart: BufferStart?, bufferSource: Int?, label: String, library: PluginLibrary) {
+         bufferStart: BufferStart?, bufferSource: Int?, label: String, library: PluginLibrary, slotNames: [String]) {
         self.ffi = ffi
         self.arguments = arguments
         self.takesStridedMatrix = takesStridedMatrix
@@ -36,6 +38,7 @@ final class BoundCall: Sendable {
         self.bufferSource = bufferSource
         self.label = label
         self.library = library
+        self.slotNames = slotNames
     }
 
     /// `tensor` as the kernel may read it: contiguous, or a BLAS-layout matrix where allowed.
@@ -52,6 +55,11 @@ final class BoundCall: Sendable {
     /// - Returns: the function's value, for a kernel declared to return one; else 0.
     @discardableResult
     func invoke(_ tensors: [Tensor?], attributes: Attributes) throws -> Double {
+        if GuardedAllocation.isActive {
+            for (slot, tensor) in zip(slotNames.indices, tensors) where tensor != nil && !slotNames[slot].isEmpty {
+                GuardedAllocation.label(tensor!, as: slotNames[slot])
+            }
+        }
         if let bufferStart { try start(tensors[bufferSlot]!, as: bufferStart, tensors: tensors) }
         let count = Swift.max(arguments.count, 1)
         // String attributes go to C as copies that live until the call returns.
@@ -105,6 +113,16 @@ struct TensorSlots {
     func gradOut(_ index: Int = 0) -> Int { inputs.count + outputCount + index }
     var gradBuffer: Int { inputs.count + 2 * outputCount }
     var count: Int { gradBuffer + 1 }
+
+    /// How a guard-page report names the buffer of slot `slot`, called `name` in the manifest.
+    func describe(slot: Int, named name: String) -> String {
+        switch slot {
+        case ..<inputs.count: "input \(name)"
+        case ..<gradOut(): outputCount == 1 ? "the output" : "output \(name)"
+        case ..<gradBuffer: "the upstream gradient \(name)"
+        default: "the gradient \(name)"
+        }
+    }
 }
 
 /// How a 2-D tensor lies in memory as BLAS sees it: row-major with a leading

@@ -255,8 +255,10 @@ struct PluginBinder {
         guard let ffi = FFICall(symbol: symbol, arguments: spec.arguments.map(\.type), returns: spec.returns) else {
             throw diagnostics.error("libffi cannot prepare a call with these argument types", op: op, field: spec.field + ".args")
         }
+        var slotNames = [String](repeating: "", count: slots.count)
+        for (name, slot) in scope where slot < slots.count { slotNames[slot] = slots.describe(slot: slot, named: name) }
         return BoundCall(ffi: ffi, arguments: arguments, takesStridedMatrix: strided,
                          bufferSlot: scope[buffer]!, bufferStart: spec.bufferStart, bufferSource: bufferSource,
-                         label: "\(label) (plugin \(diagnostics.file))", library: library)
+                         label: "\(label) (plugin \(diagnostics.file))", library: library, slotNames: slotNames)
     }
 }

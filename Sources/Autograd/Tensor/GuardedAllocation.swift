@@ -1,95 +1,138 @@
+import CAutogradRuntime
 import Synchronization
 
-/// Guard bytes around every tensor buffer allocated in a scope, for the
-/// conformance tool's check that a kernel writes only inside its output and
-/// gradient buffers.
+/// Guard pages after every tensor buffer allocated in a scope, for the
+/// conformance checks that a kernel reads and writes only inside its buffers.
 ///
-/// Kernels get their buffers from the host (`KernelContext.makeOutput()` for a
-/// Swift kernel, the plugin loader's allocation for a C kernel), so guarding the
-/// one allocator covers both. Outside a scope the cost is one relaxed atomic load
-/// per allocation.
+/// Inside `checkingAccesses(_:)`, each buffer the task allocates ends exactly where
+/// inaccessible pages begin, with pattern bytes before it. Kernels get their
+/// buffers from the host (`KernelContext.makeOutput()` for a Swift kernel, the
+/// plugin loader's allocation for a C kernel), and the checks make their inputs
+/// through the same allocator, so one allocator covers inputs, outputs and
+/// gradients. A read or write past a buffer faults at its first byte; the fault is
+/// recorded, the page made accessible, and the kernel runs on, so the scope
+/// reports every access instead of the process dying. A write before a buffer is
+/// found when the buffer is freed. Outside a scope the cost is one relaxed atomic
+/// load per allocation.
 @_spi(Conformance)
 public enum GuardedAllocation {
-    /// The guard size on each side; a multiple of the storage alignment, so the
-    /// data pointer keeps its alignment.
-    public static let guardByteCount = TensorStorage.alignment
-    static let pattern: UInt8 = 0xA5
+    /// The fewest pattern bytes before each buffer.
+    public static let leadByteCount = Int(AUTOGRAD_GUARD_LEAD_BYTES)
 
-    /// A write found outside a buffer.
-    public struct Violation: Sendable, CustomStringConvertible {
-        /// The size of the buffer, in bytes.
-        public let bufferByteCount: Int
-        /// The first overwritten byte, relative to the buffer's start: negative
-        /// before the buffer, at least `bufferByteCount` after it.
+    /// An access outside a buffer.
+    public struct Fault: Sendable, Equatable, CustomStringConvertible {
+        /// What the kernel did.
+        public enum Access: Sendable, Equatable {
+            case read, write
+            /// A read or a write: the platform does not say which.
+            case readOrWrite
+            /// A write before the buffer's first byte.
+            case writeBefore
+        }
+
+        public let access: Access
+        /// The buffer's name (`input x`) as the check labelled it; nil for one the op
+        /// allocated (an output or a gradient).
+        public let buffer: String?
+        /// The first byte touched, relative to the buffer's first byte.
         public let byteOffset: Int
-        /// How many guard bytes were overwritten on that side.
-        public let overwrittenByteCount: Int
+        /// The buffer's size in bytes.
+        public let bufferByteCount: Int
 
-        /// A sentence for a report: how many bytes, on which side, of which buffer, from which offset.
+        /// `read past input x (byte 96, in a buffer of 96 bytes)`.
         public var description: String {
-            let side = byteOffset < 0 ? "before" : "after"
-            return "\(overwrittenByteCount) byte(s) written \(side) a \(bufferByteCount)-byte buffer, first at byte offset \(byteOffset)"
+            let name = buffer ?? "the output"
+            let verb = switch access {
+            case .read: "read past"
+            case .write: "wrote past"
+            case .readOrWrite: "read or wrote past"
+            case .writeBefore: "wrote before"
+            }
+            return "\(verb) \(name) (byte \(byteOffset), in a buffer of \(bufferByteCount) bytes)"
         }
     }
 
-    /// Runs `body` with every tensor buffer it allocates (on this thread) wrapped
-    /// in guard bytes, then checks the guards of all of them.
+    /// Runs `body` with every tensor buffer this task allocates in it followed by
+    /// guard pages and preceded by pattern bytes, and returns the accesses outside
+    /// them, in the order they happened.
     ///
-    /// The buffers stay alive until the scope ends, so a buffer freed inside
-    /// `body` is still checked.
-    public static func checkingWrites<R>(_ body: () throws -> R) rethrows -> (result: R, violations: [Violation]) {
-        let recorder = Recorder()
+    /// A write before a buffer is found when the buffer is freed: release the
+    /// tensors made inside `body` before it returns. A thread that `body` starts
+    /// joins the scope through `enclosingScope` and `within(_:_:)`.
+    public static func checkingAccesses<R>(_ body: () throws -> R) rethrows -> (result: R, faults: [Fault]) {
+        let scope = Scope(id: nextScope.add(1, ordering: .relaxed).newValue)
+        let first = autograd_guard_fault_count()
         activeScopes.add(1, ordering: .relaxed)
         defer { activeScopes.subtract(1, ordering: .relaxed) }
-        let result = try $currentRecorder.withValue(recorder) { try body() }
-        return (result, recorder.violations())
+        let result = try $currentScope.withValue(scope) { try body() }
+        return (result, scope.faults(since: first))
+    }
+
+    /// Whether this task is inside `checkingAccesses(_:)`.
+    public static var isActive: Bool { activeScope != nil }
+
+    /// Names `tensor`'s buffer in reports (`input x`), when the enclosing scope allocated it.
+    public static func label(_ tensor: Tensor, as name: String) {
+        guard let scope = activeScope, tensor.storage.isPageGuarded else { return }
+        let label = scope.label(name)
+        autograd_guard_set_label(tensor.storage.data, tensor.storage.byteCount, label)
+    }
+
+    /// The scope enclosing this task, to carry to a thread it starts: a task-local
+    /// value does not follow a `Thread`.
+    public static var enclosingScope: Scope? { activeScope }
+
+    /// Runs `body` inside `scope` (from `enclosingScope`), on any thread; with nil, just runs it.
+    public static func within<R>(_ scope: Scope?, _ body: () throws -> R) rethrows -> R {
+        guard let scope else { return try body() }
+        activeScopes.add(1, ordering: .relaxed)
+        defer { activeScopes.subtract(1, ordering: .relaxed) }
+        return try $currentScope.withValue(scope) { try body() }
     }
 
     private static let activeScopes = Atomic<Int>(0)
-    @TaskLocal private static var currentRecorder: Recorder?
+    private static let nextScope = Atomic<UInt64>(0)
+    @TaskLocal private static var currentScope: Scope?
 
-    /// The recorder of the enclosing scope, read only while some scope is active.
-    static var activeRecorder: Recorder? {
-        activeScopes.load(ordering: .relaxed) == 0 ? nil : currentRecorder
+    /// The scope enclosing this task, read only while some scope is active.
+    static var activeScope: Scope? {
+        activeScopes.load(ordering: .relaxed) == 0 ? nil : currentScope
     }
 
-    static func fillGuards(of storage: TensorStorage) {
-        let g = storage.guardByteCount
-        (storage.data - g).initializeMemory(as: UInt8.self, repeating: pattern, count: g)
-        let tail = g + Swift.max(storage.byteCount, TensorStorage.alignment) - storage.byteCount
-        (storage.data + storage.byteCount).initializeMemory(as: UInt8.self, repeating: pattern, count: tail)
-    }
+    /// One `checkingAccesses` call: its identifier in the fault log and its labels.
+    public final class Scope: Sendable {
+        let id: UInt64
+        private let labels = Locked<[String]>([])
 
-    /// The storages allocated in one scope.
-    final class Recorder: Sendable {
-        /// A storage held only to read its guard bytes once the scope ends.
-        private struct Held: @unchecked Sendable { let storage: TensorStorage }
-        private let storages = Locked<[Held]>([])
+        init(id: UInt64) { self.id = id }
 
-        func record(_ storage: TensorStorage) {
-            storages.withLock { $0.append(Held(storage: storage)) }
+        /// The label number of `name` (from 1; 0 is none).
+        func label(_ name: String) -> Int32 {
+            labels.withLock { labels in
+                if let i = labels.firstIndex(of: name) { return Int32(i + 1) }
+                labels.append(name)
+                return Int32(labels.count)
+            }
         }
 
-        func violations() -> [Violation] {
-            storages.withLock { list in list.compactMap { GuardedAllocation.violation(in: $0.storage) } }
+        /// The faults of this scope's buffers logged from `first` on.
+        func faults(since first: Int) -> [Fault] {
+            let names = labels.withLock { $0 }
+            var faults: [Fault] = []
+            // Past the log's capacity only the newest faults are kept: enough to fail a check.
+            for index in first..<autograd_guard_fault_count() {
+                var fault = autograd_guard_fault()
+                guard autograd_guard_fault_at(index, &fault) != 0, fault.scope == id else { continue }
+                let access: Fault.Access = switch autograd_guard_kind(rawValue: UInt32(fault.kind)) {
+                case autograd_guard_read: .read
+                case autograd_guard_write: .write
+                case autograd_guard_write_before: .writeBefore
+                default: .readOrWrite
+                }
+                faults.append(Fault(access: access, buffer: fault.label > 0 ? names[Int(fault.label) - 1] : nil,
+                                    byteOffset: Int(fault.byte_offset), bufferByteCount: Int(fault.byte_count)))
+            }
+            return faults
         }
-    }
-
-    private static func violation(in storage: TensorStorage) -> Violation? {
-        let g = storage.guardByteCount
-        let before = UnsafeRawBufferPointer(start: storage.data - g, count: g)
-        let tailCount = g + Swift.max(storage.byteCount, TensorStorage.alignment) - storage.byteCount
-        let after = UnsafeRawBufferPointer(start: storage.data + storage.byteCount, count: tailCount)
-        let changedBefore = before.indices.filter { before[$0] != pattern }
-        let changedAfter = after.indices.filter { after[$0] != pattern }
-        if let first = changedBefore.first {
-            return Violation(bufferByteCount: storage.byteCount, byteOffset: first - g,
-                             overwrittenByteCount: changedBefore.count + changedAfter.count)
-        }
-        if let first = changedAfter.first {
-            return Violation(bufferByteCount: storage.byteCount, byteOffset: storage.byteCount + first,
-                             overwrittenByteCount: changedAfter.count)
-        }
-        return nil
     }
 }

@@ -1,16 +1,18 @@
+import CAutogradRuntime
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// One contiguous, 64-byte-aligned allocation shared by a tensor and its views.
+/// One contiguous, 64-byte-aligned allocation shared by a tensor and its views
+/// (in a guarded scope, aligned to end at a guard page instead).
 ///
 /// Small buffers live in the same heap block as this object (tail allocation):
 /// a scalar or a tiny tensor costs one allocation, not two, which matters when
 /// ops run on shape-[1] tensors a million times. Large buffers get their own
 /// aligned allocation, recycled through `BufferPool`; every buffer allocated
-/// inside `GuardedAllocation.checkingWrites` gets its own, surrounded by guard bytes.
+/// inside `GuardedAllocation.checkingAccesses` gets its own mapping, ending at guard pages.
 /// The version counter is bumped by every in-place write, so the engine can
 /// tell when a tensor saved for backward was modified later.
 final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
@@ -19,8 +21,8 @@ final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
         let byteCount: Int
         var version: Int
         let isInline: Bool
-        /// Bytes of guard pattern on each side of `data` (0 outside a guarded scope).
-        let guardByteCount: Int
+        /// Whether `data` ends at guard pages (allocated in a `GuardedAllocation` scope).
+        let isPageGuarded: Bool
         /// Set on storage shared behind the scenes (the scalar constants of `x * 2`):
         /// every in-place write refuses it.
         var isReadOnly = false
@@ -34,14 +36,12 @@ final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
     /// system cannot provide it (a size no machine has, say), so that callers throw.
     static func allocate(byteCount: Int) -> TensorStorage? {
         guard byteCount >= 0 else { return nil }
-        let recorder = GuardedAllocation.activeRecorder
-        let guardBytes = recorder == nil ? 0 : GuardedAllocation.guardByteCount
-        let inline = guardBytes == 0 && byteCount <= inlineLimit
+        let scope = GuardedAllocation.activeScope
+        let inline = scope == nil && byteCount <= inlineLimit
         var outside: UnsafeMutableRawPointer?
-        if guardBytes > 0 {
-            let (padded, overflow) = Swift.max(byteCount, alignment).addingReportingOverflow(2 * guardBytes)
-            guard !overflow, let block = alignedAllocation(byteCount: padded) else { return nil }
-            outside = block + guardBytes
+        if let scope {
+            guard let block = autograd_guard_allocate(byteCount, scope.id) else { return nil }
+            outside = block
         } else if !inline {
             guard let block = BufferPool.take(byteCount: byteCount) else { return nil }
             outside = block
@@ -49,14 +49,9 @@ final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
         let buffer = create(minimumCapacity: inline ? byteCount + alignment : 0) { buffer in
             let data = outside ?? buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
                 .alignedUp(toMultipleOf: alignment)
-            return Header(data: data, byteCount: byteCount, version: 0, isInline: inline, guardByteCount: guardBytes)
+            return Header(data: data, byteCount: byteCount, version: 0, isInline: inline, isPageGuarded: scope != nil)
         }
-        let storage = unsafeDowncast(buffer, to: TensorStorage.self)
-        if let recorder {
-            GuardedAllocation.fillGuards(of: storage)
-            recorder.record(storage)
-        }
-        return storage
+        return unsafeDowncast(buffer, to: TensorStorage.self)
     }
 
     /// A 64-byte-aligned block from the C allocator, nil when it cannot be had
@@ -68,8 +63,8 @@ final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
     }
 
     deinit {
-        if header.guardByteCount > 0 {
-            free(header.data - header.guardByteCount)
+        if header.isPageGuarded {
+            autograd_guard_free(header.data, header.byteCount)
         } else if !header.isInline {
             BufferPool.give(header.data, byteCount: header.byteCount)
         }
@@ -80,7 +75,7 @@ final class TensorStorage: ManagedBuffer<TensorStorage.Header, UInt8> {
 
     var byteCount: Int { header.byteCount }
 
-    var guardByteCount: Int { header.guardByteCount }
+    var isPageGuarded: Bool { header.isPageGuarded }
 
     /// Whether in-place writes are refused (see `Header.isReadOnly`).
     var isReadOnly: Bool {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "autograd_gemm.h"
+#include "autograd_guard_pages.h"
 
 /// Grad mode lives in C thread-local storage: a read costs a few nanoseconds,
 /// against about twenty for a Swift task-local, and every op reads it.

@@ -24,7 +24,7 @@ extension CheckContext {
             for dtype in [DType.float32, .float64] {
                 guard declaredDTypes.contains(dtype) else {
                     do {
-                        _ = try op.callOutputs(leaves(rounded, dtype, requiringGrad: false), attributes: sample.attributes)
+                        _ = try op.checkedOutputs(leaves(rounded, dtype, requiringGrad: false), attributes: sample.attributes)
                         return .fail(name, .dtypes, nil, "'\(name)' declares no \(dtype) kernel, yet a \(dtype) call returned a result")
                     } catch {
                         guard "\(error)".contains(name) else {

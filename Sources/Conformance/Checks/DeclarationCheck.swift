@@ -43,7 +43,7 @@ extension CheckContext {
         guard let sample, let values = sampleValues(),
               referenceMismatch(expression, attributes: sample.attributes, values: values) == nil,
               let dtype = declaredDTypes.last ?? definition.forward.dtypes.first else { return nil }
-        guard let got = try? withNoGrad({ try op.callOutputs(leaves(values, dtype, requiringGrad: false),
+        guard let got = try? withNoGrad({ try op.checkedOutputs(leaves(values, dtype, requiringGrad: false),
                                                              attributes: sample.attributes) }) else { return nil }
         do {
             let want = try evaluateReference(expression, values)

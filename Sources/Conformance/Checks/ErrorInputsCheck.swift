@@ -19,44 +19,44 @@ extension CheckContext {
         let count = values.count
         if def.listSlots(count: count) == nil {
             calls.append(("\(count + 1) inputs", {
-                try op.callOutputs(inputs() + [Tensor.ones([3], dtype: dtype)], attributes: attributes)
+                try op.checkedOutputs(inputs() + [Tensor.ones([3], dtype: dtype)], attributes: attributes)
             }))
         }
         let required = def.listSlots(count: count) == nil
             ? (def.inputs.lastIndex { !$0.isOptional } ?? -1) + 1
             : def.inputs.count - 1
         if required > 0 {
-            calls.append(("\(required - 1) inputs", { try op.callOutputs(Array(inputs().prefix(required - 1)), attributes: attributes) }))
+            calls.append(("\(required - 1) inputs", { try op.checkedOutputs(Array(inputs().prefix(required - 1)), attributes: attributes) }))
         }
         if let shapes = sample.invalidShapes {
             calls.append(("shapes \(describe(shapes))", {
-                try op.callOutputs(leaves(self.values(shapes: shapes, salt: 10), dtype, requiringGrad: false), attributes: attributes)
+                try op.checkedOutputs(leaves(self.values(shapes: shapes, salt: 10), dtype, requiringGrad: false), attributes: attributes)
             }))
         }
         calls.append(("an unknown attribute", {
             var attrs = attributes
             attrs["conformance_unknown_attribute"] = 1
-            return try op.callOutputs(inputs(), attributes: attrs)
+            return try op.checkedOutputs(inputs(), attributes: attrs)
         }))
         for spec in def.attributes {
             let wrong: AttributeValue = spec.type == .bool ? .ints([1]) : .bool(true)
             calls.append(("attribute '\(spec.name)' = \(wrong)", {
                 var attrs = attributes
                 attrs[spec.name] = wrong
-                return try op.callOutputs(inputs(), attributes: attrs)
+                return try op.checkedOutputs(inputs(), attributes: attrs)
             }))
             if case .string(let allowed) = spec.type, !allowed.isEmpty {
                 calls.append(("attribute '\(spec.name)' = \"not_one_of_them\"", {
                     var attrs = attributes
                     attrs[spec.name] = "not_one_of_them"
-                    return try op.callOutputs(inputs(), attributes: attrs)
+                    return try op.checkedOutputs(inputs(), attributes: attrs)
                 }))
             }
             if spec.isRequired {
                 calls.append(("no attribute '\(spec.name)'", {
                     var attrs = attributes
                     attrs[spec.name] = nil
-                    return try op.callOutputs(inputs(), attributes: attrs)
+                    return try op.checkedOutputs(inputs(), attributes: attrs)
                 }))
             }
         }
@@ -67,14 +67,14 @@ extension CheckContext {
             calls.append(("a float \(label) (\(required) expected)", {
                 var wrong = inputs()
                 wrong[slot] = TensorValues(shape: v.shape, scalars: v.scalars).tensor(.float32)
-                return try op.callOutputs(wrong, attributes: attributes)
+                return try op.checkedOutputs(wrong, attributes: attributes)
             }))
             guard let spec = sample.inputs[slot], case .indices = spec.domain, v.count > 0,
                   let bound = spec.domain.indexBound(shapes: values.map { $0?.shape }) else { continue }
             calls.append(("\(label) holding \(bound), past the dim it indexes", {
                 var wrong = values
                 wrong[slot]!.scalars[v.count - 1] = Double(bound)
-                return try op.callOutputs(leaves(wrong, dtype, requiringGrad: false), attributes: attributes)
+                return try op.checkedOutputs(leaves(wrong, dtype, requiringGrad: false), attributes: attributes)
             }))
         }
         for (label, call) in calls {

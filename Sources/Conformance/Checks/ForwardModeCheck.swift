@@ -88,7 +88,7 @@ extension CheckContext {
         let function: ([Tensor]) throws -> [Tensor] = { xs in
             var all = constants
             for (n, slot) in wrt.enumerated() { all[slot] = xs[n] }
-            return try self.op.callOutputs(all, attributes: attributes)
+            return try self.op.checkedOutputs(all, attributes: attributes)
         }
         let numerical = numericalDerivative(for: values, attributes: attributes, dtype: dtype)
         let tolerance = derivativeTolerance(dtype, numerical: numerical)

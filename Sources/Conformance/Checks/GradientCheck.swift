@@ -115,7 +115,7 @@ extension CheckContext {
                    numerical: NumericalDerivative? = nil) throws -> [Jacobian] {
         let wrt = differentiableSlots(values)
         let inputs = leaves(values, dtype)
-        let outputs = try op.callOutputs(inputs, attributes: attributes ?? self.attributes)
+        let outputs = try op.checkedOutputs(inputs, attributes: attributes ?? self.attributes)
         let floating = outputs.indices.filter { outputs[$0].dtype.isFloatingPoint }
         var result: [Jacobian] = []
         for k in floating {

@@ -130,7 +130,7 @@ extension CheckContext {
             return .skip(name, .upstreamLayout, dtype, "the sample has no floating input the op differentiates")
         }
         return guarded(.upstreamLayout, dtype) {
-            let outputs = try op.callOutputs(leaves(values, dtype, requiringGrad: false), attributes: attributes)
+            let outputs = try op.checkedOutputs(leaves(values, dtype, requiringGrad: false), attributes: attributes)
             let shaped = outputs.indices.filter { k in
                 outputs[k].dtype.isFloatingPoint && !outputs[k].shape.isEmpty && !outputs[k].shape.contains(0)
             }

@@ -30,7 +30,7 @@ extension CheckContext {
         return guarded(.inputsUnmodified, dtype) {
             let inputs = leaves(values, dtype)
             let before = inputs.map { $0?.bitPatterns }
-            let outputs = try op.callOutputs(leaves(values, dtype, requiringGrad: false), attributes: attributes)
+            let outputs = try op.checkedOutputs(leaves(values, dtype, requiringGrad: false), attributes: attributes)
             let upstreams = outputs.indices.map { k in upstream(output: k, shape: outputs[k].shape).tensor(outputs[k].dtype) }
             let upstreamsBefore = upstreams.map(\.bitPatterns)
             _ = try call(inputs, upstream: { k, _ in upstreams[k] })
@@ -49,19 +49,33 @@ extension CheckContext {
         }
     }
 
-    /// Every buffer allocated during forward and backward (outputs, gradients,
-    /// intermediates) has guard bytes on both sides; none may change.
-    func checkGuardBytes(_ dtype: DType) -> CheckResult {
-        guard let values = sampleValues() else { return .skip(name, .guardBytes, dtype, missingSampleReason!) }
-        return guarded(.guardBytes, dtype) {
-            let inputs = leaves(values, dtype)
-            let outputs = try op.callOutputs(leaves(values, dtype, requiringGrad: false), attributes: attributes)
-            let upstreams = outputs.indices.map { k in upstream(output: k, shape: outputs[k].shape).tensor(outputs[k].dtype) }
-            let (_, violations) = try GuardedAllocation.checkingWrites { try call(inputs, upstream: { k, _ in upstreams[k] }) }
-            if let first = violations.first {
-                return .fail(name, .guardBytes, dtype, "\(first)", details: violations.dropFirst().map(\.description))
-            }
-            return .pass(name, .guardBytes, dtype, "\(GuardedAllocation.guardByteCount) guard bytes around each output and gradient buffer untouched")
+    /// No kernel reads or writes past any buffer (guard pages after every input,
+    /// output and gradient) or writes before one (guard bytes), in this row's own
+    /// forward and backward or in any earlier row of `dtype` or of all dtypes.
+    func checkGuardBytes(_ dtype: DType, earlier: [RowFault]) -> CheckResult {
+        var faults = earlier.filter { $0.dtype == nil || $0.dtype == dtype }
+        guard let values = sampleValues() else {
+            if !faults.isEmpty { return guardFailure(faults, dtype) }
+            return .skip(name, .guardBytes, dtype, missingSampleReason!)
         }
+        return guarded(.guardBytes, dtype) {
+            let (_, own) = try GuardedAllocation.checkingAccesses { try call(leaves(values, dtype)) }
+            faults += own.map { RowFault(row: "this row's forward and backward", dtype: dtype, fault: $0) }
+            if !faults.isEmpty { return guardFailure(faults, dtype) }
+            return .pass(name, .guardBytes, dtype, """
+                no access past any input, output or gradient buffer (guard pages after each), \
+                nor write before one (\(GuardedAllocation.leadByteCount) guard bytes), in any row
+                """)
+        }
+    }
+
+    /// The first fault as the message; the others, once each, as details.
+    private func guardFailure(_ faults: [RowFault], _ dtype: DType) -> CheckResult {
+        var seen = Set<String>()
+        let lines = faults.map(\.description).filter { seen.insert($0).inserted }
+        let shown = 12
+        var details = Array(lines.dropFirst().prefix(shown))
+        if lines.count - 1 > shown { details.append("and \(lines.count - 1 - shown) more") }
+        return .fail(name, .guardBytes, dtype, lines[0], details: details)
     }
 }

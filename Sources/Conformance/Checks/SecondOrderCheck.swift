@@ -60,7 +60,7 @@ extension CheckContext {
 
     /// The first-order gradients with the graph recorded, from every floating output.
     private func firstOrder(_ inputs: [Tensor?], wrt: [Int]) throws -> [Tensor?] {
-        let outputs = try op.callOutputs(inputs, attributes: attributes)
+        let outputs = try op.checkedOutputs(inputs, attributes: attributes)
         let used = outputs.indices.filter { outputs[$0].dtype.isFloatingPoint && outputs[$0].requiresGrad }
         guard !used.isEmpty else { return wrt.map { _ in nil } }
         return try grad(of: used.map { outputs[$0] }, wrt: wrt.map { inputs[$0]! },

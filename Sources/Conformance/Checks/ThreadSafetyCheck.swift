@@ -1,4 +1,4 @@
-import Autograd
+@_spi(Conformance) import Autograd
 import Foundation
 
 extension CheckContext {
@@ -17,23 +17,15 @@ extension CheckContext {
             let findings = ThreadFindings()
             let finished = DispatchGroup()
             let context = self
+            // The threads' buffers end at guard pages too, when the caller's are.
+            let guarding = GuardedAllocation.enclosingScope
             for t in 0..<threads {
                 finished.enter()
                 let thread = Thread {
                     defer { finished.leave() }
-                    for r in 0..<repetitions {
-                        do {
-                            let got = try context.evaluate(inputs[t], dtype)
-                            let (c, problem) = context.compare(got, expected[t], tolerance: .forward(dtype))
-                            findings.merge(c)
-                            if let problem {
-                                findings.add("thread \(t), run \(r + 1) of its own inputs: \(problem)")
-                                return
-                            }
-                        } catch {
-                            findings.add("thread \(t), run \(r + 1) threw: \(error)")
-                            return
-                        }
+                    GuardedAllocation.within(guarding) {
+                        context.runRepetitions(repetitions, thread: t, inputs: inputs[t], expected: expected[t],
+                                               dtype: dtype, findings: findings)
                     }
                 }
                 thread.stackSize = 8 << 20
@@ -48,6 +40,25 @@ extension CheckContext {
             return .pass(name, .threadSafety, dtype, """
                 \(threads) threads × \(repetitions) runs, each thread with its own inputs, match their single-thread results
                 """, comparison: comparison)
+        }
+    }
+
+    /// One thread's runs: stops at the first that differs from `expected` or throws.
+    private func runRepetitions(_ repetitions: Int, thread t: Int, inputs: [TensorValues?], expected: Outcome,
+                                dtype: DType, findings: ThreadFindings) {
+        for r in 0..<repetitions {
+            do {
+                let got = try evaluate(inputs, dtype)
+                let (c, problem) = compare(got, expected, tolerance: .forward(dtype))
+                findings.merge(c)
+                if let problem {
+                    findings.add("thread \(t), run \(r + 1) of its own inputs: \(problem)")
+                    return
+                }
+            } catch {
+                findings.add("thread \(t), run \(r + 1) threw: \(error)")
+                return
+            }
         }
     }
 }

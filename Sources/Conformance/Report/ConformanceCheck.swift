@@ -36,14 +36,15 @@ public enum ConformanceCheck: String, Sendable, Codable, CaseIterable, CustomStr
     case determinism
     /// Forward and backward leave the inputs and the upstream gradient unmodified.
     case inputsUnmodified = "inputs-unmodified"
-    /// No byte outside the output and gradient buffers is written.
-    case guardBytes = "guard-bytes"
     /// Concurrent calls from several threads, each with its own inputs, give their single-thread results.
     case threadSafety = "thread-safety"
     /// Every declared dtype works forward and backward; an undeclared one is a clear error.
     case dtypes
     /// A wrong input count, shape, attribute or dtype is a thrown error naming the op.
     case errorInputs = "error-inputs"
+    /// No kernel reads or writes past a buffer, or writes before one, in any row: every
+    /// buffer ends at guard pages. Last, so that it reports the accesses of every row.
+    case guardBytes = "guard-bytes"
     /// The op's checks ran to completion in a child process: no crash, no timeout.
     case crashIsolation = "crash-isolation"
 

@@ -16,7 +16,7 @@ struct SampleProbe {
         let values = definition.sampleValues(shapes: shapes ?? specs.map { $0?.shape }, specs: specs, generator: &g,
                                              reachingBound: true)
         return Result {
-            try withNoGrad { try op.callOutputs(values.map { $0?.tensor(dtype) }, attributes: attributes) }
+            try withNoGrad { try op.checkedOutputs(values.map { $0?.tensor(dtype) }, attributes: attributes) }
         }
     }
 
@@ -107,7 +107,7 @@ struct SampleProbe {
         let values = definition.sampleValues(shapes: specs.map { $0?.shape }, specs: specs, generator: &g)
         func run(_ range: Range<Int>) -> [Tensor]? {
             let inputs = values.enumerated().map { i, v in split.contains(i) ? v?.sliced(dim: 0, range) : v }
-            return try? withNoGrad { try op.callOutputs(inputs.map { $0?.tensor(dtype) }, attributes: sample.attributes) }
+            return try? withNoGrad { try op.checkedOutputs(inputs.map { $0?.tensor(dtype) }, attributes: sample.attributes) }
         }
         guard let whole = run(0..<probeRows), whole.allSatisfy({ $0.shape.first == probeRows }) else { return nil }
         var pieces: [[Tensor]] = []

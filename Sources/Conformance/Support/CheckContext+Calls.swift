@@ -1,4 +1,4 @@
-import Autograd
+@_spi(Conformance) import Autograd
 
 /// What one call of the op gave: every output and, per input slot, its gradient.
 struct Outcome {
@@ -33,13 +33,18 @@ extension CheckContext {
     /// each output's shape). Integer and bool outputs take no upstream gradient.
     func call(_ inputs: [Tensor?], attributes: [String: AttributeValue]? = nil,
               upstream: ((Int, Tensor) -> Tensor)? = nil, backward: Bool = true) throws -> (outputs: [Tensor], grads: [Tensor?]) {
-        let outputs = try op.callOutputs(inputs, attributes: attributes ?? self.attributes)
+        let outputs = try op.checkedOutputs(inputs, attributes: attributes ?? self.attributes)
         var grads = [Tensor?](repeating: nil, count: inputs.count)
         let wrt = inputs.indices.filter { inputs[$0]?.requiresGrad == true }
         let used = outputs.indices.filter { outputs[$0].dtype.isFloatingPoint && outputs[$0].requiresGrad }
         guard backward, !wrt.isEmpty, !used.isEmpty else { return (outputs, grads) }
         let upstreams = used.map { k in
             upstream?(k, outputs[k]) ?? self.upstream(output: k, shape: outputs[k].shape).tensor(outputs[k].dtype)
+        }
+        if GuardedAllocation.isActive {
+            for (k, g) in zip(used, upstreams) {
+                GuardedAllocation.label(g, as: "the upstream gradient of " + outputName(k, of: outputs.count))
+            }
         }
         let computed = try grad(of: used.map { outputs[$0] }, wrt: wrt.map { inputs[$0]! }, gradOutputs: upstreams,
                                 allowUnused: true)

@@ -103,7 +103,9 @@ struct CheckContext: Sendable {
         sample == nil ? "not run: '\(name)' has no sample inputs (see the samples row)" : nil
     }
 
-    func run(_ check: ConformanceCheck, dtype: DType?) -> CheckResult {
+    /// Runs one row; `faults` are the accesses past buffers in the rows before it,
+    /// which the guard-bytes row reports.
+    func run(_ check: ConformanceCheck, dtype: DType?, faults: [RowFault] = []) -> CheckResult {
         if let dtype, !definition.forward.supports(dtype) {
             return .skip(name, check, dtype, "'\(name)' declares no \(dtype) kernel")
         }
@@ -123,7 +125,7 @@ struct CheckContext: Sendable {
         case .specialValues: return checkSpecialValues(dtype!)
         case .determinism: return checkDeterminism(dtype!)
         case .inputsUnmodified: return checkInputsUnmodified(dtype!)
-        case .guardBytes: return checkGuardBytes(dtype!)
+        case .guardBytes: return checkGuardBytes(dtype!, earlier: faults)
         case .threadSafety: return checkThreadSafety(dtype!)
         case .dtypes: return checkDTypes()
         case .errorInputs: return checkErrorInputs()
