@@ -4,6 +4,8 @@ extension ReferenceExpression {
         case tensor(Tensor)
         /// The outputs of an op with several, as the whole expression.
         case tensors([Tensor])
+        /// A list input, which only an op's argument may be (spliced in, as ops take lists).
+        case tensorList([Tensor])
         case number(Double)
         case list([Double])
         case boolean(Bool)
@@ -17,16 +19,17 @@ extension ReferenceExpression {
     /// - Returns: one tensor per output (a number result becomes a 0-d tensor).
     /// - Throws: `ReferenceExpression.Error` for an unknown name or a value of the
     ///   wrong kind; the registry's error when an op rejects its arguments.
-    package func evaluateOutputs(tensors inputs: [String: Tensor], attributes: [String: AttributeValue],
-                                 registry: OpRegistry, numberDType: DType) throws -> [Tensor] {
-        let evaluator = Evaluator(expression: self, inputs: inputs, attributes: attributes, registry: registry,
+    package func evaluateOutputs(tensors inputs: [String: Tensor], lists: [String: [Tensor]] = [:],
+                                 attributes: [String: AttributeValue], registry: OpRegistry,
+                                 numberDType: DType) throws -> [Tensor] {
+        let evaluator = Evaluator(expression: self, inputs: inputs, lists: lists, attributes: attributes, registry: registry,
                                   numberDType: numberDType)
         if outputs.count == 1, case .tensors(let all) = try evaluator.evaluate(outputs[0], whole: true) { return all }
         return try outputs.map { node in
             switch try evaluator.evaluate(node) {
             case .tensor(let t): return t
             case .number(let n): return Tensor(shape: [], scalars: [n], dtype: numberDType)
-            case .tensors, .list, .boolean, .string:
+            case .tensors, .tensorList, .list, .boolean, .string:
                 throw Error(message: "reference '\(Self.excerpt(source))': an output is not a tensor or a number")
             }
         }
@@ -50,6 +53,7 @@ extension ReferenceExpression {
     private struct Evaluator {
         let expression: ReferenceExpression
         let inputs: [String: Tensor]
+        let lists: [String: [Tensor]]
         let attributes: [String: AttributeValue]
         let registry: OpRegistry
         let numberDType: DType
@@ -94,6 +98,7 @@ extension ReferenceExpression {
 
         func lookUp(_ name: String) throws -> Value {
             if let tensor = inputs[name] { return .tensor(tensor) }
+            if let list = lists[name] { return .tensorList(list) }
             guard let attribute = attributes[name] else {
                 throw fail("'\(name)' is neither an input given to this call nor an attribute")
             }
@@ -148,7 +153,11 @@ extension ReferenceExpression {
             } catch {
                 throw fail("calls '\(name)', which is not a registered op")
             }
-            let tensors = try arguments.map { try tensor(try evaluate($0), for: "+") }
+            var tensors: [Tensor] = []
+            for argument in arguments {
+                let value = try evaluate(argument)
+                if case .tensorList(let list) = value { tensors += list } else { tensors.append(try tensor(value, for: "+")) }
+            }
             var given: [String: AttributeValue] = [:]
             for (key, node) in keywords {
                 guard let spec = op.definition.attributes.first(where: { $0.name == key }) else {

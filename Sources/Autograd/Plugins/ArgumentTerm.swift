@@ -13,6 +13,10 @@ enum TermValue: Sendable, Equatable {
     /// A tensor's data pointer (`x`, `out`, `grad_out`, `grad_x`).
     case tensor(String)
     case numel(String)
+    /// The number of tensors of a list input (`len(xs)`).
+    case count(String)
+    /// A list input's element counts, one int64 per tensor (`ptr:numels(xs)`).
+    case numels(String)
     /// The size of a dim; negative dims count from the last.
     case dim(String, Int)
     case ndim(String)
@@ -31,19 +35,20 @@ enum TermValue: Sendable, Equatable {
     /// The tensor the term reads, if any; an expression's leaves say for themselves.
     var tensorName: String? {
         switch self {
-        case .tensor(let t), .numel(let t), .dim(let t, _), .ndim(let t), .leadingDimension(let t), .cblasTranspose(let t): t
+        case .tensor(let t), .numel(let t), .count(let t), .numels(let t), .dim(let t, _), .ndim(let t), .leadingDimension(let t),
+             .cblasTranspose(let t): t
         case .attribute, .integer, .real, .expression: nil
         }
     }
 
     static let grammar = """
         <tensor>, numel(<tensor>), dim(<tensor>,<i>), ndim(<tensor>), ld(<tensor>), \
-        cblas_trans(<tensor>), attr.<name>, or a number; an integer value may be arithmetic \
-        (+ - * / and parentheses) over integers and the terms other than <tensor>
+        cblas_trans(<tensor>), len(<list>), numels(<list>), attr.<name>, or a number; an integer value \
+        may be arithmetic (+ - * / and parentheses) over integers and the terms other than <tensor> and numels
         """
 
     static let sizeGrammar = """
-        numel(<tensor>), dim(<tensor>,<i>), ndim(<tensor>), ld(<tensor>), cblas_trans(<tensor>) or attr.<name>
+        numel(<tensor>), dim(<tensor>,<i>), ndim(<tensor>), ld(<tensor>), cblas_trans(<tensor>), len(<list>) or attr.<name>
         """
 
     /// Parses a value such as `dim(a, 0)` or `attr.beta`; nil when it is none of the forms.
@@ -56,6 +61,8 @@ enum TermValue: Sendable, Equatable {
         if let call = functionCall(s) {
             switch (call.name, call.arguments.count) {
             case ("numel", 1): return .numel(call.arguments[0])
+            case ("len", 1): return .count(call.arguments[0])
+            case ("numels", 1): return .numels(call.arguments[0])
             case ("ndim", 1): return .ndim(call.arguments[0])
             case ("ld", 1): return .leadingDimension(call.arguments[0])
             case ("cblas_trans", 1): return .cblasTranspose(call.arguments[0])
@@ -110,12 +117,14 @@ struct ArgumentTerm: Sendable {
             return .failure(TermError("unknown argument term '\(abbreviated(text))'; the value must be \(TermValue.grammar)"))
         }
         switch (type, value) {
-        case (.ptr, .tensor), (.ptr, .attribute):
+        case (.ptr, .tensor), (.ptr, .attribute), (.ptr, .numels):
             break
+        case (_, .numels(let name)):
+            return .failure(TermError("'\(abbreviated(text))': numels(\(abbreviated(name))) is an array; write ptr:numels(\(abbreviated(name)))"))
         case (.ptr, _):
             return .failure(TermError("""
-                '\(abbreviated(text))': a ptr argument takes a tensor name such as ptr:x or ptr:out, or a string \
-                attribute as ptr:attr.<name>
+                '\(abbreviated(text))': a ptr argument takes a tensor name such as ptr:x or ptr:out, a list \
+                input's element counts as ptr:numels(<list>), or a string attribute as ptr:attr.<name>
                 """))
         case (_, .tensor(let name)):
             return .failure(TermError("'\(abbreviated(text))': \(type.rawValue) cannot hold tensor '\(abbreviated(name))'; write ptr:\(abbreviated(name))"))

@@ -6,8 +6,14 @@ import Darwin
 /// One argument of a bound call: a term whose tensor names are resolved to slots.
 struct BoundArgument: Sendable {
     enum Source: Sendable {
+        /// A tensor's data pointer; of a list, an array of them.
         case pointer(slot: Int)
+        /// A tensor's element count; of a list, all its tensors'.
         case numel(slot: Int)
+        /// A list's number of tensors.
+        case count(slot: Int)
+        /// A list's element counts, an array of int64.
+        case numels(slot: Int)
         case dim(slot: Int, Int)
         case ndim(slot: Int)
         case leadingDimension(slot: Int)
@@ -26,15 +32,32 @@ struct BoundArgument: Sendable {
 
     /// Stores this argument's value, in its C type, at `slot` (8 bytes).
     ///
-    /// - Parameter strings: C copies of the string attributes passed so far, which
-    ///   the caller frees after the call.
+    /// - Parameters:
+    ///   - lists: the tensors of the slots that hold lists (`tensors` has their first).
+    ///   - temporaries: memory passed so far (string copies, a list's arrays), which
+    ///     the caller frees after the call.
     @inline(__always)
-    func write(to slot: UnsafeMutableRawPointer, tensors: [Tensor?], attributes: Attributes, label: String,
-               strings: inout [UnsafeMutablePointer<CChar>]) throws {
+    func write(to slot: UnsafeMutableRawPointer, tensors: [Tensor?], lists: [Int: [Tensor]], attributes: Attributes,
+               label: String, temporaries: inout [UnsafeMutableRawPointer]) throws {
         switch source {
         case .pointer(let i):
+            if let members = lists[i] {
+                let array = try temporary(members.count, label: label, temporaries: &temporaries)
+                for (k, member) in members.enumerated() {
+                    array.storeBytes(of: member.unsafeRawPointer, toByteOffset: k &* 8, as: UnsafeMutableRawPointer.self)
+                }
+                slot.storeBytes(of: array, as: UnsafeMutableRawPointer.self)
+                return
+            }
             // An omitted optional input is a null pointer.
             slot.storeBytes(of: tensors[i]?.unsafeRawPointer, as: UnsafeMutableRawPointer?.self)
+        case .numels(let i):
+            let members = lists[i] ?? []
+            let array = try temporary(members.count, label: label, temporaries: &temporaries)
+            for (k, member) in members.enumerated() {
+                array.storeBytes(of: Int64(member.scalarCount), toByteOffset: k &* 8, as: Int64.self)
+            }
+            slot.storeBytes(of: array, as: UnsafeMutableRawPointer.self)
         case .attribute(let name):
             switch attributes[name] {
             case .int(let v): try storeInteger(v, at: slot, label: label)
@@ -44,7 +67,7 @@ struct BoundArgument: Sendable {
                 guard let copy = strdup(v) else {
                     throw AutogradError(.allocation, "\(label): argument '\(abbreviated(text))': no memory for the string")
                 }
-                strings.append(copy)
+                temporaries.append(UnsafeMutableRawPointer(copy))
                 slot.storeBytes(of: UnsafeMutableRawPointer(copy), as: UnsafeMutableRawPointer.self)
             case .ints, .string, .absent:
                 throw AutogradError(.plugin, "\(label): argument '\(abbreviated(text))': attribute '\(name)' has no value")
@@ -52,22 +75,38 @@ struct BoundArgument: Sendable {
         case .real(let v):
             storeReal(v, at: slot)
         default:
-            try storeInteger(try integer(source, tensors: tensors, attributes: attributes, label: label), at: slot, label: label)
+            try storeInteger(try integer(source, tensors: tensors, lists: lists, attributes: attributes, label: label),
+                             at: slot, label: label)
         }
     }
 
+    /// An array of `count` 8-byte values that lives until the call returns.
+    private func temporary(_ count: Int, label: String, temporaries: inout [UnsafeMutableRawPointer]) throws -> UnsafeMutableRawPointer {
+        guard let array = malloc(Swift.max(count, 1) &* 8) else {
+            throw AutogradError(.allocation, "\(label): argument '\(abbreviated(text))': no memory for an array of \(count)")
+        }
+        temporaries.append(array)
+        return array
+    }
+
     /// The value of an integer source.
-    private func integer(_ source: Source, tensors: [Tensor?], attributes: Attributes, label: String) throws -> Int {
-        /// The tensor in `slot`, which a size of an omitted optional input cannot be read from.
+    private func integer(_ source: Source, tensors: [Tensor?], lists: [Int: [Tensor]], attributes: Attributes,
+                         label: String) throws -> Int {
+        /// The tensor in `slot` (a list's first), which a size of an omitted optional
+        /// input or of an empty list cannot be read from.
         func given(_ slot: Int) throws -> Tensor {
             guard let t = tensors[slot] else {
-                throw AutogradError(.plugin, "\(label): argument '\(abbreviated(text))' reads the size of an optional input the call omitted")
+                let what = lists[slot] != nil ? "the first tensor of a list the call left empty" : "an optional input the call omitted"
+                throw AutogradError(.plugin, "\(label): argument '\(abbreviated(text))' reads the size of \(what)")
             }
             return t
         }
         switch source {
         case .numel(let i):
+            if let members = lists[i] { return members.reduce(0) { $0 &+ $1.scalarCount } }
             return try given(i).scalarCount
+        case .count(let i):
+            return lists[i]?.count ?? 1
         case .dim(let i, let d):
             let t = try given(i)
             guard t.rank > 0, let dim = Shape.normalize(dim: d, rank: t.rank) else {
@@ -91,10 +130,11 @@ struct BoundArgument: Sendable {
         case .integer(let v):
             return v
         case .expression(let e):
-            return try e.evaluate(value: { try integer($0, tensors: tensors, attributes: attributes, label: label) }) { reason, values in
+            return try e.evaluate(value: { try integer($0, tensors: tensors, lists: lists, attributes: attributes, label: label) }) {
+                reason, values in
                 AutogradError(.plugin, "\(label): argument '\(abbreviated(text))' \(reason) (\(values))")
             }
-        case .pointer, .real:
+        case .pointer, .numels, .real:
             preconditionFailure("binding admits only integer sources in integer arguments and expressions")
         }
     }

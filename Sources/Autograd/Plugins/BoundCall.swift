@@ -27,9 +27,11 @@ final class BoundCall: Sendable {
     let library: PluginLibrary
     /// Per tensor slot, how a guard-page report names its buffer (`input x`, `the output`).
     let slotNames: [String]
+    let slots: TensorSlots
 
     init(ffi: FFICall, arguments: [BoundArgument], takesStridedMatrix: [Bool], bufferSlot: Int,
-         bufferStart: BufferStart?, bufferSource: Int?, label: String, library: PluginLibrary, slotNames: [String]) {
+         bufferStart: BufferStart?, bufferSource: Int?, label: String, library: PluginLibrary, slotNames: [String],
+         slots: TensorSlots) {
         self.ffi = ffi
         self.arguments = arguments
         self.takesStridedMatrix = takesStridedMatrix
@@ -39,6 +41,31 @@ final class BoundCall: Sendable {
         self.label = label
         self.library = library
         self.slotNames = slotNames
+        self.slots = slots
+    }
+
+    /// A call's input tensors (as the registry passes them: a list's tensors one
+    /// after another) by input slot, each prepared: a list's first tensor in its
+    /// slot (nil when it is empty), all of them in `lists`.
+    func gathered(_ flat: [Tensor?]) -> (tensors: [Tensor?], lists: [Int: [Tensor]]) {
+        var tensors: [Tensor?] = []
+        tensors.reserveCapacity(slots.count)
+        guard let list = slots.listInput else {
+            for (slot, input) in flat.enumerated() { tensors.append(prepared(input, slot: slot)) }
+            return (tensors, [:])
+        }
+        var lists: [Int: [Tensor]] = [:]
+        for index in slots.inputs.indices {
+            let range = slots.callSlots(ofInput: index, count: flat.count)
+            if index == list {
+                let members = range.compactMap { flat[$0]?.contiguousData() }
+                lists[index] = members
+                tensors.append(members.first)
+            } else {
+                tensors.append(prepared(flat[range.lowerBound], slot: index))
+            }
+        }
+        return (tensors, lists)
     }
 
     /// `tensor` as the kernel may read it: contiguous, or a BLAS-layout matrix where allowed.
@@ -54,26 +81,30 @@ final class BoundCall: Sendable {
     ///
     /// - Returns: the function's value, for a kernel declared to return one; else 0.
     @discardableResult
-    func invoke(_ tensors: [Tensor?], attributes: Attributes) throws -> Double {
+    func invoke(_ tensors: [Tensor?], lists: [Int: [Tensor]] = [:], attributes: Attributes) throws -> Double {
         if GuardedAllocation.isActive {
             for (slot, tensor) in zip(slotNames.indices, tensors) where tensor != nil && !slotNames[slot].isEmpty {
                 GuardedAllocation.label(tensor!, as: slotNames[slot])
             }
+            for (slot, members) in lists where !slotNames[slot].isEmpty {
+                for (k, member) in members.enumerated() { GuardedAllocation.label(member, as: "\(slotNames[slot])[\(k)]") }
+            }
         }
         if let bufferStart { try start(tensors[bufferSlot]!, as: bufferStart, tensors: tensors) }
         let count = Swift.max(arguments.count, 1)
-        // String attributes go to C as copies that live until the call returns.
-        var strings: [UnsafeMutablePointer<CChar>] = []
-        defer { for string in strings { free(string) } }
+        // String attributes and a list's arrays go to C as copies that live until the call returns.
+        var temporaries: [UnsafeMutableRawPointer] = []
+        defer { for temporary in temporaries { free(temporary) } }
         let (status, value) = try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { slots in
             try withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: count) { values in
                 let base = UnsafeMutableRawPointer(slots.baseAddress!)
                 for i in arguments.indices {
                     let slot = base + i &* 8
-                    try arguments[i].write(to: slot, tensors: tensors, attributes: attributes, label: label, strings: &strings)
+                    try arguments[i].write(to: slot, tensors: tensors, lists: lists, attributes: attributes, label: label,
+                                           temporaries: &temporaries)
                     values[i] = slot
                 }
-                return withExtendedLifetime(tensors) { ffi.call(values.baseAddress!) }
+                return withExtendedLifetime((tensors, lists)) { ffi.call(values.baseAddress!) }
             }
         }
         if status != 0 {
@@ -108,11 +139,21 @@ final class BoundCall: Sendable {
 struct TensorSlots {
     let inputs: [String]
     var outputCount = 1
+    /// The input that is a list of tensors, if any: one slot here, and in a call
+    /// as many consecutive tensors as the list has.
+    var listInput: Int?
 
     func out(_ index: Int = 0) -> Int { inputs.count + index }
     func gradOut(_ index: Int = 0) -> Int { inputs.count + outputCount + index }
     var gradBuffer: Int { inputs.count + 2 * outputCount }
     var count: Int { gradBuffer + 1 }
+
+    /// The positions of input `index`'s tensors among a call's `count` input tensors.
+    func callSlots(ofInput index: Int, count: Int) -> Range<Int> {
+        guard let list = listInput, index >= list else { return index..<(index + 1) }
+        let length = count - (inputs.count - 1)
+        return index == list ? list..<(list + length) : (index + length - 1)..<(index + length)
+    }
 
     /// How a guard-page report names the buffer of slot `slot`, called `name` in the manifest.
     func describe(slot: Int, named name: String) -> String {

@@ -16,14 +16,14 @@ struct PluginBinder {
 
     func overrides() throws -> [(op: String, kernel: KernelOverride)] {
         try manifest.kernels.map { spec in
-            let (inputs, attributes, dtypes) = try signature(ofOpNamed: spec.op, field: spec.field + ".op")
+            let (inputs, list, attributes, dtypes) = try signature(ofOpNamed: spec.op, field: spec.field + ".op")
             // The registry refuses a dtype the op has no kernel for before it looks at overrides.
             guard dtypes.contains(spec.dtype) else {
                 let known = dtypes.map(\.rawValue).joined(separator: ", ")
                 let why = "op '\(spec.op)' has no \(spec.dtype) forward kernel (its dtypes: \(known)), so a \(spec.dtype) kernel would never run"
                 throw diagnostics.error(why, op: spec.op, field: spec.field + ".dtype")
             }
-            let slots = TensorSlots(inputs: inputs)
+            let slots = TensorSlots(inputs: inputs, listInput: list)
             var scope = Scope(uniqueKeysWithValues: inputs.enumerated().map { ($1, $0) })
             scope["out"] = slots.out()
             let call = try bind(spec.call, op: spec.op, scope: scope, attributes: attributes, slots: slots,
@@ -38,18 +38,18 @@ struct PluginBinder {
     }
 
     /// The inputs, attributes and forward dtypes of an op the manifest gives a kernel for: one of its own, or a registered one.
-    private func signature(ofOpNamed name: String, field: String) throws -> ([String], [AttributeSpec], [DType]) {
+    private func signature(ofOpNamed name: String, field: String) throws -> ([String], Int?, [AttributeSpec], [DType]) {
         if let own = manifest.ops.first(where: { $0.name == name }) {
-            return (own.inputs, own.attributes, DType.allCases.filter { own.forward[$0] != nil })
+            return (own.inputs, own.listInput, own.attributes, DType.allCases.filter { own.forward[$0] != nil })
         }
         guard let op = try? registry.op(named: name) else {
             throw diagnostics.error("no op named '\(abbreviated(name))' is registered or declared in this manifest", op: name, field: field)
         }
-        return (op.definition.inputNames, op.definition.attributes, op.definition.forward.dtypes)
+        return (op.definition.inputNames, op.definition.listInputIndex, op.definition.attributes, op.definition.forward.dtypes)
     }
 
     private func definition(_ spec: OpSpec) throws -> OpDefinition {
-        let slots = TensorSlots(inputs: spec.inputs, outputCount: spec.outputs.count)
+        let slots = TensorSlots(inputs: spec.inputs, outputCount: spec.outputs.count, listInput: spec.listInput)
         var forwardScope = Scope(uniqueKeysWithValues: spec.inputs.enumerated().map { ($1, $0) })
         for (i, name) in spec.outputNames.enumerated() { forwardScope[name] = slots.out(i) }
         var forward: [DType: ForwardKernels.Body] = [:]
@@ -113,7 +113,7 @@ struct PluginBinder {
             inputs: spec.inputs.indices.map { i in
                 let (name, optional) = (spec.inputs[i], spec.optionalInputs[i])
                 return spec.inputDTypes[i].map { OpInput(name, dtypes: .exactly($0), optional: optional, differentiable: false) }
-                    ?? OpInput(name, optional: optional, differentiable: spec.backward[name] != nil)
+                    ?? OpInput(name, optional: optional, list: i == spec.listInput, differentiable: spec.backward[name] != nil)
             },
             attributes: spec.attributes,
             outputs: zip(spec.outputNames, spec.outputs).map { name, output in
@@ -121,7 +121,7 @@ struct PluginBinder {
             },
             elementwise: spec.isElementwise,
             outputShape: PluginKernels.shapeRule(spec.outputs.map(\.shape), inputRanks: spec.inputRanks,
-                                                 inputShapeOf: spec.inputShapeOf),
+                                                 inputShapeOf: spec.inputShapeOf, slots: slots),
             forward: ForwardKernels(bodies: forward),
             saves: readsOutput ? [.inputs, .output] : .inputs,
             supportsHigherOrder: higherOrder, reference: spec.reference,
@@ -169,6 +169,9 @@ struct PluginBinder {
                 \(buffers.joined(separator: ", "))
                 """, op: op, field: spec.field + ".returns")
         }
+        if spec.bufferStart != nil, let list = slots.listInput, buffers == ["grad_\(slots.inputs[list])"] {
+            throw diagnostics.error("init_out starts one buffer; this call fills a list of them", op: op, field: spec.field + ".init_out")
+        }
         if spec.bufferStart != nil, buffers.count > 1 {
             throw diagnostics.error("init_out starts the one buffer a call fills; this call fills \(buffers.joined(separator: ", "))",
                                     op: op, field: spec.field + ".init_out")
@@ -201,10 +204,20 @@ struct PluginBinder {
                     }
                     slot = s
                 }
+                // A list input's slot, and the slot of the buffers of its gradients.
+                let isList = slots.listInput.map { slot == $0 || (slot == slots.gradBuffer && buffers == ["grad_\(slots.inputs[$0])"]) } ?? false
                 switch value {
                 case .tensor(let name):
                     if buffers.contains(name) { written.insert(name) }
                     return .pointer(slot: slot)
+                case .count(let name), .numels(let name):
+                    guard isList, slot == slots.listInput else {
+                        throw fail("len() and numels() take a list input; '\(abbreviated(name))' is not one")
+                    }
+                    if case .numels = value { return .numels(slot: slot) }
+                    return .count(slot: slot)
+                case .leadingDimension(let name) where isList, .cblasTranspose(let name) where isList:
+                    throw fail("'\(abbreviated(name))' is a list: ld() and cblas_trans() read one matrix")
                 case .numel: return .numel(slot: slot)
                 case .dim(_, let d): return .dim(slot: slot, d)
                 case .ndim: return .ndim(slot: slot)
@@ -259,6 +272,6 @@ struct PluginBinder {
         for (name, slot) in scope where slot < slots.count { slotNames[slot] = slots.describe(slot: slot, named: name) }
         return BoundCall(ffi: ffi, arguments: arguments, takesStridedMatrix: strided,
                          bufferSlot: scope[buffer]!, bufferStart: spec.bufferStart, bufferSource: bufferSource,
-                         label: "\(label) (plugin \(diagnostics.file))", library: library, slotNames: slotNames)
+                         label: "\(label) (plugin \(diagnostics.file))", library: library, slotNames: slotNames, slots: slots)
     }
 }

@@ -19,12 +19,10 @@ enum PluginKernels {
     static func forward(_ call: BoundCall) -> Kernel {
         let returnsValue = if case .value = call.ffi.returns { true } else { false }
         return { ctx in
-            var tensors: [Tensor?] = []
-            tensors.reserveCapacity(ctx.inputs.count + 1)
-            for slot in ctx.inputs.indices { tensors.append(call.prepared(ctx.inputs.optional(slot), slot: slot)) }
+            var (tensors, lists) = call.gathered(ctx.inputs.indices.map { ctx.inputs.optional($0) })
             let out = try ctx.makeOutput()
             tensors.append(out)
-            let value = try call.invoke(tensors, attributes: ctx.attributes)
+            let value = try call.invoke(tensors, lists: lists, attributes: ctx.attributes)
             if returnsValue {
                 // The op's output is declared 0-d: the value is its one element.
                 if out.dtype == .float32 {
@@ -40,12 +38,10 @@ enum PluginKernels {
     /// The forward kernel of an op with several outputs: each allocated, one call fills them all.
     static func forwardOutputs(_ call: BoundCall, count: Int) -> MultiOutputKernel {
         { ctx in
-            var tensors: [Tensor?] = []
-            tensors.reserveCapacity(ctx.inputs.count + count)
-            for slot in ctx.inputs.indices { tensors.append(call.prepared(ctx.inputs.optional(slot), slot: slot)) }
+            var (tensors, lists) = call.gathered(ctx.inputs.indices.map { ctx.inputs.optional($0) })
             let outputs = try (0..<count).map { try ctx.makeOutput($0) }
             tensors += outputs
-            try call.invoke(tensors, attributes: ctx.attributes)
+            try call.invoke(tensors, lists: lists, attributes: ctx.attributes)
             return outputs
         }
     }
@@ -104,17 +100,19 @@ enum PluginKernels {
         slots: TensorSlots, registry: OpRegistry
     ) -> BackwardRule {
         { [weak registry] ctx in
-            var grads: [Tensor?] = Array(repeating: nil, count: gradients.count)
+            // One per input tensor: a list input has one per tensor of the list.
+            var grads: [Tensor?] = Array(repeating: nil, count: ctx.needsInputGrad.count)
             if gradients.contains(where: { $0?.formula != nil }) {
                 var scope = given(names, ctx.inputs.tensors)
                 for (i, name) in outputs.enumerated() {
                     scope["grad_" + name] = ctx.gradOutput(i)
                     if readsOutput { scope[name] = ctx.output(i) }
                 }
+                // The dtype a formula's numbers take: the first floating input's.
+                let numberDType = ctx.inputs.given.first { $0.dtype.isFloatingPoint }?.dtype ?? ctx.gradOutput.dtype
                 for index in gradients.indices where ctx.needsInputGrad[index] {
                     guard let formula = gradients[index]?.formula else { continue }
-                    let g = try evaluate(formula, scope, ctx.attributes, registry, op: ctx.op,
-                                         numberDType: ctx.inputs.given.first { $0.dtype.isFloatingPoint }?.dtype ?? ctx.gradOutput.dtype)
+                    let g = try evaluate(formula, scope, ctx.attributes, registry, op: ctx.op, numberDType: numberDType)
                     let shape = ctx.inputShapes[index]
                     // A formula may give a gradient that broadcasts to its input (`grad_out * 2` of a 0-d grad_out).
                     grads[index] = g.shape != shape && Shape.broadcast(g.shape, shape) == shape ? g.broadcastView(to: shape) : g
@@ -130,18 +128,20 @@ enum PluginKernels {
             if isElementwise {
                 inputs = inputs.map { $0.map { $0.shape == gradOut.shape ? $0 : $0.broadcastView(to: gradOut.shape) } }
             }
-            for index in inputs.indices where ctx.needsInputGrad[index] {
-                guard let call = gradients[index]?.kernels[gradOut.dtype] else { continue }
-                let buffer = Tensor(uninitializedShape: isElementwise ? gradOut.shape : ctx.inputShapes[index],
-                                    dtype: gradOut.dtype)
-                var tensors: [Tensor?] = []
-                tensors.reserveCapacity(slots.count)
-                for (slot, input) in inputs.enumerated() { tensors.append(call.prepared(input, slot: slot)) }
+            for index in gradients.indices {
+                let range = slots.callSlots(ofInput: index, count: inputs.count)
+                guard range.contains(where: { ctx.needsInputGrad[$0] }), let call = gradients[index]?.kernels[gradOut.dtype] else {
+                    continue
+                }
+                // A list's gradients: one buffer per tensor, passed as an array of pointers.
+                let buffers = range.map { Tensor(uninitializedShape: isElementwise ? gradOut.shape : ctx.inputShapes[$0], dtype: gradOut.dtype) }
+                var (tensors, lists) = call.gathered(inputs)
                 tensors += outputTensors
                 tensors += gradOuts
-                tensors.append(buffer)
-                try call.invoke(tensors, attributes: ctx.attributes)
-                grads[index] = buffer
+                tensors.append(buffers.first)
+                if index == slots.listInput { lists[slots.gradBuffer] = buffers }
+                try call.invoke(tensors, lists: lists, attributes: ctx.attributes)
+                for (slot, buffer) in zip(range, buffers) where ctx.needsInputGrad[slot] { grads[slot] = buffer }
             }
             return grads
         }
@@ -177,13 +177,14 @@ enum PluginKernels {
         { [weak registry] ctx in
             let output = ctx.outputs[0]
             let shape = output.shape
-            let inputs = ctx.inputs.given.map { $0.shape == shape ? $0 : $0.broadcastView(to: shape) }
+            // By slot, an omitted optional input nil, as the kernels and formulas take them.
+            let inputs = ctx.inputs.tensors.map { $0.map { $0.shape == shape ? $0 : $0.broadcastView(to: shape) } }
             var total: Tensor?
             for index in inputs.indices {
                 guard index < ctx.tangents.count, let tangent = ctx.tangents[index], let gradient = gradients[index] else { continue }
                 let direction = try tangent.convertedOrThrow(to: output.dtype).broadcastView(to: shape).contiguousData()
                 if let formula = gradient.formula {
-                    var scope = Dictionary(uniqueKeysWithValues: zip(names, inputs))
+                    var scope = given(names, inputs)
                     scope["grad_out"] = direction
                     if readsOutput { scope["out"] = output }
                     let share = try evaluate(formula, scope, ctx.attributes, registry, op: ctx.op.name, numberDType: output.dtype)
@@ -243,17 +244,24 @@ enum PluginKernels {
     /// The output shape rule, after a check of each input's declared rank and shape:
     /// without it a kernel given a 3-D tensor for a 2-D input, or a shorter second
     /// vector, would read part of it, or past it, silently.
-    static func shapeRule(_ specs: [OutputShapeSpec], inputRanks: [Int?], inputShapeOf: [Int?]) -> ShapeRule {
-        let rules = specs.map(shapeRule)
+    static func shapeRule(_ specs: [OutputShapeSpec], inputRanks: [Int?], inputShapeOf: [Int?], slots: TensorSlots) -> ShapeRule {
+        let rules = specs.map { shapeRule($0, slots: slots) }
         let checksInputs = inputRanks.contains(where: { $0 != nil }) || inputShapeOf.contains(where: { $0 != nil })
         if rules.count == 1, !checksInputs { return rules[0] }
         return ShapeRule.outputs { ctx in
-            for (index, rank) in inputRanks.enumerated() {
-                guard let rank, ctx.isGiven(index), ctx.shapes[index].count != rank else { continue }
-                throw ctx.error("input '\(ctx.inputNames[index])' to have \(rank) dims (the manifest's \"ndim\": \(rank))")
+            for (input, rank) in inputRanks.enumerated() {
+                guard let rank else { continue }
+                for index in slots.callSlots(ofInput: input, count: ctx.shapes.count) {
+                    guard ctx.isGiven(index), ctx.shapes[index].count != rank else { continue }
+                    throw ctx.error("input '\(ctx.inputNames[index])' to have \(rank) dims (the manifest's \"ndim\": \(rank))")
+                }
             }
-            for (index, other) in inputShapeOf.enumerated() {
-                guard let other, ctx.isGiven(index), ctx.isGiven(other), ctx.shapes[index] != ctx.shapes[other] else { continue }
+            for (input, model) in inputShapeOf.enumerated() {
+                // Neither is a list (the manifest refuses a shape rule on one): one tensor each.
+                guard let model else { continue }
+                let index = slots.callSlots(ofInput: input, count: ctx.shapes.count).lowerBound
+                let other = slots.callSlots(ofInput: model, count: ctx.shapes.count).lowerBound
+                guard ctx.isGiven(index), ctx.isGiven(other), ctx.shapes[index] != ctx.shapes[other] else { continue }
                 throw ctx.error("""
                     input '\(ctx.inputNames[index])' to have the shape of '\(ctx.inputNames[other])' \
                     \(Shape.describe(ctx.shapes[other])) (the manifest's "shape": "\(ctx.inputNames[other])")
@@ -263,24 +271,31 @@ enum PluginKernels {
         }
     }
 
-    private static func shapeRule(_ spec: OutputShapeSpec) -> ShapeRule {
+    private static func shapeRule(_ spec: OutputShapeSpec, slots: TensorSlots) -> ShapeRule {
         switch spec {
         case .broadcast: return .broadcast
-        case .sameAsInput(let index): return .sameAsInput(index)
-        case .dims(let terms): return ShapeRule { ctx in try terms.map { try size($0, ctx) } }
+        case .sameAsInput(let index) where slots.listInput == nil: return .sameAsInput(index)
+        case .sameAsInput(let input):
+            // The input's first tensor, wherever the list before it puts it.
+            return ShapeRule { ctx in
+                let range = slots.callSlots(ofInput: input, count: ctx.shapes.count)
+                guard let index = range.first else { throw ctx.error("at least one tensor in '\(slots.inputs[input])' for the output shape") }
+                return ctx.shapes[index]
+            }
+        case .dims(let terms): return ShapeRule { ctx in try terms.map { try size($0, ctx, slots: slots) } }
         }
     }
 
-    private static func size(_ term: SizeTerm, _ ctx: ShapeContext) throws -> Int {
+    private static func size(_ term: SizeTerm, _ ctx: ShapeContext, slots: TensorSlots) throws -> Int {
         let value: Int
         var values = ""
         if case .expression(let e) = term.value {
-            (value, values) = try e.evaluateListingValues(value: { try leafSize($0, ctx) }) { reason, values in
+            (value, values) = try e.evaluateListingValues(value: { try leafSize($0, ctx, slots: slots) }) { reason, values in
                 AutogradError(.shape, "\(ctx.op): output size '\(abbreviated(term.text))' \(reason) (\(values))")
             }
             values = " (\(values))"
         } else {
-            value = try leafSize(term.value, ctx)
+            value = try leafSize(term.value, ctx, slots: slots)
         }
         guard value >= 0 else {
             throw ctx.error("a non-negative output size, got \(value) from '\(abbreviated(term.text))'\(values)")
@@ -288,13 +303,22 @@ enum PluginKernels {
         return value
     }
 
-    private static func leafSize(_ term: TermValue, _ ctx: ShapeContext) throws -> Int {
+    /// A size read off the inputs; of a list input, `dim` reads its first tensor,
+    /// `numel` counts all its tensors' elements and `len` the tensors.
+    private static func leafSize(_ term: TermValue, _ ctx: ShapeContext, slots: TensorSlots) throws -> Int {
+        func tensors(_ name: String) -> Range<Int> {
+            slots.callSlots(ofInput: slots.inputs.firstIndex(of: name)!, count: ctx.shapes.count)
+        }
         func input(_ name: String) throws -> Int {
-            let index = ctx.inputNames.firstIndex(of: name)!
+            guard let index = tensors(name).first else { throw ctx.error("at least one tensor in '\(name)' for the output shape") }
             guard ctx.isGiven(index) else { throw ctx.error("'\(name)' for the output shape; the call omitted it") }
             return index
         }
         switch term {
+        case .count(let name):
+            return tensors(name).count
+        case .numel(let name) where slots.inputs.firstIndex(of: name) == slots.listInput:
+            return tensors(name).reduce(0) { $0 + Shape.count(ctx.shapes[$1]) }
         case .dim(let name, let d):
             let i = try input(name)
             guard !ctx.shapes[i].isEmpty, let dim = Shape.normalize(dim: d, rank: ctx.shapes[i].count) else {

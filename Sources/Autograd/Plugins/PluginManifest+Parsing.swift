@@ -129,6 +129,16 @@ extension PluginManifest {
         if isElementwise, let optional = declaredInputs.first(where: \.isOptional) {
             throw inputsField.error("'\(abbreviated(optional.name))' is optional, but an elementwise op broadcasts every input")
         }
+        let lists = declaredInputs.indices.filter { declaredInputs[$0].isList }
+        if lists.count > 1 { throw inputsField.error("at most one input can be a list; \(lists.map { inputs[$0] }) are") }
+        if let list = lists.first {
+            if isElementwise {
+                throw inputsField.error("'\(abbreviated(inputs[list]))' is a list, but an elementwise op broadcasts single tensors")
+            }
+            if let other = inputShapeOf.firstIndex(of: list) {
+                throw inputsField.error("'\(abbreviated(inputs[other]))' takes the shape of '\(abbreviated(inputs[list]))', a list input")
+            }
+        }
         var outputs = [OutputSpec(shape: isElementwise ? .broadcast : .sameAsInput(0), dtype: nil)]
         if let outputField = members.optional("output") ?? members.optional("outputs") {
             let key = members.optional("output") != nil ? "output" : "outputs"
@@ -139,9 +149,11 @@ extension PluginManifest {
                 throw outputField.error("an op declares 'output' (one) or 'outputs' (several), not both")
             }
             if key == "output" {
-                outputs = [try parseOutput(outputField, inputs: inputs, attributes: attributes)]
+                outputs = [try parseOutput(outputField, inputs: inputs, list: lists.first.map { inputs[$0] }, attributes: attributes)]
             } else {
-                outputs = try outputField.elements().map { try parseOutput($0, inputs: inputs, attributes: attributes) }
+                outputs = try outputField.elements().map {
+                    try parseOutput($0, inputs: inputs, list: lists.first.map { inputs[$0] }, attributes: attributes)
+                }
                 guard outputs.count >= 2 else {
                     throw outputField.error("'outputs' lists two or more (out0, out1, ...); one output is 'output'")
                 }
@@ -177,6 +189,12 @@ extension PluginManifest {
                 throw calls.error("'\(abbreviated(input))' is a \(dtype) input: it has no gradient")
             }
             if case .string(let text) = calls.value {
+                if let list = lists.first {
+                    throw calls.error("""
+                        '\(abbreviated(inputs[list]))' is a list input: a list input's gradients come from a kernel that \
+                        fills ptr:grad_\(abbreviated(inputs[list])), and so do the others of its op
+                        """)
+                }
                 backward[input] = try parseGradientFormula(text, field: calls, inputs: inputs, attributes: attributes,
                                                            outputNames: outputs.count == 1 ? ["out"] : outputs.indices.map { "out\($0)" })
                 continue
@@ -191,7 +209,8 @@ extension PluginManifest {
             backward[input] = .kernels(kernels)
         }
         return OpSpec(name: name, inputs: inputs, inputRanks: declaredInputs.map(\.rank), inputShapeOf: inputShapeOf,
-                      inputDTypes: declaredInputs.map(\.dtype), optionalInputs: declaredInputs.map(\.isOptional), attributes: attributes, isElementwise: isElementwise,
+                      inputDTypes: declaredInputs.map(\.dtype), optionalInputs: declaredInputs.map(\.isOptional),
+                      listInput: lists.first, attributes: attributes, isElementwise: isElementwise,
                       outputs: outputs, forward: forward, backward: backward,
                       reference: try members.optional("reference")?.string(), field: field.path)
     }
@@ -225,9 +244,17 @@ extension PluginManifest {
     private static func parseInput(_ field: ManifestField) throws -> DeclaredInput {
         if case .string(let name) = field.value { return DeclaredInput(name: name) }
         guard case .object = field.value else { throw field.error("expected an input name or an object, got \(field.value.kind)") }
-        let members = try field.members(allowed: ["name", "ndim", "shape", "dtype", "optional"])
+        let members = try field.members(allowed: ["name", "ndim", "shape", "dtype", "optional", "list"])
         var input = DeclaredInput(name: try members.required("name").string())
         input.isOptional = try members.optional("optional")?.bool() ?? false
+        if let listField = members.optional("list"), try listField.bool() {
+            input.isList = true
+            for (key, why) in [("optional", "a list input cannot be optional (pass a list of none instead)"),
+                               ("shape", "a list input has no shape of its own to match"),
+                               ("dtype", "a list input holds floating tensors")] where members.optional(key) != nil {
+                throw listField.error(why)
+            }
+        }
         input.shapeOf = try members.optional("shape")?.string()
         if let dtypeField = members.optional("dtype") {
             let text = try dtypeField.string()
@@ -256,6 +283,8 @@ extension PluginManifest {
         var dtype: DType?
         /// Whether a call may omit it: its kernels then get a null pointer.
         var isOptional = false
+        /// Whether it is a list of tensors (`"list": true`): its kernels get an array of pointers.
+        var isList = false
     }
 
     /// `out`, `out0`, `out1`, ...: the names of outputs.
@@ -305,7 +334,7 @@ extension PluginManifest {
 
     /// An output: its shape, and a dtype for an int64 or bool output (indices, a mask).
     private static func parseOutput(
-        _ field: ManifestField, inputs: [String], attributes: [AttributeSpec]
+        _ field: ManifestField, inputs: [String], list: String?, attributes: [AttributeSpec]
     ) throws -> OutputSpec {
         let members = try field.members(allowed: ["shape", "dtype"])
         var dtype: DType?
@@ -316,11 +345,13 @@ extension PluginManifest {
             }
             dtype = given
         }
-        return OutputSpec(shape: try parseOutputShape(members.required("shape"), inputs: inputs, attributes: attributes), dtype: dtype)
+        let shape = try parseOutputShape(members.required("shape"), inputs: inputs, list: list, attributes: attributes)
+        return OutputSpec(shape: shape, dtype: dtype)
     }
 
+    /// A list input's `dim` is its first tensor's, its `numel` all its tensors', and `len` their number.
     private static func parseOutputShape(
-        _ shapeField: ManifestField, inputs: [String], attributes: [AttributeSpec]
+        _ shapeField: ManifestField, inputs: [String], list: String?, attributes: [AttributeSpec]
     ) throws -> OutputShapeSpec {
         if case .string(let input) = shapeField.value {
             guard let index = inputs.firstIndex(of: input) else {
@@ -330,7 +361,10 @@ extension PluginManifest {
         }
         return .dims(try shapeField.elements().map { element in
             let text = try element.string()
-            let expected = "dim(<input>,<i>), numel(<input>), attr.<name>, an integer, or arithmetic (+ - * / and parentheses) over them"
+            let expected = """
+                dim(<input>,<i>), numel(<input>), len(<list input>), attr.<name>, an integer, or arithmetic \
+                (+ - * / and parentheses) over them
+                """
             var parsed = TermValue.parse(text)
             if parsed == nil, SizeExpression<TermValue>.looksArithmetic(text) {
                 switch SizeExpression.parse(text) {
@@ -347,6 +381,10 @@ extension PluginManifest {
                 case .dim(let t, _), .numel(let t):
                     guard inputs.contains(t) else {
                         throw element.error("'\(abbreviated(text))' names no input; the inputs are \(inputs.joined(separator: ", "))")
+                    }
+                case .count(let t):
+                    guard t == list else {
+                        throw element.error("'\(abbreviated(text))': len() counts the tensors of a list input, and '\(abbreviated(t))' is none")
                     }
                 case .attribute(let name):
                     guard attributes.contains(where: { $0.name == name && $0.type == .int }) else {

@@ -61,6 +61,8 @@ struct OpSpec: Sendable {
     let inputDTypes: [DType?]
     /// Per input, whether a call may omit it (`"optional": true`).
     let optionalInputs: [Bool]
+    /// The index of the input that is a list of tensors (`"list": true`), if any.
+    let listInput: Int?
     let attributes: [AttributeSpec]
     let isElementwise: Bool
     /// One entry per output: `out`, or `out0`, `out1`, ... for several.

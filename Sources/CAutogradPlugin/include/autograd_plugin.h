@@ -17,7 +17,10 @@
 ///        f32 or f64 (the op's 0-d value); "init_out"; an input's "shape" rule;
 ///        int64 and bool inputs ("dtype"); optional inputs (a null pointer when
 ///        omitted); string attributes (ptr:attr.<name>); several "outputs".
-#define AUTOGRAD_PLUGIN_ABI_MINOR 2
+///   1.3  list inputs ("list": true): ptr:xs (an array of data pointers),
+///        len(xs), ptr:numels(xs) (an int64 array), ptr:grad_xs (an array of
+///        gradient buffers).
+#define AUTOGRAD_PLUGIN_ABI_MINOR 3
 
 /// Marks a function the host looks up with dlsym.
 #if defined(__GNUC__)

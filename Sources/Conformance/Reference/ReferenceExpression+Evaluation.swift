@@ -17,11 +17,15 @@ extension ReferenceExpression {
     }
 
     /// Evaluates the expression as `evaluate` does, returning one tensor per output.
-    public func evaluateOutputs(inputs: [String: Tensor], attributes: [String: AttributeValue],
-                                registry: OpRegistry) throws -> [Tensor] {
-        let converted = inputs.mapValues { $0.dtype.isFloatingPoint ? TensorValues($0).tensor(.float64) : $0.detach() }
+    ///
+    /// - Parameter lists: the tensors of list inputs by name, which the expression
+    ///   may pass to an op that takes a list (`cat(xs, dim=0)`).
+    public func evaluateOutputs(inputs: [String: Tensor], lists: [String: [Tensor]] = [:],
+                                attributes: [String: AttributeValue], registry: OpRegistry) throws -> [Tensor] {
+        func converted(_ t: Tensor) -> Tensor { t.dtype.isFloatingPoint ? TensorValues(t).tensor(.float64) : t.detach() }
         return try withNoGrad {
-            try evaluateOutputs(tensors: converted, attributes: attributes, registry: registry, numberDType: .float64)
+            try evaluateOutputs(tensors: inputs.mapValues(converted), lists: lists.mapValues { $0.map(converted) },
+                                attributes: attributes, registry: registry, numberDType: .float64)
         }
     }
 }

@@ -10,7 +10,7 @@ extension CheckContext {
     /// Why the reference does not describe a call with `attributes` and these
     /// input slots, or nil when it does. A reference describes the op with every
     /// attribute it does not read at its default, and reads only inputs that are given
-    /// (list inputs it cannot read).
+    /// (a list input, as an argument of an op that takes a list).
     func referenceMismatch(_ expression: ReferenceExpression, attributes: [String: AttributeValue],
                            values: [TensorValues?]) -> String? {
         let read = expression.identifiers
@@ -25,7 +25,6 @@ extension CheckContext {
         for slot in values.indices {
             let input = definition.declaredInput(ofSlot: slot, count: count)
             guard read.contains(input.name) else { continue }
-            if input.isList { return "the reference reads the list input '\(input.name)', which references cannot" }
             if values[slot] == nil { return "the reference reads '\(input.name)', omitted here" }
         }
         return nil
@@ -35,12 +34,16 @@ extension CheckContext {
     func evaluateReference(_ expression: ReferenceExpression, _ values: [TensorValues?],
                            attributes: [String: AttributeValue]? = nil) throws -> [TensorValues] {
         var inputs: [String: Tensor] = [:]
+        var lists: [String: [Tensor]] = [:]
         for (slot, v) in values.enumerated() {
             let input = definition.declaredInput(ofSlot: slot, count: values.count)
+            if input.isList { lists[input.name, default: []] += v.map { [$0.tensor(.float64)] } ?? [] }
             guard let v, !input.isList else { continue }
             inputs[input.name] = v.tensor(.float64)
         }
-        let outputs = try expression.evaluateOutputs(inputs: inputs, attributes: resolvedAttributes(attributes ?? self.attributes),
+        if let list = definition.inputs.first(where: \.isList), lists[list.name] == nil { lists[list.name] = [] }
+        let outputs = try expression.evaluateOutputs(inputs: inputs, lists: lists,
+                                                     attributes: resolvedAttributes(attributes ?? self.attributes),
                                                      registry: registry)
         return outputs.map(TensorValues.init)
     }

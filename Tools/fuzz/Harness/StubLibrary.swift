@@ -20,10 +20,13 @@ enum StubLibrary {
         PAIR(broken_nan_at_zero) PAIR(broken_wrong_past_two) PAIR(broken_identity_backward)
         PAIR(broken_scale2_backward) PAIR(broken_scale3_backward)
         STUB(broken_float32_wrong_grad_f32) STUB(broken_float32_wrong_grad_backward_f32)
+        PAIR(broken_reads_past_input) PAIR(broken_writes_far_past)
         /* Tests/PluginTests: the tiny and bare test plugins */
         STUB(tiny_axpb) STUB(tiny_axpb_grad_x) STUB(tiny_axpb_grad_w) STUB(tiny_copy)
         STUB(tiny_rowsum) STUB(tiny_rowsum_grad) STUB(tiny_exp2) STUB(tiny_exp2_grad)
         STUB(bare_negate) STUB(bare_negate_grad)
+        /* Tests/PluginTests: the list-input test plugin */
+        STUB(ls_cat) STUB(ls_cat_grad) STUB(ls_scaled_sum) STUB(ls_scaled_sum_grad_xs) STUB(ls_scaled_sum_grad_s)
         /* Plugins/Bindings: libm's and OpenBLAS's level-1 functions */
         STUB(erf) STUB(erff) STUB(atan2) STUB(atan2f)
         STUB(cblas_sdot) STUB(cblas_ddot) STUB(cblas_sscal) STUB(cblas_dscal)
