@@ -106,3 +106,33 @@ int broken_writes_far_past_f32(const float *x, float *out, int64_t n) {
     ((volatile float *)out)[n + BROKEN_FAR] = 0;
     return 0;
 }
+
+// broken.rowsum_wrong_grad: y[i] = x[i, 0] + ... + x[i, cols - 1] (reference
+// "sum(x, dims=[1])"), an op that is not elementwise; the backward spreads twice
+// the upstream gradient over each row. Its samples are synthesised from the
+// declaration (an input of 2 dims, an output of dim(x,0)), so the data checks run
+// as for an elementwise op. Caught by: gradient.
+int broken_rowsum_wrong_grad_f64(const double *x, double *out, int64_t rows, int64_t cols) {
+    FOR_EACH(i, rows) {
+        double total = 0;
+        FOR_EACH(j, cols) total += x[i * cols + j];
+        out[i] = total;
+    }
+    return 0;
+}
+int broken_rowsum_wrong_grad_f32(const float *x, float *out, int64_t rows, int64_t cols) {
+    FOR_EACH(i, rows) {
+        float total = 0;
+        FOR_EACH(j, cols) total += x[i * cols + j];
+        out[i] = total;
+    }
+    return 0;
+}
+int broken_rowsum_wrong_grad_backward_f64(const double *grad_out, double *grad_x, int64_t rows, int64_t cols) {
+    FOR_EACH(i, rows) FOR_EACH(j, cols) grad_x[i * cols + j] = 2 * grad_out[i];
+    return 0;
+}
+int broken_rowsum_wrong_grad_backward_f32(const float *grad_out, float *grad_x, int64_t rows, int64_t cols) {
+    FOR_EACH(i, rows) FOR_EACH(j, cols) grad_x[i * cols + j] = 2 * grad_out[i];
+    return 0;
+}

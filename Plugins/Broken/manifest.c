@@ -27,8 +27,20 @@
     " \"backward\": {\"x\": {\"float32\": " KERNEL("broken_" backward "_backward_f32", BACKWARD_ARGS) "}}," \
     " \"reference\": \"" reference "\"}"
 
+// A row sum over a 2-D x: not elementwise, with its forward-mode rule as a formula.
+#define ROWSUM_ARGS "\"ptr:x\", \"ptr:out\", \"i64:dim(x,0)\", \"i64:dim(x,1)\""
+#define ROWSUM_BACKWARD_ARGS "\"ptr:grad_out\", \"ptr:grad_x\", \"i64:dim(x,0)\", \"i64:dim(x,1)\""
+#define ROWSUM_OP(base)                                                                                      \
+    "{\"name\": \"broken." base "\", \"inputs\": [{\"name\": \"x\", \"ndim\": 2}],"                          \
+    " \"output\": {\"shape\": [\"dim(x,0)\"]},"                                                               \
+    " \"forward\": {\"float32\": " KERNEL("broken_" base "_f32", ROWSUM_ARGS) ","                              \
+    " \"float64\": " KERNEL("broken_" base "_f64", ROWSUM_ARGS) "},"                                            \
+    " \"backward\": {\"x\": {\"float32\": " KERNEL("broken_" base "_backward_f32", ROWSUM_BACKWARD_ARGS) ","   \
+    " \"float64\": " KERNEL("broken_" base "_backward_f64", ROWSUM_BACKWARD_ARGS) "}},"                         \
+    " \"jvp\": \"sum(x_t, dims=[1])\", \"reference\": \"sum(x, dims=[1])\"}"
+
 static const char manifest[] =
-    "{\"abi\": 1, \"name\": \"broken\", \"ops\": ["
+    "{\"abi\": 1, \"abi_minor\": 3, \"name\": \"broken\", \"ops\": ["
     UNARY_OP("wrong_grad", "wrong_grad", "x * x") ", "
     UNARY_OP("out_of_bounds", "scale2", "2 * x") ", "
     UNARY_OP("segfault", "identity", "x") ", "
@@ -39,7 +51,8 @@ static const char manifest[] =
     UNARY_OP("nan_at_zero", "scale2", "2 * x") ", "
     UNARY_OP("wrong_past_two", "scale2", "2 * x") ", "
     UNARY_OP("reads_past_input", "scale2", "2 * x") ", "
-    UNARY_OP("writes_far_past", "scale2", "2 * x")
+    UNARY_OP("writes_far_past", "scale2", "2 * x") ", "
+    ROWSUM_OP("rowsum_wrong_grad")
     "]}";
 
 AUTOGRAD_PLUGIN_EXPORT const char *autograd_plugin_manifest(void) { return manifest; }

@@ -7,7 +7,8 @@ import TestSupport
 /// Plugin ops with a list input (`{"name": "xs", "list": true}`): the kernel gets an
 /// array of data pointers (`ptr:xs`), the list's length (`len(xs)`) and each
 /// tensor's element count (`ptr:numels(xs)`), and a gradient kernel fills an array
-/// of gradient buffers (`ptr:grad_xs`).
+/// of gradient buffers (`ptr:grad_xs`). Their forward-mode rules are declared
+/// formulas (`"jvp"`), over the inputs and their tangents (`xs_t`, `s_t`).
 @Suite("Plugin ops with a list input")
 struct ListInputTests {
     static let source = """
@@ -50,7 +51,7 @@ struct ListInputTests {
          "forward": {"float64": {"symbol": "ls_cat", "args": ["ptr:xs", "ptr:numels(xs)", "i64:len(xs)", "ptr:out"]}},
          "backward": {"xs": {"float64": {"symbol": "ls_cat_grad",
                                          "args": ["ptr:grad_out", "ptr:numels(xs)", "i64:len(xs)", "ptr:grad_xs"]}}},
-         "reference": "cat(xs, dim=0)"}
+         "jvp": "cat(xs_t, dim=0)", "reference": "cat(xs, dim=0)"}
         """#,
         #"""
         {"name": "ls.scaled_sum", "inputs": [{"name": "xs", "list": true}, {"name": "s", "ndim": 0}],
@@ -59,6 +60,7 @@ struct ListInputTests {
          "backward": {
            "xs": {"float64": {"symbol": "ls_scaled_sum_grad_xs", "args": ["ptr:s", "ptr:grad_out", "i64:numel(out)", "i64:len(xs)", "ptr:grad_xs"]}},
            "s": {"float64": {"symbol": "ls_scaled_sum_grad_s", "args": ["ptr:xs", "ptr:grad_out", "i64:numel(out)", "i64:len(xs)", "ptr:grad_s"]}}},
+         "jvp": "s_t * sum(stack(xs), dims=[0]) + s * sum(stack(xs_t), dims=[0])",
          "reference": "s * sum(stack(xs), dims=[0])"}
         """#,
     ]
@@ -103,15 +105,28 @@ struct ListInputTests {
         }
     }
 
+    @Test("a declared jvp formula is the op's forward-mode rule, with a zero tangent for an input that has none")
+    func declaredForwardMode() throws {
+        let xs = [Tensor([1.0, 2.0], dtype: .float64), Tensor([10.0, 20.0], dtype: .float64)]
+        let s = Tensor(shape: [], scalars: [0.5], dtype: .float64)
+        let f: ([Tensor]) throws -> [Tensor] = { try [Self.registry.call("ls.scaled_sum", $0)] }
+        let (_, both) = try jvp(f, primals: xs + [s], tangents: [Tensor([1.0, 0], dtype: .float64), Tensor([0.0, 1], dtype: .float64),
+                                                                 Tensor(shape: [], scalars: [2.0], dtype: .float64)])
+        // s·(t0 + t1) + s_t·(x0 + x1) = 0.5·[1, 1] + 2·[11, 22]
+        #expect(both[0]?.scalars == [22.5, 44.5])
+        let (_, onlyS) = try jvp({ try f(xs + [$0[0]]) }, primals: [s], tangents: [Tensor(shape: [], scalars: [1.0], dtype: .float64)])
+        #expect(onlyS[0]?.scalars == [11, 22])
+    }
+
     @Test("kernel-check passes both ops", arguments: ["ls.cat", "ls.scaled_sum"])
     func kernelCheck(op: String) throws {
         var configuration = KernelCheck.Configuration()
-        // A C gradient of an op that is not elementwise gives no forward-mode rule, nor higher order.
-        configuration.checks.subtract([.crashIsolation, .large, .forwardMode, .secondOrder])
+        // A C gradient is first order only: second order checks that asking for more is a clear error.
+        configuration.checks.subtract([.crashIsolation, .large])
         configuration.dtypes = [.float64]
         let report = try KernelCheck(op: op, registry: Self.registry, configuration: configuration).run()
         #expect(report.failures.isEmpty, "\(report.text())")
-        for check in [ConformanceCheck.samples, .forward, .gradient, .guardBytes] {
+        for check in [ConformanceCheck.samples, .forward, .gradient, .forwardMode, .guardBytes] {
             #expect(report.results.first { $0.check == check }?.status == .pass, "\(check): \(report.text())")
         }
     }
@@ -126,6 +141,9 @@ struct ListInputTests {
          ["numels(out)", "a list input"]),
         (#""s": {"float64": {"symbol": "ls_scaled_sum_grad_s", "args": ["ptr:xs", "ptr:grad_out", "i64:numel(out)", "i64:len(xs)", "ptr:grad_s"]}}"#,
          #""s": "sum(grad_out)""#, ["a list input's gradients come from a kernel"]),
+        (#""jvp": "cat(xs_t, dim=0)""#, #""jvp": "cat(ys_t, dim=0)""#, ["reads 'ys_t'", "a tangent (xs_t)"]),
+        (#""jvp": "cat(xs_t, dim=0)""#, #""jvp": "cat(xs_t, dim=0), xs_t""#, ["one tangent per floating output (1)"]),
+        (#""jvp": "cat(xs_t, dim=0)""#, #""jvp": "concat(xs_t)""#, ["calls 'concat'"]),
     ] as [(String, String, [String])])
     func refused(old: String, new: String, mentions: [String]) throws {
         let text = Self.manifest(Self.ops)

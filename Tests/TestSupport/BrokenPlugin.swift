@@ -18,6 +18,7 @@ public enum BrokenPlugin {
         "broken.float32_wrong_grad": .gradient,
         "broken.reads_past_input": .guardBytes,
         "broken.writes_far_past": .guardBytes,
+        "broken.rowsum_wrong_grad": .gradient,
     ]
 
     /// The plugin's ops, in the order of `expectedFailures`.
@@ -25,6 +26,9 @@ public enum BrokenPlugin {
 
     /// The ops with float32 kernels only.
     public static let float32Only: Set = ["broken.float32_wrong_grad"]
+
+    /// The ops that are not elementwise (a row sum of a 2-D input, so no 0-d variant either).
+    public static let notElementwise: Set = ["broken.rowsum_wrong_grad"]
 
     /// Compiles every C file of `Plugins/Broken` into `libBroken.so` in `directory`.
     public static func compile(into directory: URL) throws -> String {

@@ -99,6 +99,15 @@ struct PluginBinder {
                 backward[index] = .kernels(kernels)
             }
         }
+        if let jvp = spec.jvp {
+            let own = Set(manifest.ops.map(\.name))
+            if let unknown = jvp.functions.sorted().first(where: { !registry.contains($0) && !own.contains($0) }) {
+                throw diagnostics.error("""
+                    the jvp formula '\(ReferenceExpression.excerpt(jvp.source))' calls '\(abbreviated(unknown))', \
+                    which is not a registered op or an op of this manifest
+                    """, op: spec.name, field: spec.field + ".jvp")
+            }
+        }
         let readsOutput = spec.backward.values.contains(where: \.readsOutput)
         let differentiable = !spec.backward.isEmpty
         // Formulas are recorded like any op, so their gradients are differentiable again;
@@ -108,6 +117,17 @@ struct PluginBinder {
         // backward applied to the tangents gives its forward-mode rule; formulas, which
         // are differentiable in grad_out, give it for any op.
         let derivesForwardMode = differentiable && (spec.isElementwise || higherOrder)
+        // Declared, or derived from the backward.
+        let forwardRule: ForwardMode? = if let jvp = spec.jvp {
+            .rule(PluginKernels.forwardFromFormula(jvp, outputs: spec.outputNames, slots: slots, registry: registry))
+        } else if !derivesForwardMode {
+            nil
+        } else if spec.isElementwise {
+            .rule(PluginKernels.forwardFromBackward(backward, inputs: spec.inputs, readsOutput: readsOutput, registry: registry))
+        } else {
+            .rule(PluginKernels.forwardFromFormulas(backward, inputs: spec.inputs, outputs: spec.outputNames,
+                                                    readsOutput: readsOutput, registry: registry))
+        }
         var definition = OpDefinition(
             name: spec.name,
             inputs: spec.inputs.indices.map { i in
@@ -125,15 +145,12 @@ struct PluginBinder {
             forward: ForwardKernels(bodies: forward),
             saves: readsOutput ? [.inputs, .output] : .inputs,
             supportsHigherOrder: higherOrder, reference: spec.reference,
-            jvp: !derivesForwardMode ? nil : spec.isElementwise
-                ? .rule(PluginKernels.forwardFromBackward(backward, inputs: spec.inputs, readsOutput: readsOutput, registry: registry))
-                : .rule(PluginKernels.forwardFromFormulas(backward, inputs: spec.inputs, outputs: spec.outputNames,
-                                                          readsOutput: readsOutput, registry: registry)),
+            jvp: forwardRule,
             backward: differentiable
                 ? PluginKernels.backward(backward, inputs: spec.inputs, outputs: spec.outputNames, isElementwise: spec.isElementwise,
                                          readsOutput: readsOutput, slots: slots, registry: registry)
                 : nil)
-        definition.isForwardModeFromBackward = derivesForwardMode
+        definition.isForwardModeFromBackward = derivesForwardMode && spec.jvp == nil
         return definition
     }
 

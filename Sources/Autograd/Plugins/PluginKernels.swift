@@ -241,6 +241,61 @@ enum PluginKernels {
         }
     }
 
+    /// A forward-mode rule declared as a formula (`"jvp"`): evaluated with the
+    /// registry's ops on the inputs, their tangents (`<input>_t`; zeros where an
+    /// input has none) and the outputs, recorded like any op, so the tangents it
+    /// gives are differentiable again.
+    static func forwardFromFormula(_ formula: ReferenceExpression, outputs names: [String], slots: TensorSlots,
+                                   registry: OpRegistry) -> ForwardRule {
+        { [weak registry] ctx in
+            guard let registry else {
+                throw AutogradError(.kernel, "\(ctx.op.name): the registry the plugin was loaded into, whose ops its jvp formula calls, is gone")
+            }
+            var tensors: [String: Tensor] = [:]
+            var lists: [String: [Tensor]] = [:]
+            let given = ctx.inputs.tensors
+            for (index, name) in slots.inputs.enumerated() {
+                let range = slots.callSlots(ofInput: index, count: given.count)
+                let values = range.compactMap { given[$0] }
+                let tangents = range.compactMap { slot -> Tensor? in
+                    guard let x = given[slot], x.dtype.isFloatingPoint else { return nil }
+                    return (slot < ctx.tangents.count ? ctx.tangents[slot] : nil) ?? Tensor.zeros(like: x)
+                }
+                if index == slots.listInput {
+                    (lists[name], lists[name + "_t"]) = (values, tangents)
+                } else {
+                    tensors[name] = values.first
+                    tensors[name + "_t"] = tangents.first
+                }
+            }
+            for (i, name) in names.enumerated() { tensors[name] = ctx.outputs[i] }
+            let floating = ctx.outputs.indices.filter { ctx.outputs[$0].dtype.isFloatingPoint }
+            let results: [Tensor]
+            do {
+                results = try formula.evaluateOutputs(tensors: tensors, lists: lists, attributes: ctx.attributes.values,
+                                                      registry: registry, numberDType: ctx.outputs[floating.first ?? 0].dtype)
+            } catch let error as ReferenceExpression.Error {
+                throw AutogradError(.kernel, "\(ctx.op.name): jvp formula: \(error.message)")
+            }
+            var tangents: [Tensor?] = ctx.outputs.map { _ in nil }
+            for (k, i) in floating.enumerated() {
+                let output = ctx.outputs[i]
+                var t = try results[k].convertedOrThrow(to: output.dtype)
+                if t.shape != output.shape {
+                    guard Shape.broadcast(t.shape, output.shape) == output.shape else {
+                        throw AutogradError(.shape, """
+                            \(ctx.op.name): the jvp formula gives a tangent of shape \(Shape.describe(t.shape)) for \(names[i]); \
+                            expected \(Shape.describe(output.shape))
+                            """)
+                    }
+                    t = t.broadcastView(to: output.shape)
+                }
+                tangents[i] = t
+            }
+            return tangents
+        }
+    }
+
     /// The output shape rule, after a check of each input's declared rank and shape:
     /// without it a kernel given a 3-D tensor for a 2-D input, or a shorter second
     /// vector, would read part of it, or past it, silently.

@@ -8,7 +8,7 @@ extension PluginManifest {
 
     static let topLevelFields = ["abi", "abi_minor", "name", "library", "ops", "kernels"]
     static let opFields = ["name", "inputs", "attributes", "elementwise", "output", "outputs", "dtypes", "forward", "backward",
-                           "reference"]
+                           "jvp", "reference"]
     static let callFields = ["symbol", "args", "returns", "init_out", "map"]
     static let kernelFields = ["op", "dtype", "when"] + callFields
 
@@ -208,10 +208,15 @@ extension PluginManifest {
             }
             backward[input] = .kernels(kernels)
         }
+        var jvp: ReferenceExpression?
+        if let jvpField = members.optional("jvp") {
+            jvp = try parseForwardFormula(try jvpField.string(), field: jvpField, inputs: declaredInputs,
+                                          attributes: attributes, outputs: outputs)
+        }
         return OpSpec(name: name, inputs: inputs, inputRanks: declaredInputs.map(\.rank), inputShapeOf: inputShapeOf,
                       inputDTypes: declaredInputs.map(\.dtype), optionalInputs: declaredInputs.map(\.isOptional),
                       listInput: lists.first, attributes: attributes, isElementwise: isElementwise,
-                      outputs: outputs, forward: forward, backward: backward,
+                      outputs: outputs, forward: forward, backward: backward, jvp: jvp,
                       reference: try members.optional("reference")?.string(), field: field.path)
     }
 
@@ -237,6 +242,42 @@ extension PluginManifest {
                 """)
         }
         return .formula(formula, field: field.path)
+    }
+
+    /// A forward-mode rule written as a formula (`"jvp": "x_t * cos(x)"`): one
+    /// expression per floating output, separated by commas, over the inputs, their
+    /// tangents (`<input>_t`, zeros for an input without one), the outputs and the
+    /// attributes. Whether the ops it calls are registered is checked when it is bound.
+    private static func parseForwardFormula(_ text: String, field: ManifestField, inputs: [DeclaredInput],
+                                            attributes: [AttributeSpec], outputs: [OutputSpec]) throws -> ReferenceExpression {
+        let formula: ReferenceExpression
+        do {
+            formula = try ReferenceExpression(text)
+        } catch let error as ReferenceExpression.Error {
+            throw field.error("malformed jvp formula: \(error.message)")
+        }
+        let floating = outputs.filter { $0.dtype == nil }.count
+        guard formula.outputCount == floating else {
+            throw field.error("""
+                a jvp formula gives one tangent per floating output (\(floating)); \
+                '\(ReferenceExpression.excerpt(text))' gives \(formula.outputCount)
+                """)
+        }
+        let names = inputs.map(\.name)
+        let tangents = inputs.filter { $0.dtype == nil }.map { $0.name + "_t" }
+        if let clash = tangents.first(where: names.contains) {
+            throw field.error("'\(abbreviated(clash))' names both an input and the tangent of another in the jvp formula")
+        }
+        let outputNames = outputs.count == 1 ? ["out"] : outputs.indices.map { "out\($0)" }
+        let known = Set(names + tangents + attributes.map(\.name) + outputNames)
+        if let unknown = formula.identifiers.sorted().first(where: { !known.contains($0) }) {
+            throw field.error("""
+                the jvp formula '\(ReferenceExpression.excerpt(text))' reads '\(abbreviated(unknown))', which is not an \
+                input (\(names.joined(separator: ", "))), a tangent (\(tangents.joined(separator: ", "))), an attribute \
+                or \(outputNames.joined(separator: ", "))
+                """)
+        }
+        return formula
     }
 
     /// An input as a name (`"x"`) or an object with a rank rule (`{"name": "x", "ndim": 2}`)

@@ -70,6 +70,8 @@ struct OpSpec: Sendable {
     let forward: [DType: CallSpec]
     /// Per input name, how that input's gradient is computed.
     let backward: [String: GradientSpec]
+    /// The forward-mode rule as a formula (`"jvp"`), if declared.
+    let jvp: ReferenceExpression?
     let reference: String?
     let field: String
 

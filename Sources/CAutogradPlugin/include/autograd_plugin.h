@@ -19,7 +19,7 @@
 ///        omitted); string attributes (ptr:attr.<name>); several "outputs".
 ///   1.3  list inputs ("list": true): ptr:xs (an array of data pointers),
 ///        len(xs), ptr:numels(xs) (an int64 array), ptr:grad_xs (an array of
-///        gradient buffers).
+///        gradient buffers); forward-mode rules as formulas ("jvp").
 #define AUTOGRAD_PLUGIN_ABI_MINOR 3
 
 /// Marks a function the host looks up with dlsym.

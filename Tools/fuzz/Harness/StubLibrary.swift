@@ -20,7 +20,7 @@ enum StubLibrary {
         PAIR(broken_nan_at_zero) PAIR(broken_wrong_past_two) PAIR(broken_identity_backward)
         PAIR(broken_scale2_backward) PAIR(broken_scale3_backward)
         STUB(broken_float32_wrong_grad_f32) STUB(broken_float32_wrong_grad_backward_f32)
-        PAIR(broken_reads_past_input) PAIR(broken_writes_far_past)
+        PAIR(broken_reads_past_input) PAIR(broken_writes_far_past) FORWARD_BACKWARD(broken_rowsum_wrong_grad)
         /* Tests/PluginTests: the tiny and bare test plugins */
         STUB(tiny_axpb) STUB(tiny_axpb_grad_x) STUB(tiny_axpb_grad_w) STUB(tiny_copy)
         STUB(tiny_rowsum) STUB(tiny_rowsum_grad) STUB(tiny_exp2) STUB(tiny_exp2_grad)
