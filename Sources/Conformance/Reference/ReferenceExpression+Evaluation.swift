@@ -18,8 +18,15 @@ extension ReferenceExpression {
 
     /// Evaluates the expression as `evaluate` does, returning one tensor per output.
     ///
-    /// - Parameter lists: the tensors of list inputs by name, which the expression
-    ///   may pass to an op that takes a list (`cat(xs, dim=0)`).
+    /// - Parameters:
+    ///   - inputs: the op's tensor inputs by name.
+    ///   - lists: the tensors of its list inputs by name, which the expression may
+    ///     pass to an op that takes a list (`cat(xs, dim=0)`).
+    ///   - attributes: the op's attributes by name, defaults filled in.
+    ///   - registry: the registry whose ops the expression calls.
+    /// - Returns: one tensor per output (a number result becomes a 0-d float64 tensor).
+    /// - Throws: `ReferenceExpression.Error` for an unknown name or a value of the
+    ///   wrong kind; the registry's error when an op rejects its arguments.
     public func evaluateOutputs(inputs: [String: Tensor], lists: [String: [Tensor]] = [:],
                                 attributes: [String: AttributeValue], registry: OpRegistry) throws -> [Tensor] {
         func converted(_ t: Tensor) -> Tensor { t.dtype.isFloatingPoint ? TensorValues(t).tensor(.float64) : t.detach() }
