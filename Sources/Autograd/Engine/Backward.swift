@@ -189,7 +189,7 @@ enum Engine {
                 nodes.append(node)
                 dependencies.append(0)
                 firstPending.append(pending.count)
-                pending.append(contentsOf: repeatElement(nil, count: node.outputs.count))
+                for _ in 0..<node.outputs.count { pending.append(nil) }
                 return (slot, true)
             }
             for root in roots {
@@ -252,7 +252,7 @@ enum Engine {
             while let slot = ready.popLast() {
                 let node = nodes[slot]
                 let start = firstPending[slot]
-                gradOutputs.removeAll(keepingCapacity: true)
+                gradOutputs.empty()
                 var anyGradient = false
                 for k in 0..<node.outputs.count {
                     anyGradient = anyGradient || pending[start + k] != nil
@@ -266,7 +266,7 @@ enum Engine {
                 }
                 if anyGradient && (inputs != nil || !node.retained.isEmpty) { try capture(gradOutputs, at: node) }
                 if needed[slot] && anyGradient {
-                    wanted.removeAll(keepingCapacity: true)
+                    wanted.empty()
                     var anyWanted = false
                     for input in node.inputs {
                         let wants = input.needsGradient && (inputs == nil || leadsToTarget(input.edge))
@@ -279,10 +279,9 @@ enum Engine {
                     if !retainGraph { node.release() }
                 }
                 // Let go of the upstream gradients now, not at the next node.
-                gradOutputs.removeAll(keepingCapacity: true)
-                let nodeInputs = node.inputs
-                for i in nodeInputs.indices {
-                    switch nodeInputs[i].edge {
+                gradOutputs.empty()
+                for i in node.inputs.indices {
+                    switch node.inputs[i].edge {
                     case .node(let next, let output):
                         let nextSlot = slots.value(for: next)!
                         if i < grads.count, let g = grads[i].take() { try add(g, toPending: firstPending[nextSlot] + output) }
@@ -402,7 +401,8 @@ enum Engine {
     /// Calls a node's backward rule and checks what it returns.
     static func apply(_ node: Node, gradOutputs: [Tensor?], needs: [Bool], createGraph: Bool) throws -> [Tensor?] {
         let op = node.op
-        guard let rule = op.backwardRule else { return node.inputs.map { _ in nil } }
+        let count = node.inputs.count
+        guard let rule = op.backwardRule else { return Array(repeating: nil, count: count) }
         if node.isReleased {
             throw AutogradError(.graph, """
                 \(node.label): trying to backward through the graph a second time, \
@@ -411,35 +411,29 @@ enum Engine {
                 """)
         }
         if node.needsRecomputation { try node.checkpoint!.recompute(for: node, createGraph: createGraph) }
-        var savedInputs: [Tensor?] = []
-        if node.inputs.contains(where: { $0.saved != nil }) {
-            savedInputs.reserveCapacity(node.inputs.count)
-            for (i, input) in node.inputs.enumerated() {
-                guard let t = input.saved else {
-                    savedInputs.append(nil)
-                    continue
-                }
-                if t.storage.version != input.version {
-                    throw AutogradError(.inPlace, """
-                        one of the tensors needed for gradient computation has been modified by an in-place \
-                        operation: input \(i) (\(node.op.slotNames(count: node.inputs.count)[i])) of \(op.name), \
-                        a \(t.dtype) tensor of shape \(Shape.describe(t.shape)), is at version \(t.storage.version); \
-                        expected version \(input.version) (needed by \(node.label))
-                        """)
-                }
-                savedInputs.append(t)
+        var savedInputs = [Tensor?](repeating: nil, count: count)
+        for i in 0..<count {
+            guard let t = node.inputs[i].saved else { continue }
+            let version = node.inputs[i].version
+            if t.storage.version != version {
+                throw AutogradError(.inPlace, """
+                    one of the tensors needed for gradient computation has been modified by an in-place \
+                    operation: input \(i) (\(node.op.slotNames(count: count)[i])) of \(op.name), \
+                    a \(t.dtype) tensor of shape \(Shape.describe(t.shape)), is at version \(t.storage.version); \
+                    expected version \(version) (needed by \(node.label))
+                    """)
             }
-        } else {
-            savedInputs = Array(repeating: nil, count: node.inputs.count)
+            savedInputs[i] = t
         }
-        var savedOutputs = node.savedOutputs
+        var savedOutputs = node.savedOutputs.map(\.tensor)
         for (k, saved) in savedOutputs.enumerated() {
             guard let saved else { continue }
-            if saved.storage.version != node.savedOutputVersions[k] {
+            let version = node.savedOutputs[k].version
+            if saved.storage.version != version {
                 throw AutogradError(.inPlace, """
                     one of the tensors needed for gradient computation has been modified by an in-place \
                     operation: a \(saved.dtype) tensor of shape \(Shape.describe(saved.shape)), which is output \(k) \
-                    of \(node.label), is at version \(saved.storage.version); expected version \(node.savedOutputVersions[k])
+                    of \(node.label), is at version \(saved.storage.version); expected version \(version)
                     """)
             }
             if createGraph {
@@ -511,6 +505,14 @@ enum Engine {
                 """)
         })
         return try guardOp.call([g] + sources.filter(\.dtype.isFloatingPoint))
+    }
+}
+
+extension Array {
+    /// Removes every element and keeps the buffer: what `removeAll(keepingCapacity: true)`
+    /// does, without its generic path, for the few elements a node's buffers hold.
+    fileprivate mutating func empty() {
+        while !isEmpty { removeLast() }
     }
 }
 

@@ -81,7 +81,7 @@ final class CheckpointFrame: @unchecked Sendable {
                 node.inputs[i].isRecomputed = true
             }
             if !node.savedOutputs.isEmpty {
-                node.savedOutputs = node.savedOutputs.map { _ in nil }
+                for k in node.savedOutputs.indices { node.savedOutputs[k].tensor = nil }
                 node.outputsAreRecomputed = true
             }
             node.checkpoint = self
@@ -135,7 +135,7 @@ final class CheckpointFrame: @unchecked Sendable {
 extension Node {
     /// Whether this node's saved tensors were dropped by `checkpoint` and not refilled yet.
     var needsRecomputation: Bool {
-        checkpoint != nil && (outputsAreRecomputed && savedOutputs.contains { $0 == nil }
+        checkpoint != nil && (outputsAreRecomputed && savedOutputs.contains { $0.tensor == nil }
             || inputs.contains { $0.isRecomputed && $0.saved == nil })
     }
 
@@ -148,8 +148,7 @@ extension Node {
             inputs[i].version = saved?.storage.version ?? 0
         }
         if outputsAreRecomputed {
-            savedOutputs = other.savedOutputs.map { $0?.historyFreeAlias() }
-            savedOutputVersions = other.savedOutputVersions
+            savedOutputs = other.savedOutputs.map { SavedOutput(tensor: $0.tensor?.historyFreeAlias(), version: $0.version) }
         }
     }
 }

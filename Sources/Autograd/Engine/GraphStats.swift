@@ -49,7 +49,7 @@ public struct GraphStats: Sendable, Equatable, CustomStringConvertible {
                 count(input.saved)
                 if case .node(let next, _) = input.edge, seen.insert(ObjectIdentifier(next)).inserted { stack.append(next) }
             }
-            node.savedOutputs.forEach(count)
+            for saved in node.savedOutputs { count(saved.tensor) }
         }
         return stats
     }
@@ -91,7 +91,7 @@ enum LiveNodes {
                 bytes += t.storage.byteCount
             }
         }
-        for case let t? in node.savedOutputs {
+        for case let t? in node.savedOutputs.lazy.map(\.tensor) {
             tensors += 1
             bytes += t.storage.byteCount
         }

@@ -62,35 +62,38 @@ public final class Node: @unchecked Sendable {
 
     /// The outputs' shapes and dtypes; the first held directly, so a one-output
     /// node needs no array for them.
+    ///
+    /// 17 bytes: its last field is one byte, so the node's small fields pack
+    /// into the rest of the word.
     struct OutputList: RandomAccessCollection {
-        let first: Output
-        /// Beside `first`'s dtype, in its padding.
-        private let storedCount: Int32
-        let others: [Output]
-
-        var count: Int { Int(storedCount) }
-
-        init(_ output: Tensor) {
-            first = Output(shape: output.shape, dtype: output.dtype)
-            others = []
-            storedCount = 1
-        }
+        /// The outputs after the first.
+        private let others: [Output]
+        private let firstShape: [Int]
+        /// Nil when the call had no outputs.
+        private let firstDType: DType?
 
         init(_ outputs: CallOutputs) {
-            if outputs.count == 1 {
-                first = Output(shape: outputs.first.shape, dtype: outputs.first.dtype)
-                others = []
-            } else {
-                first = outputs.count > 0 ? Output(shape: outputs[0].shape, dtype: outputs[0].dtype)
-                    : Output(shape: [], dtype: .float32)
-                others = (1..<Swift.max(outputs.count, 1)).map { Output(shape: outputs[$0].shape, dtype: outputs[$0].dtype) }
+            if outputs.count == 0 {
+                (others, firstShape, firstDType) = ([], [], nil)
+                return
             }
-            storedCount = Int32(outputs.count)
+            firstShape = outputs[0].shape
+            firstDType = outputs[0].dtype
+            others = outputs.count == 1 ? [] : (1..<outputs.count).map { Output(shape: outputs[$0].shape, dtype: outputs[$0].dtype) }
         }
 
         var startIndex: Int { 0 }
-        var endIndex: Int { count }
-        subscript(index: Int) -> Output { index == 0 ? first : others[index - 1] }
+        var endIndex: Int { firstDType == nil ? 0 : 1 + others.count }
+        subscript(index: Int) -> Output {
+            index == 0 ? Output(shape: firstShape, dtype: firstDType!) : others[index - 1]
+        }
+    }
+
+    /// An output the backward rule reads: a history-free alias, and the version
+    /// of its storage when it was saved.
+    struct SavedOutput {
+        var tensor: Tensor?
+        var version: Int
     }
 
     /// A tensor that asked to keep its gradient (`retainGrad()`), held weakly.
@@ -108,20 +111,29 @@ public final class Node: @unchecked Sendable {
         var outputsAreRecomputed = false
     }
 
+    // The mutable fields are changed only by the engine, never under an overlapping
+    // access, so they skip Swift's dynamic exclusivity bookkeeping: checked, it was
+    // a tenth of the instructions of a backward pass through small ops.
+    //
+    // The fields are in this order so that the node is 84 bytes, and a 96-byte
+    // heap block holds it (W5's bytes per node): the one-byte and four-byte
+    // fields pack into the last word of `outputs`.
     let op: Op
     let attributes: Attributes
-    var inputs: [Input]
+    /// The input records, in a buffer the node owns: no array header, no reference
+    /// count, and a field of a record is read in place.
+    private let records: UnsafeMutablePointer<Input>
+    /// Saved outputs, when the op saves `.output`.
+    @exclusivity(unchecked) var savedOutputs: [SavedOutput] = []
+    @exclusivity(unchecked) private var extras: Extras?
     let outputs: OutputList
-    /// Saved outputs, when the op saves `.output`: aliases without history.
-    var savedOutputs: [Tensor?] = []
-    var savedOutputVersions: [Int] = []
-    private var extras: Extras?
+    /// Set once backward has freed the saved tensors.
+    @exclusivity(unchecked) var isReleased = false
+    /// Whether `GraphStats.live` counts this node's saved tensors.
+    @exclusivity(unchecked) var isAccounted = false
     /// Where the op was called (see `CallSites`).
     let callSite: UInt32
-    /// Set once backward has freed the saved tensors.
-    var isReleased = false
-    /// Whether `GraphStats.live` counts this node's saved tensors.
-    var isAccounted = false
+    private let inputCount: UInt32
 
     private var writableExtras: Extras {
         if let extras { return extras }
@@ -164,10 +176,17 @@ public final class Node: @unchecked Sendable {
         }
     }
 
-    init(op: Op, attributes: Attributes, inputs: [Input], outputs: OutputList) {
+    /// One record per input, valid while the node lives.
+    var inputs: UnsafeMutableBufferPointer<Input> {
+        UnsafeMutableBufferPointer(start: records, count: Int(inputCount))
+    }
+
+    /// Takes ownership of `records`: `count` initialised records, made by `record`.
+    private init(op: Op, attributes: Attributes, records: UnsafeMutablePointer<Input>, count: Int, outputs: OutputList) {
         self.op = op
         self.attributes = attributes
-        self.inputs = inputs
+        self.records = records
+        inputCount = UInt32(count)
         self.outputs = outputs
         callSite = CallSites.isEnabled ? CallSites.current() : 0
         LiveNodes.count.add(1, ordering: .relaxed)
@@ -187,23 +206,30 @@ public final class Node: @unchecked Sendable {
         if savesOthers {
             for i in 0..<count where op.sendsGradient(to: tensors[i], slot: i, count: count) { needCount += 1 }
         }
-        var inputs: [Input] = []
-        inputs.reserveCapacity(count)
+        let records = UnsafeMutablePointer<Input>.allocate(capacity: count)
         for i in 0..<count {
             guard let tensor = tensors[i] else {
-                inputs.append(Input(edge: .unused, saved: nil, version: 0, shape: [], dtype: nil))
+                (records + i).initialize(to: Input(edge: .unused, saved: nil, version: 0, shape: [], dtype: nil))
                 continue
             }
             let needsGradient = op.sendsGradient(to: tensor, slot: i, count: count)
             let save = savesAll || (savesOthers && needCount > (needsGradient ? 1 : 0))
-            inputs.append(Input(edge: needsGradient ? try tensor.gradientEdge() : .unused,
-                                saved: save ? try tensor.savedForm() : nil,
-                                version: tensor.storage.version, shape: tensor.shape, dtype: tensor.dtype))
+            do {
+                (records + i).initialize(to: Input(
+                    edge: needsGradient ? try tensor.gradientEdge() : .unused,
+                    saved: save ? try tensor.savedForm() : nil,
+                    version: tensor.storage.version, shape: tensor.shape, dtype: tensor.dtype))
+            } catch {
+                records.deinitialize(count: i)
+                records.deallocate()
+                throw error
+            }
         }
-        let node = Node(op: op, attributes: attributes, inputs: inputs, outputs: OutputList(outputs))
+        let node = Node(op: op, attributes: attributes, records: records, count: count, outputs: OutputList(outputs))
         if saves.contains(.output) {
-            node.savedOutputs = (0..<outputs.count).map { outputs[$0].historyFreeAlias() }
-            node.savedOutputVersions = (0..<outputs.count).map { outputs[$0].storage.version }
+            node.savedOutputs = (0..<outputs.count).map {
+                SavedOutput(tensor: outputs[$0].historyFreeAlias(), version: outputs[$0].storage.version)
+            }
         }
         for index in 0..<outputs.count where outputs[index].dtype.isFloatingPoint {
             let output = outputs[index]
@@ -242,8 +268,7 @@ public final class Node: @unchecked Sendable {
     func rebindSavedOutput(_ index: Int, to tensor: Tensor) {
         guard index < savedOutputs.count else { return }
         LiveNodes.unaccount(self)
-        savedOutputs[index] = tensor.historyFreeAlias()
-        savedOutputVersions[index] = tensor.storage.version
+        savedOutputs[index] = SavedOutput(tensor: tensor.historyFreeAlias(), version: tensor.storage.version)
         LiveNodes.account(self)
     }
 
@@ -258,8 +283,13 @@ public final class Node: @unchecked Sendable {
     /// had saved tensors then throws.
     func release() {
         LiveNodes.unaccount(self)
-        isReleased = !savedOutputs.isEmpty || inputs.contains { $0.saved != nil }
-        for i in inputs.indices { inputs[i].saved = nil }
+        var savedAny = !savedOutputs.isEmpty
+        let inputs = self.inputs
+        for i in inputs.indices where inputs[i].saved != nil {
+            inputs[i].saved = nil
+            savedAny = true
+        }
+        isReleased = savedAny
         savedOutputs = []
     }
 
@@ -269,21 +299,22 @@ public final class Node: @unchecked Sendable {
         LiveNodes.count.subtract(1, ordering: .relaxed)
         LiveNodes.unaccount(self)
         var stack: [Node] = []
-        Node.detachChildren(&inputs, into: &stack)
+        Node.detachChildren(inputs, into: &stack)
         while var node = stack.popLast() {
             if isKnownUniquelyReferenced(&node) {
                 LiveNodes.unaccount(node)
-                Node.detachChildren(&node.inputs, into: &stack)
+                Node.detachChildren(node.inputs, into: &stack)
             }
         }
+        records.deinitialize(count: Int(inputCount))
+        records.deallocate()
     }
 
-    private static func detachChildren(_ inputs: inout [Input], into stack: inout [Node]) {
-        while var input = inputs.popLast() {
-            if case .node(let n, _) = input.edge { stack.append(n) }
-            input.edge = .unused
-            if var tensor = input.saved {
-                input.saved = nil
+    private static func detachChildren(_ inputs: UnsafeMutableBufferPointer<Input>, into stack: inout [Node]) {
+        for i in inputs.indices {
+            if case .node(let n, _) = inputs[i].edge { stack.append(n) }
+            inputs[i].edge = .unused
+            if var tensor = inputs[i].saved.take() {
                 if isKnownUniquelyReferenced(&tensor), let n = tensor.history {
                     tensor.history = nil
                     stack.append(n)

@@ -35,12 +35,15 @@ public final class Tensor {
     /// The element type.
     public let dtype: DType
 
-    var requiresGradFlag: Bool
+    // The engine's fields below are changed only by the engine, never under an
+    // overlapping access, so they skip Swift's dynamic exclusivity bookkeeping,
+    // which every op would otherwise pay several times over.
+    @exclusivity(unchecked) var requiresGradFlag: Bool
     /// The node that produced this tensor (nil for a leaf) and which of its outputs it is.
-    var history: Node?
-    var outputIndex = 0
+    @exclusivity(unchecked) var history: Node?
+    @exclusivity(unchecked) var outputIndex = 0
     /// Set when this tensor is a view of another: see `Tensor+Views.swift`.
-    var viewInfo: ViewInfo?
+    @exclusivity(unchecked) var viewInfo: ViewInfo?
     /// The accumulated gradient: set by `backward()` on leaves that require grad,
     /// and on non-leaves after `retainGrad()`.
     ///
@@ -54,15 +57,15 @@ public final class Tensor {
                 """)
         }
     }
-    var retainsGrad = false
+    @exclusivity(unchecked) var retainsGrad = false
     /// Set when a node saved this very object (not an alias) for its backward: an
     /// in-place update that gives it new history must then release those saves.
-    var isSavedAsItself = false
+    @exclusivity(unchecked) var isSavedAsItself = false
     /// Where gradients for this leaf are accumulated; made on first use, shared by
     /// every node that reads the leaf, and holding the leaf weakly.
-    var accumulator: GradAccumulator?
+    @exclusivity(unchecked) var accumulator: GradAccumulator?
     /// The forward-mode tangent carried with this value inside `jvp`, and the level it belongs to.
-    var tangentStorage: Tangent?
+    @exclusivity(unchecked) var tangentStorage: Tangent?
 
     init(storage: TensorStorage, shape: [Int], strides: [Int], offset: Int = 0, dtype: DType,
          requiresGrad: Bool = false) {
