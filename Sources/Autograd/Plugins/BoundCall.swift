@@ -56,7 +56,7 @@ final class BoundCall: Sendable {
         }
         var lists: [Int: [Tensor]] = [:]
         for index in slots.inputs.indices {
-            let range = slots.callSlots(ofInput: index, count: flat.count)
+            let range = slots.layout.slots(ofInput: index, count: flat.count)
             if index == list {
                 let members = range.compactMap { flat[$0]?.contiguousData() }
                 lists[index] = members
@@ -148,12 +148,8 @@ struct TensorSlots {
     var gradBuffer: Int { inputs.count + 2 * outputCount }
     var count: Int { gradBuffer + 1 }
 
-    /// The positions of input `index`'s tensors among a call's `count` input tensors.
-    func callSlots(ofInput index: Int, count: Int) -> Range<Int> {
-        guard let list = listInput, index >= list else { return index..<(index + 1) }
-        let length = count - (inputs.count - 1)
-        return index == list ? list..<(list + length) : (index + length - 1)..<(index + length)
-    }
+    /// How a call's input tensors map to the manifest's inputs.
+    var layout: InputLayout { InputLayout(declaredCount: inputs.count, listIndex: listInput) }
 
     /// How a guard-page report names the buffer of slot `slot`, called `name` in the manifest.
     func describe(slot: Int, named name: String) -> String {

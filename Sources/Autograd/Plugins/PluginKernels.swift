@@ -129,7 +129,7 @@ enum PluginKernels {
                 inputs = inputs.map { $0.map { $0.shape == gradOut.shape ? $0 : $0.broadcastView(to: gradOut.shape) } }
             }
             for index in gradients.indices {
-                let range = slots.callSlots(ofInput: index, count: inputs.count)
+                let range = slots.layout.slots(ofInput: index, count: inputs.count)
                 guard range.contains(where: { ctx.needsInputGrad[$0] }), let call = gradients[index]?.kernels[gradOut.dtype] else {
                     continue
                 }
@@ -255,7 +255,7 @@ enum PluginKernels {
             var lists: [String: [Tensor]] = [:]
             let given = ctx.inputs.tensors
             for (index, name) in slots.inputs.enumerated() {
-                let range = slots.callSlots(ofInput: index, count: given.count)
+                let range = slots.layout.slots(ofInput: index, count: given.count)
                 let values = range.compactMap { given[$0] }
                 let tangents = range.compactMap { slot -> Tensor? in
                     guard let x = given[slot], x.dtype.isFloatingPoint else { return nil }
@@ -306,7 +306,7 @@ enum PluginKernels {
         return ShapeRule.outputs { ctx in
             for (input, rank) in inputRanks.enumerated() {
                 guard let rank else { continue }
-                for index in slots.callSlots(ofInput: input, count: ctx.shapes.count) {
+                for index in slots.layout.slots(ofInput: input, count: ctx.shapes.count) {
                     guard ctx.isGiven(index), ctx.shapes[index].count != rank else { continue }
                     throw ctx.error("input '\(ctx.inputNames[index])' to have \(rank) dims (the manifest's \"ndim\": \(rank))")
                 }
@@ -314,8 +314,8 @@ enum PluginKernels {
             for (input, model) in inputShapeOf.enumerated() {
                 // Neither is a list (the manifest refuses a shape rule on one): one tensor each.
                 guard let model else { continue }
-                let index = slots.callSlots(ofInput: input, count: ctx.shapes.count).lowerBound
-                let other = slots.callSlots(ofInput: model, count: ctx.shapes.count).lowerBound
+                let index = slots.layout.slots(ofInput: input, count: ctx.shapes.count).lowerBound
+                let other = slots.layout.slots(ofInput: model, count: ctx.shapes.count).lowerBound
                 guard ctx.isGiven(index), ctx.isGiven(other), ctx.shapes[index] != ctx.shapes[other] else { continue }
                 throw ctx.error("""
                     input '\(ctx.inputNames[index])' to have the shape of '\(ctx.inputNames[other])' \
@@ -333,7 +333,7 @@ enum PluginKernels {
         case .sameAsInput(let input):
             // The input's first tensor, wherever the list before it puts it.
             return ShapeRule { ctx in
-                let range = slots.callSlots(ofInput: input, count: ctx.shapes.count)
+                let range = slots.layout.slots(ofInput: input, count: ctx.shapes.count)
                 guard let index = range.first else { throw ctx.error("at least one tensor in '\(slots.inputs[input])' for the output shape") }
                 return ctx.shapes[index]
             }
@@ -362,7 +362,7 @@ enum PluginKernels {
     /// `numel` counts all its tensors' elements and `len` the tensors.
     private static func leafSize(_ term: TermValue, _ ctx: ShapeContext, slots: TensorSlots) throws -> Int {
         func tensors(_ name: String) -> Range<Int> {
-            slots.callSlots(ofInput: slots.inputs.firstIndex(of: name)!, count: ctx.shapes.count)
+            slots.layout.slots(ofInput: slots.inputs.firstIndex(of: name)!, count: ctx.shapes.count)
         }
         func input(_ name: String) throws -> Int {
             guard let index = tensors(name).first else { throw ctx.error("at least one tensor in '\(name)' for the output shape") }

@@ -55,6 +55,7 @@ public final class Op: Sendable {
     /// The flags each declared input sets, read on every call without copying an `OpInput`.
     private let slotRules: [SlotRule]
     private let hasListInput: Bool
+    private let layout: InputLayout
     let isElementwise: Bool
     private let isDecomposition: Bool
     let backwardRule: BackwardRule?
@@ -77,6 +78,7 @@ public final class Op: Sendable {
         inputSpecs = definition.inputs
         slotRules = definition.inputs.map(SlotRule.init)
         hasListInput = definition.listInputIndex != nil
+        layout = definition.inputLayout
         isElementwise = definition.isElementwise
         backwardRule = definition.backward
         saves = definition.saves
@@ -91,9 +93,8 @@ public final class Op: Sendable {
     /// The rules of the declared input behind flat input slot `slot` of a call with `count` tensors.
     @inline(__always)
     private func rule(_ slot: Int, count: Int) -> SlotRule {
-        hasListInput ? slotRules[definition.inputIndex(ofSlot: slot, count: count)] : slotRules[slot]
+        hasListInput ? slotRules[layout.input(ofSlot: slot, count: count)] : slotRules[slot]
     }
-
 
     /// The faster kernels registered for this op.
     public var kernelOverrides: [KernelOverride] { overrides.withLock { $0 } }

@@ -129,7 +129,7 @@ public struct ForwardContext {
         let arguments: [Tensor?] = inputs.tensors.enumerated().map { i, x in
             guard let x else { return nil }
             guard x.dtype.isFloatingPoint,
-                  definition.inputs[definition.inputIndex(ofSlot: i, count: inputs.count)].isDifferentiable else { return x }
+                  definition.inputs[definition.inputLayout.input(ofSlot: i, count: inputs.count)].isDifferentiable else { return x }
             return tangent(i)
         }
         let results = try op.callOutputs(arguments, attributes: attributes.dictionary)
@@ -165,21 +165,19 @@ public struct DerivativeContext {
 }
 
 extension OpDefinition {
+    /// How a call's tensors map to the declared inputs.
+    public var inputLayout: InputLayout { InputLayout(declaredCount: inputs.count, listIndex: listInputIndex) }
+
     /// The name of each input slot: an input's name, `tensors[2]` for an element of a list.
     func slotNames(count: Int) -> [String] { (0..<count).map { slotName($0, count: count) } }
 
-    func slotName(_ slot: Int, count: Int) -> String {
-        let index = inputIndex(ofSlot: slot, count: count)
+    /// How errors and reports name slot `slot` of a call with `count` tensors:
+    /// the input's name, `tensors[1]` for the second tensor of a list input, or
+    /// `#3` for a tensor past the declared inputs (a call given too many).
+    public func slotName(_ slot: Int, count: Int) -> String {
+        let index = inputLayout.input(ofSlot: slot, count: count)
+        guard inputs.indices.contains(index) else { return "#\(slot)" }
         let input = inputs[index]
         return input.isList ? "\(input.name)[\(slot - index)]" : input.name
-    }
-
-    /// The declared input a flat input slot belongs to, for a call with `count` tensors.
-    func inputIndex(ofSlot slot: Int, count: Int) -> Int {
-        guard let list = listInputIndex else { return slot }
-        let listLength = count - (inputs.count - 1)
-        if slot < list { return slot }
-        if slot < list + listLength { return list }
-        return slot - listLength + 1
     }
 }

@@ -25,7 +25,7 @@ struct CallVariant: Sendable {
             inputs[slot] = nil
             variants.append(CallVariant(label: "without \(input.name)", inputs: inputs, attributes: sample.attributes))
         }
-        if let list = definition.listSlots(count: count), let first = sample.inputs[list].first ?? nil {
+        if let list = definition.inputLayout.listSlots(count: count), let first = sample.inputs[list].first ?? nil {
             let name = definition.inputs.first(where: \.isList)!.name
             let before = Array(sample.inputs[..<list.lowerBound]), after = Array(sample.inputs[list.upperBound...])
             let longer = Array(sample.inputs[list]) + [sample.inputs[list].last ?? first]
