@@ -19,7 +19,7 @@ enum PluginKernels {
     static func forward(_ call: BoundCall) -> Kernel {
         let returnsValue = if case .value = call.ffi.returns { true } else { false }
         return { ctx in
-            var (tensors, lists) = call.gathered(ctx.inputs.indices.map { ctx.inputs.optional($0) })
+            var (tensors, lists) = call.gathered(ctx.inputs.tensors)
             let out = try ctx.makeOutput()
             tensors.append(out)
             let value = try call.invoke(tensors, lists: lists, attributes: ctx.attributes)
@@ -38,7 +38,7 @@ enum PluginKernels {
     /// The forward kernel of an op with several outputs: each allocated, one call fills them all.
     static func forwardOutputs(_ call: BoundCall, count: Int) -> MultiOutputKernel {
         { ctx in
-            var (tensors, lists) = call.gathered(ctx.inputs.indices.map { ctx.inputs.optional($0) })
+            var (tensors, lists) = call.gathered(ctx.inputs.tensors)
             let outputs = try (0..<count).map { try ctx.makeOutput($0) }
             tensors += outputs
             try call.invoke(tensors, lists: lists, attributes: ctx.attributes)
