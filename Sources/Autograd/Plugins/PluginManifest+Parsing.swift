@@ -224,23 +224,14 @@ extension PluginManifest {
     /// sees. Whether the ops it calls are registered is checked when it is bound.
     private static func parseGradientFormula(_ text: String, field: ManifestField, inputs: [String],
                                              attributes: [AttributeSpec], outputNames: [String]) throws -> GradientSpec {
-        let formula: ReferenceExpression
-        do {
-            formula = try ReferenceExpression(text)
-        } catch let error as ReferenceExpression.Error {
-            throw field.error("malformed backward formula: \(error.message)")
-        }
-        guard formula.outputCount == 1 else {
-            throw field.error("a backward formula gives one gradient; '\(ReferenceExpression.excerpt(text))' gives \(formula.outputCount)")
-        }
-        let known = Set(inputs + attributes.map(\.name) + outputNames + outputNames.map { "grad_" + $0 })
-        if let unknown = formula.identifiers.sorted().first(where: { !known.contains($0) }) {
-            throw field.error("""
-                the backward formula '\(ReferenceExpression.excerpt(text))' reads '\(abbreviated(unknown))', which is \
-                not an input (\(inputs.joined(separator: ", "))), an attribute, \(outputNames.joined(separator: ", ")) or \
-                \(outputNames.map { "grad_" + $0 }.joined(separator: ", "))
+        let gradients = outputNames.map { "grad_" + $0 }
+        let formula = try parseFormula(
+            text, field: field, role: "backward", count: 1, each: "one gradient",
+            known: Set(inputs + attributes.map(\.name) + outputNames + gradients),
+            knownDescription: """
+                an input (\(inputs.joined(separator: ", "))), an attribute, \(outputNames.joined(separator: ", ")) or \
+                \(gradients.joined(separator: ", "))
                 """)
-        }
         return .formula(formula, field: field.path)
     }
 
@@ -250,32 +241,39 @@ extension PluginManifest {
     /// attributes. Whether the ops it calls are registered is checked when it is bound.
     private static func parseForwardFormula(_ text: String, field: ManifestField, inputs: [DeclaredInput],
                                             attributes: [AttributeSpec], outputs: [OutputSpec]) throws -> ReferenceExpression {
+        let names = inputs.map(\.name)
+        let tangents = inputs.filter { $0.dtype == nil }.map { $0.name + "_t" }
+        let outputNames = outputs.count == 1 ? ["out"] : outputs.indices.map { "out\($0)" }
+        let floating = outputs.filter { $0.dtype == nil }.count
+        let formula = try parseFormula(
+            text, field: field, role: "jvp", count: floating, each: "one tangent per floating output (\(floating))",
+            known: Set(names + tangents + attributes.map(\.name) + outputNames),
+            knownDescription: """
+                an input (\(names.joined(separator: ", "))), a tangent (\(tangents.joined(separator: ", "))), an attribute \
+                or \(outputNames.joined(separator: ", "))
+                """)
+        if let clash = tangents.first(where: names.contains) {
+            throw field.error("'\(abbreviated(clash))' names both an input and the tangent of another in the jvp formula")
+        }
+        return formula
+    }
+
+    /// A formula of a manifest's `role` field: parsed, giving `count` values, and
+    /// reading only `known` names (`knownDescription` says which, for the error).
+    private static func parseFormula(_ text: String, field: ManifestField, role: String, count: Int, each: String,
+                                     known: Set<String>, knownDescription: String) throws -> ReferenceExpression {
         let formula: ReferenceExpression
         do {
             formula = try ReferenceExpression(text)
         } catch let error as ReferenceExpression.Error {
-            throw field.error("malformed jvp formula: \(error.message)")
+            throw field.error("malformed \(role) formula: \(error.message)")
         }
-        let floating = outputs.filter { $0.dtype == nil }.count
-        guard formula.outputCount == floating else {
-            throw field.error("""
-                a jvp formula gives one tangent per floating output (\(floating)); \
-                '\(ReferenceExpression.excerpt(text))' gives \(formula.outputCount)
-                """)
+        let excerpt = ReferenceExpression.excerpt(text)
+        guard formula.outputCount == count else {
+            throw field.error("a \(role) formula gives \(each); '\(excerpt)' gives \(formula.outputCount)")
         }
-        let names = inputs.map(\.name)
-        let tangents = inputs.filter { $0.dtype == nil }.map { $0.name + "_t" }
-        if let clash = tangents.first(where: names.contains) {
-            throw field.error("'\(abbreviated(clash))' names both an input and the tangent of another in the jvp formula")
-        }
-        let outputNames = outputs.count == 1 ? ["out"] : outputs.indices.map { "out\($0)" }
-        let known = Set(names + tangents + attributes.map(\.name) + outputNames)
         if let unknown = formula.identifiers.sorted().first(where: { !known.contains($0) }) {
-            throw field.error("""
-                the jvp formula '\(ReferenceExpression.excerpt(text))' reads '\(abbreviated(unknown))', which is not an \
-                input (\(names.joined(separator: ", "))), a tangent (\(tangents.joined(separator: ", "))), an attribute \
-                or \(outputNames.joined(separator: ", "))
-                """)
+            throw field.error("the \(role) formula '\(excerpt)' reads '\(abbreviated(unknown))', which is not \(knownDescription)")
         }
         return formula
     }
