@@ -43,23 +43,8 @@ struct BackwardFormulaTests {
         """#,
     ]
 
-    static let library: String = {
-        do { return try CCompiler.plugin(source: source, name: "formulas") } catch { fatalError("\(error)") }
-    }()
-
-    static func manifest(_ ops: [String]) -> String {
-        #"{"abi": 1, "abi_minor": 1, "library": "\#(library)", "ops": [\#(ops.joined(separator: ", "))]}"#
-    }
-
-    static let registry: OpRegistry = {
-        let registry = OpRegistry.withBuiltins()
-        do {
-            try registry.loadPlugin(at: try TemporaryFiles.write(manifest(ops), to: "formulas.json"))
-        } catch {
-            fatalError("\(error)")
-        }
-        return registry
-    }()
+    static let plugin = PluginFixture(name: "formulas", source: source, abiMinor: 1)
+    static let registry = plugin.registry(loading: ops)
 
     @Test("first and second derivatives of an elementwise op come from its formula")
     func secondOrder() throws {
@@ -121,7 +106,7 @@ struct BackwardFormulaTests {
     ])
     func refused(formula: String, mentions: [String]) throws {
         let bad = Self.ops[0].replacingOccurrences(of: "3 * grad_out * x ** 2", with: formula)
-        let path = try TemporaryFiles.write(Self.manifest([bad]), to: "bad-formula.json")
+        let path = try TemporaryFiles.write(Self.plugin.manifest([bad]), to: "bad-formula.json")
         try expectLoadFails(path, mentioning: mentions + [path, "op 'fm.cube'", "field 'ops[0].backward.x'"])
     }
 }

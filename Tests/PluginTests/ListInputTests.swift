@@ -65,19 +65,8 @@ struct ListInputTests {
         """#,
     ]
 
-    static let library: String = {
-        do { return try CCompiler.plugin(source: source, name: "listinputs") } catch { fatalError("\(error)") }
-    }()
-
-    static func manifest(_ ops: [String]) -> String {
-        #"{"abi": 1, "abi_minor": 3, "library": "\#(library)", "ops": [\#(ops.joined(separator: ", "))]}"#
-    }
-
-    static let registry: OpRegistry = {
-        let registry = OpRegistry.withBuiltins()
-        do { try registry.loadPlugin(at: try TemporaryFiles.write(manifest(ops), to: "listinputs.json")) } catch { fatalError("\(error)") }
-        return registry
-    }()
+    static let plugin = PluginFixture(name: "listinputs", source: source, abiMinor: 3)
+    static let registry = plugin.registry(loading: ops)
 
     @Test("a list of any length reaches the kernel as pointers, lengths and a count; each tensor gets its gradient")
     func concatenation() throws {
@@ -146,7 +135,7 @@ struct ListInputTests {
         (#""jvp": "cat(xs_t, dim=0)""#, #""jvp": "concat(xs_t)""#, ["calls 'concat'"]),
     ] as [(String, String, [String])])
     func refused(old: String, new: String, mentions: [String]) throws {
-        let text = Self.manifest(Self.ops)
+        let text = Self.plugin.manifest(Self.ops)
         #expect(text.contains(old), "the manifest has no '\(old)'")
         let path = try TemporaryFiles.write(text.replacingOccurrences(of: old, with: new), to: "bad-lists.json")
         try expectLoadFails(path, mentioning: mentions)

@@ -43,9 +43,8 @@ struct ManifestInputKindsTests {
         }
         """#
 
-    static let library: String = {
-        do { return try CCompiler.plugin(source: source, name: "inputkinds") } catch { fatalError("\(error)") }
-    }()
+    static let plugin = PluginFixture(name: "inputkinds", source: source, abiMinor: 2)
+    static let registry = plugin.registry(loading: ops)
 
     static let ops = [
         #"""
@@ -74,16 +73,6 @@ struct ManifestInputKindsTests {
          "forward": {"float64": {"symbol": "ik_norm", "returns": "f64", "args": ["ptr:x", "i64:numel(x)", "ptr:attr.ord"]}}}
         """#,
     ]
-
-    static func manifest(_ ops: [String]) -> String {
-        #"{"abi": 1, "abi_minor": 2, "library": "\#(library)", "ops": [\#(ops.joined(separator: ", "))]}"#
-    }
-
-    static let registry: OpRegistry = {
-        let registry = OpRegistry.withBuiltins()
-        do { try registry.loadPlugin(at: try TemporaryFiles.write(manifest(ops), to: "inputkinds.json")) } catch { fatalError("\(error)") }
-        return registry
-    }()
 
     @Test("an int64 input is passed as its data; its op has a gradient only for the floating input")
     func indices() throws {
@@ -165,7 +154,7 @@ struct ManifestInputKindsTests {
          ["the output would have the shape of 'x', which a call may omit"]),
     ] as [(String, String, [String])])
     func refused(old: String, new: String, mentions: [String]) throws {
-        let text = Self.manifest(Self.ops)
+        let text = Self.plugin.manifest(Self.ops)
         #expect(text.contains(old), "the manifest has no '\(old)'")
         let path = try TemporaryFiles.write(text.replacingOccurrences(of: old, with: new), to: "bad-kinds.json")
         try expectLoadFails(path, mentioning: mentions + [path])

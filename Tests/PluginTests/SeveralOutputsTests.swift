@@ -41,19 +41,8 @@ struct SeveralOutputsTests {
         """#,
     ]
 
-    static let library: String = {
-        do { return try CCompiler.plugin(source: source, name: "severaloutputs") } catch { fatalError("\(error)") }
-    }()
-
-    static func manifest(_ ops: [String]) -> String {
-        #"{"abi": 1, "abi_minor": 2, "library": "\#(library)", "ops": [\#(ops.joined(separator: ", "))]}"#
-    }
-
-    static let registry: OpRegistry = {
-        let registry = OpRegistry.withBuiltins()
-        do { try registry.loadPlugin(at: try TemporaryFiles.write(manifest(ops), to: "severaloutputs.json")) } catch { fatalError("\(error)") }
-        return registry
-    }()
+    static let plugin = PluginFixture(name: "severaloutputs", source: source, abiMinor: 2)
+    static let registry = plugin.registry(loading: ops)
 
     @Test("each output is filled, and the gradient reads each output's upstream gradient")
     func sincos() throws {
@@ -105,7 +94,7 @@ struct SeveralOutputsTests {
         (#"{"shape": [], "dtype": "int64"}"#, #"{"shape": [], "dtype": "float32"}"#, ["expected int64 or bool, got 'float32'"]),
     ] as [(String, String, [String])])
     func refused(old: String, new: String, mentions: [String]) throws {
-        let text = Self.manifest(Self.ops)
+        let text = Self.plugin.manifest(Self.ops)
         #expect(text.contains(old), "the manifest has no '\(old)'")
         let path = try TemporaryFiles.write(text.replacingOccurrences(of: old, with: new), to: "bad-outputs.json")
         try expectLoadFails(path, mentioning: mentions + [path])
