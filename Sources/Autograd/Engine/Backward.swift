@@ -212,13 +212,13 @@ enum Engine {
                 }
             }
             guard inputs != nil else {
-                needed = Array(repeating: true, count: nodes.count)
+                needed = Array(filling: true, count: nodes.count)
                 return
             }
             // Children come before parents in post-order, so one sweep decides each node:
             // it runs when an edge leads on to an input; it leads to one when it runs or is one.
-            needed = Array(repeating: false, count: nodes.count)
-            leads = Array(repeating: false, count: nodes.count)
+            needed = Array(filling: false, count: nodes.count)
+            leads = Array(filling: false, count: nodes.count)
             for slot in postOrder {
                 let node = nodes[slot]
                 needed[slot] = node.inputs.contains { leadsToTarget($0.edge) }
@@ -402,7 +402,7 @@ enum Engine {
     static func apply(_ node: Node, gradOutputs: [Tensor?], needs: [Bool], createGraph: Bool) throws -> [Tensor?] {
         let op = node.op
         let count = node.inputs.count
-        guard let rule = op.backwardRule else { return Array(repeating: nil, count: count) }
+        guard let rule = op.backwardRule else { return Array(filling: nil, count: count) }
         if node.isReleased {
             throw AutogradError(.graph, """
                 \(node.label): trying to backward through the graph a second time, \
@@ -411,7 +411,7 @@ enum Engine {
                 """)
         }
         if node.needsRecomputation { try node.checkpoint!.recompute(for: node, createGraph: createGraph) }
-        var savedInputs = [Tensor?](repeating: nil, count: count)
+        var savedInputs = [Tensor?](filling: nil, count: count)
         for i in 0..<count {
             guard let t = node.inputs[i].saved else { continue }
             let version = node.inputs[i].version

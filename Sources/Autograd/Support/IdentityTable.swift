@@ -12,8 +12,8 @@ struct IdentityTable {
     private var shift: Int
 
     init() {
-        keys = Array(repeating: 0, count: 16)
-        values = Array(repeating: 0, count: 16)
+        keys = Array(filling: 0, count: 16)
+        values = Array(filling: 0, count: 16)
         shift = 64 - 4
     }
 

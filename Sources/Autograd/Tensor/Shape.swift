@@ -25,7 +25,7 @@ enum Shape {
         // Shared constants for the common small ranks: no allocation per tensor.
         if shape.isEmpty { return [] }
         if shape.count == 1 { return unitStride }
-        var strides = [Int](repeating: 1, count: shape.count)
+        var strides = [Int](filling: 1, count: shape.count)
         var step = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {
             strides[i] = step
@@ -43,7 +43,7 @@ enum Shape {
         if a == b || b.isEmpty { return a }
         if a.isEmpty { return b }
         let n = Swift.max(a.count, b.count)
-        var result = [Int](repeating: 1, count: n)
+        var result = [Int](filling: 1, count: n)
         for i in 0..<n {
             let da = i < n - a.count ? 1 : a[i - (n - a.count)]
             let db = i < n - b.count ? 1 : b[i - (n - b.count)]
@@ -64,7 +64,7 @@ enum Shape {
         // A scalar read everywhere (`x * 2`): shared all-zero strides, no allocation.
         if shape.allSatisfy({ $0 == 1 }) && target.count < zeroStrides.count { return zeroStrides[target.count] }
         let lead = target.count - shape.count
-        var result = [Int](repeating: 0, count: target.count)
+        var result = [Int](filling: 0, count: target.count)
         for i in 0..<shape.count where !(shape[i] == 1 && target[lead + i] != 1) {
             result[lead + i] = strides[i]
         }
