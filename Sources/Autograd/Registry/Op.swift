@@ -173,7 +173,7 @@ public final class Op: Sendable {
                                     outputs: plan)
         let body = try selectKernel(dtype: dtype, inputs: kernelInputs, attributes: attributes)
         // Kernels run with recording and tangents off, so one made of other ops leaves nothing behind.
-        var outputs: CallOutputs = try GradMode.withDisabled {
+        let returned: CallOutputs = try GradMode.withDisabled {
             try ForwardAD.withPaused {
                 try namingThisOp {
                     switch body {
@@ -183,12 +183,8 @@ public final class Op: Sendable {
                 }
             }
         }
-        try checkOutputs(outputs, plan: plan, dtype: dtype)
-        for k in 0..<outputs.count where outputs[k].needsFreshAlias(among: converted) {
-            let alias = outputs[k].historyFreeAlias()
-            alias.tangentStorage = nil
-            outputs[k] = alias
-        }
+        try checkOutputs(returned, plan: plan, dtype: dtype)
+        let outputs = returned.replacingUnowned(among: converted)
         if let first = converted.first ?? nil, first === inputs.first ?? nil {
             let creation: ViewCreation = !GradMode.isEnabled ? .inNoGradMode
                 : outputs.count > 1 ? .oneOfSeveral(gradFnName) : .ordinary
@@ -477,10 +473,7 @@ struct CallOutputs {
     /// The first output of a one-output op.
     var first: Tensor { single ?? several[0] }
 
-    subscript(k: Int) -> Tensor {
-        get { single ?? several[k] }
-        set { if single != nil { single = newValue } else { several[k] = newValue } }
-    }
+    subscript(k: Int) -> Tensor { single ?? several[k] }
 
     var array: [Tensor] { single.map { [$0] } ?? several }
 
@@ -489,11 +482,22 @@ struct CallOutputs {
     }
 }
 
-extension Tensor {
-    /// Whether a kernel's output must be replaced by an alias before the op owns
-    /// it: a kernel may hand back an input, or a tensor with history or a tangent.
-    fileprivate func needsFreshAlias(among inputs: [Tensor?]) -> Bool {
-        history != nil || requiresGradFlag || viewInfo != nil || tangentStorage != nil
-            || inputs.contains { $0 === self }
+extension CallOutputs {
+    /// The outputs with each one the op cannot own replaced by a fresh alias: a kernel
+    /// may hand back an input, or a tensor with history or a tangent. Built anew only
+    /// then, so the usual call mutates nothing.
+    func replacingUnowned(among inputs: [Tensor?]) -> CallOutputs {
+        func isUnowned(_ t: Tensor) -> Bool {
+            t.history != nil || t.requiresGradFlag || t.viewInfo != nil || t.tangentStorage != nil
+                || inputs.contains { $0 === t }
+        }
+        func owned(_ t: Tensor) -> Tensor {
+            guard isUnowned(t) else { return t }
+            let alias = t.historyFreeAlias()
+            alias.tangentStorage = nil
+            return alias
+        }
+        if let single { return isUnowned(single) ? CallOutputs(owned(single)) : self }
+        return several.contains(where: isUnowned) ? CallOutputs(several.map(owned)) : self
     }
 }
