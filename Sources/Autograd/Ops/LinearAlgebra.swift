@@ -146,15 +146,17 @@ extension BuiltinOps {
         var gShape = g.shape
         if aShape.count == 1 { gShape.insert(1, at: gShape.count - 1) }
         if bShape.count == 1 { gShape.append(1) }
-        let g2 = g.reshaped(gShape)
+        // Operands of two or more dims need no lifting: their reshapes would be identity views.
+        func shaped(_ t: Tensor, _ shape: [Int]) -> Tensor { t.shape == shape ? t : t.reshaped(shape) }
+        let g2 = shaped(g, gShape)
         var grads: [Tensor?] = [nil, nil]
         if ctx.needsInputGrad[0] {
-            let b2 = ctx.inputs[1].reshaped(b2Shape)
-            grads[0] = try Autograd.matmul(g2, b2.transposed(-1, -2)).summed(toShape: a2Shape).reshaped(aShape)
+            let b2 = shaped(ctx.inputs[1], b2Shape)
+            grads[0] = try shaped(Autograd.matmul(g2, b2.transposed(-1, -2)).summed(toShape: a2Shape), aShape)
         }
         if ctx.needsInputGrad[1] {
-            let a2 = ctx.inputs[0].reshaped(a2Shape)
-            grads[1] = try Autograd.matmul(a2.transposed(-1, -2), g2).summed(toShape: b2Shape).reshaped(bShape)
+            let a2 = shaped(ctx.inputs[0], a2Shape)
+            grads[1] = try shaped(Autograd.matmul(a2.transposed(-1, -2), g2).summed(toShape: b2Shape), bShape)
         }
         return grads
     }
