@@ -508,14 +508,6 @@ enum Engine {
     }
 }
 
-extension Array {
-    /// Removes every element and keeps the buffer: what `removeAll(keepingCapacity: true)`
-    /// does, without its generic path, for the few elements a node's buffers hold.
-    fileprivate mutating func empty() {
-        while !isEmpty { removeLast() }
-    }
-}
-
 extension Tensor {
     /// Whether the engine may add into this gradient in place: its own dense,
     /// writable memory (not a broadcast view, not a shared constant).

@@ -45,7 +45,7 @@ struct PluginBinder {
         guard let op = try? registry.op(named: name) else {
             throw diagnostics.error("no op named '\(abbreviated(name))' is registered or declared in this manifest", op: name, field: field)
         }
-        return (op.definition.inputNames, op.definition.listInputIndex, op.definition.attributes, op.definition.forward.dtypes)
+        return (op.definition.inputNames, op.definition.inputLayout.listIndex, op.definition.attributes, op.definition.forward.dtypes)
     }
 
     private func definition(_ spec: OpSpec) throws -> OpDefinition {

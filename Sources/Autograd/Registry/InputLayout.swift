@@ -38,3 +38,23 @@ public struct InputLayout: Sendable, Hashable {
         listIndex.map { slots(ofInput: $0, count: count) }
     }
 }
+
+extension OpDefinition {
+    /// How a call's tensors map to the declared inputs.
+    public var inputLayout: InputLayout {
+        InputLayout(declaredCount: inputs.count, listIndex: inputs.firstIndex(where: \.isList))
+    }
+
+    /// The name of each input slot: an input's name, `tensors[2]` for an element of a list.
+    func slotNames(count: Int) -> [String] { (0..<count).map { slotName($0, count: count) } }
+
+    /// How errors and reports name slot `slot` of a call with `count` tensors:
+    /// the input's name, `tensors[1]` for the second tensor of a list input, or
+    /// `#3` for a tensor past the declared inputs (a call given too many).
+    public func slotName(_ slot: Int, count: Int) -> String {
+        let index = inputLayout.input(ofSlot: slot, count: count)
+        guard inputs.indices.contains(index) else { return "#\(slot)" }
+        let input = inputs[index]
+        return input.isList ? "\(input.name)[\(slot - index)]" : input.name
+    }
+}

@@ -54,7 +54,6 @@ public final class Op: Sendable {
     private let inputSpecs: [OpInput]
     /// The flags each declared input sets, read on every call without copying an `OpInput`.
     private let slotRules: [SlotRule]
-    private let hasListInput: Bool
     private let layout: InputLayout
     let isElementwise: Bool
     private let isDecomposition: Bool
@@ -77,7 +76,6 @@ public final class Op: Sendable {
         hasSeveralOutputs = definition.hasVariadicOutputs || definition.outputs.count != 1
         inputSpecs = definition.inputs
         slotRules = definition.inputs.map(SlotRule.init)
-        hasListInput = definition.listInputIndex != nil
         layout = definition.inputLayout
         isElementwise = definition.isElementwise
         backwardRule = definition.backward
@@ -93,7 +91,7 @@ public final class Op: Sendable {
     /// The rules of the declared input behind flat input slot `slot` of a call with `count` tensors.
     @inline(__always)
     private func rule(_ slot: Int, count: Int) -> SlotRule {
-        hasListInput ? slotRules[layout.input(ofSlot: slot, count: count)] : slotRules[slot]
+        slotRules[layout.input(ofSlot: slot, count: count)]
     }
 
     /// The faster kernels registered for this op.
@@ -275,7 +273,7 @@ public final class Op: Sendable {
     /// A call that gives every input returns its own array, not a copy.
     private func arrange(_ given: [Tensor?]) throws -> [Tensor?] {
         var slots = given
-        if !hasListInput {
+        if layout.listIndex == nil {
             let declared = slotRules.count
             let required = (slotRules.lastIndex { !$0.isOptional } ?? -1) + 1
             guard given.count >= required && given.count <= declared else { throw arityError(given.count) }

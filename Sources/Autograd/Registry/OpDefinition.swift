@@ -178,9 +178,6 @@ public struct OpDefinition: Sendable {
     /// The names of the inputs, in call order.
     public var inputNames: [String] { inputs.map(\.name) }
 
-    /// Whether the op has a list input.
-    var listInputIndex: Int? { inputs.firstIndex(where: \.isList) }
-
     private static func derivedBackward(_ derivative: Derivative) -> BackwardRule {
         { ctx in
             let partials = try derivative.partials(DerivativeContext(backward: ctx))

@@ -17,12 +17,12 @@ extension CheckContext {
         var calls: [(String, () throws -> [Tensor])] = []
         let inputs = { leaves(values, dtype, requiringGrad: false) }
         let count = values.count
-        if def.inputLayout.listSlots(count: count) == nil {
+        if def.inputLayout.listIndex == nil {
             calls.append(("\(count + 1) inputs", {
                 try op.checkedOutputs(inputs() + [Tensor.ones([3], dtype: dtype)], attributes: attributes)
             }))
         }
-        let required = def.inputLayout.listSlots(count: count) == nil
+        let required = def.inputLayout.listIndex == nil
             ? (def.inputs.lastIndex { !$0.isOptional } ?? -1) + 1
             : def.inputs.count - 1
         if required > 0 {

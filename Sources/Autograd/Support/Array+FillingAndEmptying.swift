@@ -10,4 +10,10 @@ extension Array {
         reserveCapacity(count)
         for _ in 0..<count { append(value) }
     }
+
+    /// Removes every element and keeps the buffer: what `removeAll(keepingCapacity: true)`
+    /// does, without its generic path, for the few elements the engine's per-node buffers hold.
+    mutating func empty() {
+        while !isEmpty { removeLast() }
+    }
 }
