@@ -140,4 +140,20 @@ struct ListInputTests {
         let path = try TemporaryFiles.write(text.replacingOccurrences(of: old, with: new), to: "bad-lists.json")
         try expectLoadFails(path, mentioning: mentions)
     }
+
+    @Test("an input named as another's tangent is refused: the jvp formula could not tell them apart")
+    func tangentNameClash() throws {
+        // ls.scaled_sum, its scalar input renamed from `s` to `xs_t`, the tangent name of `xs`.
+        let clash = #"""
+            {"name": "ls.clash", "inputs": [{"name": "xs", "list": true}, {"name": "xs_t", "ndim": 0}],
+             "forward": {"float64": {"symbol": "ls_scaled_sum", "returns": "i32",
+                                     "args": ["ptr:xs", "ptr:numels(xs)", "i64:len(xs)", "ptr:xs_t", "ptr:out"]}},
+             "jvp": "xs_t * sum(stack(xs), dims=[0])"}
+            """#
+        let path = try TemporaryFiles.write(Self.plugin.manifest([clash]), to: "clashing-tangent.json")
+        try expectLoadFails(path, mentioning: ["'xs_t' names both an input and the tangent of another in the jvp formula"])
+        // The same op with the input named `s` loads: the refusal is the clash, not the rest of the entry.
+        let fine = Self.plugin.manifest([clash.replacingOccurrences(of: "xs_t", with: "s")])
+        try OpRegistry.withBuiltins().loadPlugin(at: try TemporaryFiles.write(fine, to: "no-clash.json"))
+    }
 }
