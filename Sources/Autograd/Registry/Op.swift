@@ -240,8 +240,7 @@ public final class Op: Sendable {
         case .single(let rule):
             let shape = try rule(context)
             try checkCount(shape)
-            return OutputPlan(count: 1, firstShape: shape, firstDType: try outputDType(0, dtype: dtype, context: context),
-                              otherShapes: [], otherDTypes: [])
+            return OutputPlan(shape: shape, dtype: try outputDType(0, dtype: dtype, context: context))
         case .multiple(let rule):
             let shapes = try rule(context)
             if !definition.hasVariadicOutputs && shapes.count != outputRules.count {
@@ -249,8 +248,7 @@ public final class Op: Sendable {
             }
             for shape in shapes { try checkCount(shape) }
             let dtypes = try shapes.indices.map { try outputDType($0, dtype: dtype, context: context) }
-            return OutputPlan(count: shapes.count, firstShape: shapes.first ?? [], firstDType: dtypes.first ?? dtype,
-                              otherShapes: Array(shapes.dropFirst()), otherDTypes: Array(dtypes.dropFirst()))
+            return OutputPlan(shapes: shapes, dtypes: dtypes)
         }
     }
 
@@ -485,17 +483,23 @@ extension CallOutputs {
     /// may hand back an input, or a tensor with history or a tangent. Built anew only
     /// then, so the usual call mutates nothing.
     func replacingUnowned(among inputs: [Tensor?]) -> CallOutputs {
-        func isUnowned(_ t: Tensor) -> Bool {
-            t.history != nil || t.requiresGradFlag || t.viewInfo != nil || t.tangentStorage != nil
-                || inputs.contains { $0 === t }
-        }
-        func owned(_ t: Tensor) -> Tensor {
-            guard isUnowned(t) else { return t }
-            let alias = t.historyFreeAlias()
-            alias.tangentStorage = nil
-            return alias
-        }
-        if let single { return isUnowned(single) ? CallOutputs(owned(single)) : self }
-        return several.contains(where: isUnowned) ? CallOutputs(several.map(owned)) : self
+        if let single { return single.isUnowned(among: inputs) ? CallOutputs(single.ownedAlias()) : self }
+        guard several.contains(where: { $0.isUnowned(among: inputs) }) else { return self }
+        return CallOutputs(several.map { $0.isUnowned(among: inputs) ? $0.ownedAlias() : $0 })
+    }
+}
+
+extension Tensor {
+    fileprivate func isUnowned(among inputs: [Tensor?]) -> Bool {
+        if history != nil || requiresGradFlag || viewInfo != nil || tangentStorage != nil { return true }
+        for input in inputs where input === self { return true }
+        return false
+    }
+
+    /// A fresh alias with no history and no tangent.
+    fileprivate func ownedAlias() -> Tensor {
+        let alias = historyFreeAlias()
+        alias.tangentStorage = nil
+        return alias
     }
 }

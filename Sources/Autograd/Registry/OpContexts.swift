@@ -36,19 +36,35 @@ public struct KernelContext {
     }
 }
 
-/// The shapes and dtypes of a call's outputs. The first is held directly, so a
-/// one-output call builds no arrays for them.
+/// The shapes and dtypes of a call's outputs. A one-output call's are held
+/// directly: it builds no arrays for them, and copying its plan (into the
+/// kernel's context) retains one array, not three.
 struct OutputPlan {
-    let count: Int
     let firstShape: [Int]
     let firstDType: DType
-    let otherShapes: [[Int]]
-    let otherDTypes: [DType]
+    /// Every output's, for an op with other than one output (zero included).
+    private let several: Several?
 
-    func shape(_ k: Int) -> [Int] { k == 0 ? firstShape : otherShapes[k - 1] }
-    func dtype(_ k: Int) -> DType { k == 0 ? firstDType : otherDTypes[k - 1] }
-    var shapes: [[Int]] { count == 0 ? [] : [firstShape] + otherShapes }
-    var dtypes: [DType] { count == 0 ? [] : [firstDType] + otherDTypes }
+    private final class Several {
+        let shapes: [[Int]]
+        let dtypes: [DType]
+        init(shapes: [[Int]], dtypes: [DType]) { (self.shapes, self.dtypes) = (shapes, dtypes) }
+    }
+
+    init(shape: [Int], dtype: DType) {
+        (firstShape, firstDType, several) = (shape, dtype, nil)
+    }
+
+    init(shapes: [[Int]], dtypes: [DType]) {
+        let several = shapes.count == 1 ? nil : Several(shapes: shapes, dtypes: dtypes)
+        (firstShape, firstDType, self.several) = (shapes.first ?? [], dtypes.first ?? .float32, several)
+    }
+
+    var count: Int { several?.shapes.count ?? 1 }
+    func shape(_ k: Int) -> [Int] { several?.shapes[k] ?? firstShape }
+    func dtype(_ k: Int) -> DType { several?.dtypes[k] ?? firstDType }
+    var shapes: [[Int]] { several?.shapes ?? [firstShape] }
+    var dtypes: [DType] { several?.dtypes ?? [firstDType] }
 }
 
 /// What a backward rule receives.

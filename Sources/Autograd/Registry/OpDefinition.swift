@@ -453,17 +453,18 @@ public struct ShapeContext {
     /// One name per input tensor (`tensors[2]` for an element of a list input),
     /// worked out when asked: most calls never need them.
     public var inputNames: [String] { owner.slotNames(count: shapes.count) }
+    /// The call's tensors, held once: the shapes and dtypes are views of them.
+    private let tensors: [Tensor?]
     /// One shape per input tensor; `[]` for an omitted optional input (see `isGiven`).
-    public let shapes: InputShapes
+    public var shapes: InputShapes { InputShapes(tensors: tensors) }
     /// One dtype per input tensor, as given (before promotion); nil for an omitted one.
-    public let dtypes: InputDTypes
+    public var dtypes: InputDTypes { InputDTypes(tensors: tensors) }
     /// The call's attributes, checked and with defaults filled in.
     public let attributes: Attributes
 
     init(owner: Op, inputs: [Tensor?], attributes: Attributes) {
         self.owner = owner
-        self.shapes = InputShapes(tensors: inputs)
-        self.dtypes = InputDTypes(tensors: inputs)
+        self.tensors = inputs
         self.attributes = attributes
     }
 
