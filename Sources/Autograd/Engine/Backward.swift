@@ -122,9 +122,11 @@ enum Engine {
         /// Each reached node's slot in the arrays below.
         var slots = IdentityTable()
         var nodes: [Node] = []
-        var dependencies: [Int] = []
+        // Per-node counts and offsets are 32-bit: a pass over a graph of millions of
+        // nodes holds several such arrays at once (W5's peak memory).
+        var dependencies: [Int32] = []
         /// Where each node's pending gradients start in `pending` (one per output).
-        var firstPending: [Int] = []
+        var firstPending: [Int32] = []
         var pending: [Tensor?] = []
         /// Per node, whether its backward runs: always for backward(); for
         /// `grad(of:wrt:)`, when an edge leads on to one of its inputs.
@@ -180,50 +182,64 @@ enum Engine {
         /// Finds every node reachable from `roots`, counts the edges into each, and
         /// (for `grad(of:wrt:)`) marks the nodes on a path to an input.
         private mutating func discover(_ roots: [Node]) {
-            var stack: [(node: Node, slot: Int, next: Int)] = []
-            var postOrder: [Int] = []
-            func visit(_ node: Node) -> (slot: Int, isNew: Bool) {
-                if let slot = slots.value(for: node) { return (slot, false) }
+            func visit(_ node: Node) -> Int {
+                if let slot = slots.value(for: node) { return slot }
                 let slot = nodes.count
                 slots.set(slot, for: node)
                 nodes.append(node)
                 dependencies.append(0)
-                firstPending.append(pending.count)
+                firstPending.append(Int32(pending.count))
                 for _ in 0..<node.outputs.count { pending.append(nil) }
-                return (slot, true)
+                return slot
             }
-            for root in roots {
-                let (slot, isNew) = visit(root)
-                if isNew { stack.append((root, slot, 0)) }
-                while let top = stack.last {
-                    if top.next == top.node.inputs.count {
-                        postOrder.append(top.slot)
-                        stack.removeLast()
-                        continue
+            // Breadth first, with `nodes` as the queue: no stack as deep as a long chain.
+            for root in roots { _ = visit(root) }
+            var next = 0
+            while next < nodes.count {
+                let inputs = nodes[next].inputs
+                next += 1
+                for i in inputs.indices {
+                    switch inputs[i].edge {
+                    case .node(let child, _): dependencies[visit(child)] += 1
+                    case .accumulate(let accumulator): expectGradient(for: accumulator)
+                    case .unused: break
                     }
-                    stack[stack.count - 1].next += 1
-                    if case .accumulate(let accumulator) = top.node.inputs[top.next].edge {
-                        expectGradient(for: accumulator)
-                    }
-                    guard case .node(let child, _) = top.node.inputs[top.next].edge else { continue }
-                    let (childSlot, childIsNew) = visit(child)
-                    dependencies[childSlot] += 1
-                    if childIsNew { stack.append((child, childSlot, 0)) }
                 }
             }
             guard inputs != nil else {
                 needed = Array(filling: true, count: nodes.count)
                 return
             }
-            // Children come before parents in post-order, so one sweep decides each node:
-            // it runs when an edge leads on to an input; it leads to one when it runs or is one.
+            // Children before parents (the reverse of the order the pass runs nodes in),
+            // so one sweep decides each node: it runs when an edge leads on to an input;
+            // it leads to one when it runs or is one.
             needed = Array(filling: false, count: nodes.count)
             leads = Array(filling: false, count: nodes.count)
-            for slot in postOrder {
+            for slot in runOrder().reversed() {
                 let node = nodes[slot]
                 needed[slot] = node.inputs.contains { leadsToTarget($0.edge) }
                 leads[slot] = needed[slot] || nodeTargets[ObjectIdentifier(node)] != nil
             }
+        }
+
+        /// The slots in an order the pass could run them: each node after every node
+        /// that sends it a gradient (Kahn's algorithm on the edge counts).
+        private func runOrder() -> [Int] {
+            var remaining = dependencies
+            var ready = nodes.indices.filter { remaining[$0] == 0 }
+            var order: [Int] = []
+            order.reserveCapacity(nodes.count)
+            while let slot = ready.popLast() {
+                order.append(slot)
+                let inputs = nodes[slot].inputs
+                for i in inputs.indices {
+                    guard case .node(let child, _) = inputs[i].edge else { continue }
+                    let childSlot = slots.value(for: child)!
+                    remaining[childSlot] -= 1
+                    if remaining[childSlot] == 0 { ready.append(childSlot) }
+                }
+            }
+            return order
         }
 
         private func leadsToTarget(_ edge: Node.Edge) -> Bool {
@@ -242,7 +258,7 @@ enum Engine {
             }
             guard !roots.isEmpty else { return }
             for (node, output, g) in roots {
-                try add(g, toPending: firstPending[slots.value(for: node)!] + output)
+                try add(g, toPending: Int(firstPending[slots.value(for: node)!]) + output)
             }
             var ready: [Int] = []
             for (node, _, _) in roots {
@@ -251,7 +267,7 @@ enum Engine {
             }
             while let slot = ready.popLast() {
                 let node = nodes[slot]
-                let start = firstPending[slot]
+                let start = Int(firstPending[slot])
                 gradOutputs.empty()
                 var anyGradient = false
                 for k in 0..<node.outputs.count {
@@ -284,7 +300,7 @@ enum Engine {
                     switch node.inputs[i].edge {
                     case .node(let next, let output):
                         let nextSlot = slots.value(for: next)!
-                        if i < grads.count, let g = grads[i].take() { try add(g, toPending: firstPending[nextSlot] + output) }
+                        if i < grads.count, let g = grads[i].take() { try add(g, toPending: Int(firstPending[nextSlot]) + output) }
                         dependencies[nextSlot] -= 1
                         if dependencies[nextSlot] == 0 { ready.append(nextSlot) }
                     case .accumulate(let accumulator):
