@@ -29,45 +29,45 @@ protocol ComparisonFunction {
 enum ElementwiseKernels {
     /// float32 and float64 kernels from a scalar function.
     static func unary<F: UnaryFunction>(_: F.Type) -> ForwardKernels {
-        [
-            .float32: { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Float) in F.apply(x) } },
-            .float64: { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Double) in F.apply(x) } },
-        ]
+        ForwardKernels(bodies: [
+            .float32: .single { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Float) in F.apply(x) } },
+            .float64: .single { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Double) in F.apply(x) } },
+        ])
     }
 
     /// float32 and float64 kernels from a scalar function of two arguments.
     static func binary<F: BinaryFunction>(_: F.Type) -> ForwardKernels {
-        [
-            .float32: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Float, b: Float) in F.apply(a, b) } },
-            .float64: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Double, b: Double) in F.apply(a, b) } },
-        ]
+        ForwardKernels(bodies: [
+            .float32: .single { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Float, b: Float) in F.apply(a, b) } },
+            .float64: .single { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Double, b: Double) in F.apply(a, b) } },
+        ])
     }
 
     /// float32, float64 and int64 kernels from a scalar function.
     static func numericUnary<F: NumericUnaryFunction>(_: F.Type) -> ForwardKernels {
-        [
-            .float32: { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Float) in F.apply(x) } },
-            .float64: { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Double) in F.apply(x) } },
-            .int64: { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Int64) in F.apply(x) } },
-        ]
+        ForwardKernels(bodies: [
+            .float32: .single { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Float) in F.apply(x) } },
+            .float64: .single { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Double) in F.apply(x) } },
+            .int64: .single { ctx in map(ctx.inputs[0], into: try ctx.makeOutput()) { (x: Int64) in F.apply(x) } },
+        ])
     }
 
     /// float32, float64 and int64 kernels from a scalar function of two arguments.
     static func numericBinary<F: NumericBinaryFunction>(_: F.Type) -> ForwardKernels {
-        [
-            .float32: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Float, b: Float) in F.apply(a, b) } },
-            .float64: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Double, b: Double) in F.apply(a, b) } },
-            .int64: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Int64, b: Int64) in F.apply(a, b) } },
-        ]
+        ForwardKernels(bodies: [
+            .float32: .single { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Float, b: Float) in F.apply(a, b) } },
+            .float64: .single { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Double, b: Double) in F.apply(a, b) } },
+            .int64: .single { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Int64, b: Int64) in F.apply(a, b) } },
+        ])
     }
 
     /// Kernels comparing in float32, float64 or int64 (bool inputs compare as int64), giving bool.
     static func comparison<F: ComparisonFunction>(_: F.Type) -> ForwardKernels {
-        [
-            .float32: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Float, b: Float) in F.apply(a, b) } },
-            .float64: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Double, b: Double) in F.apply(a, b) } },
-            .int64: { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Int64, b: Int64) in F.apply(a, b) } },
-        ]
+        ForwardKernels(bodies: [
+            .float32: .single { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Float, b: Float) in F.apply(a, b) } },
+            .float64: .single { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Double, b: Double) in F.apply(a, b) } },
+            .int64: .single { ctx in map(ctx.inputs[0], ctx.inputs[1], into: try ctx.makeOutput()) { (a: Int64, b: Int64) in F.apply(a, b) } },
+        ])
     }
 
     /// `out[i] = f(x[i])`; `out` is contiguous and has x's shape.

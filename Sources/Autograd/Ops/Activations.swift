@@ -58,10 +58,10 @@ extension BuiltinOps {
     }
 
     static func softmaxKernels(log: Bool) -> ForwardKernels {
-        [
-            .float32: { ctx in try softmax(ctx, log: log, Float.self) },
-            .float64: { ctx in try softmax(ctx, log: log, Double.self) },
-        ]
+        ForwardKernels(bodies: [
+            .float32: .single { ctx in try softmax(ctx, log: log, Float.self) },
+            .float64: .single { ctx in try softmax(ctx, log: log, Double.self) },
+        ])
     }
 
     private static func softmax<T: TensorScalar>(_ ctx: KernelContext, log: Bool, _: T.Type) throws -> Tensor {

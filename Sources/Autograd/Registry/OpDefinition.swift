@@ -260,9 +260,16 @@ public struct ForwardKernels: Sendable, ExpressibleByDictionaryLiteral {
     /// Whether the kernels are made of ops that record themselves (see `decomposition`).
     public private(set) var isDecomposition = false
 
+    /// Kernels wrapped in their `Body` where they are written, as the library's builders
+    /// make them: a closure passed through a generic parameter (a dictionary's values)
+    /// is reabstracted, and every call of it then runs through two thunks that copy the
+    /// kernel's context, retaining and releasing each of its references.
     init(bodies: [DType: Body]) { self.bodies = bodies }
 
     /// One-output kernels per dtype, from a literal such as `[.float32: k32, .float64: k64]`.
+    ///
+    /// A kernel given in a dictionary is called through a reabstraction thunk, which
+    /// costs a few dozen nanoseconds a call; `floating(_:)` and its siblings do not.
     public init(dictionaryLiteral elements: (DType, Kernel)...) {
         bodies = Dictionary(elements.map { ($0, .single($1)) }) { $1 }
     }
@@ -311,35 +318,35 @@ public struct ForwardKernels: Sendable, ExpressibleByDictionaryLiteral {
 
     /// Kernels for float32 and float64 from one generic kernel type.
     public static func floating<K: FloatingKernel>(_: K.Type) -> ForwardKernels {
-        [.float32: { try K.run($0, as: Float.self) }, .float64: { try K.run($0, as: Double.self) }]
+        ForwardKernels(bodies: [.float32: .single { try K.run($0, as: Float.self) }, .float64: .single { try K.run($0, as: Double.self) }])
     }
 
     /// Kernels for float32, float64 and int64 from one generic kernel type.
     public static func numeric<K: NumericKernel>(_: K.Type) -> ForwardKernels {
-        [
-            .float32: { try K.run($0, as: Float.self) }, .float64: { try K.run($0, as: Double.self) },
-            .int64: { try K.run($0, as: Int64.self) },
-        ]
+        ForwardKernels(bodies: [
+            .float32: .single { try K.run($0, as: Float.self) }, .float64: .single { try K.run($0, as: Double.self) },
+            .int64: .single { try K.run($0, as: Int64.self) },
+        ])
     }
 
     /// Kernels for every dtype from one generic kernel type.
     public static func anyDType<K: ElementKernel>(_: K.Type) -> ForwardKernels {
-        [
-            .float32: { try K.run($0, as: Float.self) }, .float64: { try K.run($0, as: Double.self) },
-            .int64: { try K.run($0, as: Int64.self) }, .bool: { try K.run($0, as: Bool.self) },
-        ]
+        ForwardKernels(bodies: [
+            .float32: .single { try K.run($0, as: Float.self) }, .float64: .single { try K.run($0, as: Double.self) },
+            .int64: .single { try K.run($0, as: Int64.self) }, .bool: .single { try K.run($0, as: Bool.self) },
+        ])
     }
 
     /// Several-output kernels for float32 and float64 from one generic kernel type.
     public static func floatingOutputs<K: FloatingMultiOutputKernel>(_: K.Type) -> ForwardKernels {
-        ForwardKernels(outputs: [.float32: { try K.run($0, as: Float.self) }, .float64: { try K.run($0, as: Double.self) }])
+        ForwardKernels(bodies: [.float32: .multiple { try K.run($0, as: Float.self) }, .float64: .multiple { try K.run($0, as: Double.self) }])
     }
 
     /// Several-output kernels for float32, float64 and int64 from one generic kernel type.
     public static func numericOutputs<K: NumericMultiOutputKernel>(_: K.Type) -> ForwardKernels {
-        ForwardKernels(outputs: [
-            .float32: { try K.run($0, as: Float.self) }, .float64: { try K.run($0, as: Double.self) },
-            .int64: { try K.run($0, as: Int64.self) },
+        ForwardKernels(bodies: [
+            .float32: .multiple { try K.run($0, as: Float.self) }, .float64: .multiple { try K.run($0, as: Double.self) },
+            .int64: .multiple { try K.run($0, as: Int64.self) },
         ])
     }
 
