@@ -490,6 +490,8 @@ extension CallOutputs {
 }
 
 extension Tensor {
+    /// Whether the op cannot take this kernel output as its own: it is one of the
+    /// inputs, or has history, a tangent or a view's base.
     fileprivate func isUnowned(among inputs: [Tensor?]) -> Bool {
         if history != nil || requiresGradFlag || viewInfo != nil || tangentStorage != nil { return true }
         for input in inputs where input === self { return true }
