@@ -53,7 +53,8 @@ public func grad(
 }
 
 /// The reverse pass: one loop over the graph in dependency order, as micrograd's,
-/// made iterative. Everything a pass tracks lives in its `Pass`, none in the nodes.
+/// made iterative. Everything a pass tracks lives in its `Pass`; a node carries
+/// only the mark of the pass that holds it, and its slot there (see `NodeSlots`).
 enum Engine {
     /// Serialises writes into `grad` fields: several threads may run backward
     /// through one graph and reach the same leaves.
@@ -120,7 +121,7 @@ enum Engine {
         var nodeTargets: [ObjectIdentifier: [(output: Int, input: Int)]] = [:]
 
         /// Each reached node's slot in the arrays below.
-        var slots = IdentityTable()
+        var slots = NodeSlots()
         var nodes: [Node] = []
         // Per-node counts and offsets are 32-bit: a pass over a graph of millions of
         // nodes holds several such arrays at once (W5's peak memory).
@@ -183,9 +184,9 @@ enum Engine {
         /// (for `grad(of:wrt:)`) marks the nodes on a path to an input.
         private mutating func discover(_ roots: [Node]) {
             func visit(_ node: Node) -> Int {
-                if let slot = slots.value(for: node) { return slot }
+                if let slot = slots.slot(of: node) { return slot }
                 let slot = nodes.count
-                slots.set(slot, for: node)
+                slots.insert(node, slot: slot)
                 nodes.append(node)
                 dependencies.append(0)
                 firstPending.append(Int32(pending.count))
@@ -234,7 +235,7 @@ enum Engine {
                 let inputs = nodes[slot].inputs
                 for i in inputs.indices {
                     guard case .node(let child, _) = inputs[i].edge else { continue }
-                    let childSlot = slots.value(for: child)!
+                    let childSlot = slots.slot(of: child)!
                     remaining[childSlot] -= 1
                     if remaining[childSlot] == 0 { ready.append(childSlot) }
                 }
@@ -244,13 +245,15 @@ enum Engine {
 
         private func leadsToTarget(_ edge: Node.Edge) -> Bool {
             switch edge {
-            case .node(let child, _): leads[slots.value(for: child)!]
+            case .node(let child, _): leads[slots.slot(of: child)!]
             case .accumulate(let accumulator): leafTargets[ObjectIdentifier(accumulator)] != nil
             case .unused: false
             }
         }
 
         mutating func traverse(roots: [(Node, Int, Tensor)], leafRoots: [(GradAccumulator, Tensor)]) throws {
+            slots.begin()
+            defer { slots.end(nodes) }
             discover(roots.map(\.0))
             for (accumulator, g) in leafRoots {
                 expectGradient(for: accumulator)
@@ -258,11 +261,11 @@ enum Engine {
             }
             guard !roots.isEmpty else { return }
             for (node, output, g) in roots {
-                try add(g, toPending: Int(firstPending[slots.value(for: node)!]) + output)
+                try add(g, toPending: Int(firstPending[slots.slot(of: node)!]) + output)
             }
             var ready: [Int] = []
             for (node, _, _) in roots {
-                let slot = slots.value(for: node)!
+                let slot = slots.slot(of: node)!
                 if dependencies[slot] == 0 && !ready.contains(slot) { ready.append(slot) }
             }
             while let slot = ready.popLast() {
@@ -299,7 +302,7 @@ enum Engine {
                 for i in node.inputs.indices {
                     switch node.inputs[i].edge {
                     case .node(let next, let output):
-                        let nextSlot = slots.value(for: next)!
+                        let nextSlot = slots.slot(of: next)!
                         if i < grads.count, let g = grads[i].take() { try add(g, toPending: Int(firstPending[nextSlot]) + output) }
                         dependencies[nextSlot] -= 1
                         if dependencies[nextSlot] == 0 { ready.append(nextSlot) }

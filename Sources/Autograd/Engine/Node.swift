@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Where a node sends the gradient for one of its op's inputs, as `nextFunctions` shows it.
 public enum GradientEdge {
     /// Into output `outputIndex` of the node that produced the input.
@@ -115,7 +117,7 @@ public final class Node: @unchecked Sendable {
     // access, so they skip Swift's dynamic exclusivity bookkeeping: checked, it was
     // a tenth of the instructions of a backward pass through small ops.
     //
-    // The fields are in this order so that the node is 84 bytes, and a 96-byte
+    // The fields are in this order so that the node is 88 bytes, and a 96-byte
     // heap block holds it (W5's bytes per node): the one-byte and four-byte
     // fields pack into the last word of `outputs`.
     let op: Op
@@ -134,6 +136,10 @@ public final class Node: @unchecked Sendable {
     /// Where the op was called (see `CallSites`).
     let callSite: UInt32
     private let inputCount: UInt32
+    /// The slot a running backward pass gave this node, with that pass's tag (see
+    /// `NodeSlots`); zero when no pass has marked it. In the last four bytes of the
+    /// node's 88, so it costs no memory.
+    let passMark = Atomic<UInt32>(0)
 
     private var writableExtras: Extras {
         if let extras { return extras }
