@@ -125,12 +125,15 @@ struct EngineSemanticsTests {
         try registry.register(flaky)
         let x = Tensor([1.0, 2], requiresGrad: true)
         // x feeds two paths; the flaky one runs after the other has sent its gradient on.
-        let y = (x * 2 + (try registry.call("test.flaky_identity", [x * 3]))).sum()
+        // Its chain is long enough that the pass marks nodes in the nodes (see NodeSlots).
+        var chain = x * 3
+        for _ in 0..<5_000 { chain = chain * 1 }
+        let y = (x * 2 + (try registry.call("test.flaky_identity", [chain]))).sum()
         FlakySwitch.fail.withLock { $0 = true }
         expectError(["asked to fail"]) { try y.backward(retainGraph: true) }
-        // The pass's marks in the nodes went with it (see NodeSlots), thrown or not.
+        // The pass's marks went with it, thrown or not.
         let nodes = try Self.nodes(reachableFrom: y)
-        #expect(nodes.count == 5)
+        #expect(nodes.count == 5_005)
         #expect(nodes.allSatisfy { $0.passMark.load(ordering: .relaxed) == 0 })
         FlakySwitch.fail.withLock { $0 = false }
         x.grad = nil
@@ -224,6 +227,28 @@ struct EngineSemanticsTests {
         #expect(failures.withLock { $0 } == 0)
         expectClose(w.grad!.scalars, single.0.map { $0 * Double(passes) }, atol: 1e-9, rtol: 1e-12, "w.grad")
         expectClose(b.grad!.scalars, single.1.map { $0 * Double(passes) }, atol: 1e-9, rtol: 1e-12, "b.grad")
+    }
+
+    @Test("threads running backward through one long graph each find their own slots for its nodes")
+    func concurrentBackwardThroughALongGraph() throws {
+        // Long enough that each pass marks nodes in the nodes, and finds nodes another pass has marked.
+        let w = Tensor([0.5, -1.5], dtype: .float64, requiresGrad: true)
+        var h = w
+        for i in 0..<6_000 { h = i % 2 == 0 ? h * 1.0001 : h + 0.0001 }
+        let loss = (h * h).sum()
+        try loss.backward(retainGraph: true)
+        let single = w.grad!.scalars
+        w.grad = nil
+        let shared = SharedGraph(loss: loss)
+        let failures = Mutex(0)
+        let passes = 16, threads = 4
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            for _ in 0..<(passes / threads) {
+                do { try shared.loss.backward(retainGraph: true) } catch { failures.withLock { $0 += 1 } }
+            }
+        }
+        #expect(failures.withLock { $0 } == 0)
+        expectClose(w.grad!.scalars, single.map { $0 * Double(passes) }, atol: 1e-9, rtol: 1e-12, "w.grad")
     }
 }
 

@@ -252,7 +252,6 @@ enum Engine {
         }
 
         mutating func traverse(roots: [(Node, Int, Tensor)], leafRoots: [(GradAccumulator, Tensor)]) throws {
-            slots.begin()
             defer { slots.end(nodes) }
             discover(roots.map(\.0))
             for (accumulator, g) in leafRoots {

@@ -2,49 +2,57 @@ import Synchronization
 
 /// The slot a backward pass gives each node it reaches.
 ///
-/// A pass marks the nodes it reaches in the node itself (a 32-bit field: the pass's
-/// tag and the slot), so a pass over a large graph keeps no table as large as the
-/// graph, and finds a node's slot where it already reads the node. A node that
+/// Past its first few thousand nodes, a pass marks the nodes it reaches in the node
+/// itself (a 32-bit field: the pass's tag and the slot), so a pass over a large graph
+/// keeps no table as large as the graph, and finds a node's slot where it already
+/// reads the node. A node that
 /// another pass has marked (several threads may run backward through one graph)
 /// goes in a table of this pass's own instead. A mark is taken by compare-and-swap
 /// from zero and cleared when the pass ends, so passes never read each other's.
 struct NodeSlots {
-    /// This pass's tag (1...63), or 0 when every tag is taken and the table holds all.
-    private var tag: UInt32 = 0
+    /// This pass's tag (1...63); nil until the pass reaches `firstMarked` nodes, and
+    /// 0 if every tag was taken then, when the table holds every node.
+    private var tag: UInt32?
     private var others = IdentityTable()
     private static let slotBits: UInt32 = 24
     private static let slotMask: UInt32 = (1 << slotBits) - 1
-
-    /// Takes a tag for the pass; `end(_:)` gives it back.
-    mutating func begin() { tag = PassTags.acquire() }
+    /// Smaller graphs keep to the table, which then fits in the cache: a mark costs
+    /// atomic instructions, more than a lookup there (W6's graph has a dozen nodes).
+    private static let firstMarked = 4096
 
     @inline(__always)
     func slot(of node: Node) -> Int? {
-        let mark = node.passMark.load(ordering: .relaxed)
-        if tag != 0 && mark >> Self.slotBits == tag { return Int(mark & Self.slotMask) }
+        if let tag, tag != 0 {
+            let mark = node.passMark.load(ordering: .relaxed)
+            if mark >> Self.slotBits == tag { return Int(mark & Self.slotMask) }
+        }
         return others.count == 0 ? nil : others.value(for: node)
     }
 
     /// Records `slot` for a node the pass reaches for the first time.
     mutating func insert(_ node: Node, slot: Int) {
-        if tag != 0 && slot < Self.slotMask {
-            let mark = tag << Self.slotBits | UInt32(slot)
-            if node.passMark.compareExchange(expected: 0, desired: mark, ordering: .relaxed).exchanged { return }
+        if slot >= Self.firstMarked && slot < Int(Self.slotMask) {
+            if tag == nil { tag = PassTags.acquire() }
+            if let tag, tag != 0,
+               node.passMark.compareExchange(expected: 0, desired: tag << Self.slotBits | UInt32(slot),
+                                             ordering: .relaxed).exchanged {
+                return
+            }
         }
         others.set(slot, for: node)
     }
 
     /// Clears this pass's marks from `nodes` (the pass's nodes, by slot) and gives the tag back.
     mutating func end(_ nodes: [Node]) {
-        guard tag != 0 else { return }
+        guard let tag, tag != 0 else { return }
         // Only this pass writes a mark with its tag, and others only take a mark
         // that is zero: a load and a store clear it.
-        for slot in nodes.indices where slot < Int(Self.slotMask) {
+        for slot in Self.firstMarked..<Swift.min(nodes.count, Int(Self.slotMask)) {
             let mark = tag << Self.slotBits | UInt32(slot)
             if nodes[slot].passMark.load(ordering: .relaxed) == mark { nodes[slot].passMark.store(0, ordering: .relaxed) }
         }
         PassTags.release(tag)
-        tag = 0
+        self.tag = nil
     }
 }
 
