@@ -5,10 +5,10 @@ import Synchronization
 /// Past its first few thousand nodes, a pass marks the nodes it reaches in the node
 /// itself (a 32-bit field: the pass's tag and the slot), so a pass over a large graph
 /// keeps no table as large as the graph, and finds a node's slot where it already
-/// reads the node. A node that
-/// another pass has marked (several threads may run backward through one graph)
-/// goes in a table of this pass's own instead. A mark is taken by compare-and-swap
-/// from zero and cleared when the pass ends, so passes never read each other's.
+/// reads the node. A node that another pass has marked (several threads may run
+/// backward through one graph) goes in a table of this pass's own instead. A mark is
+/// taken by compare-and-swap from zero and cleared when the pass ends, so passes
+/// never read each other's.
 struct NodeSlots {
     /// This pass's tag (1...63); nil until the pass reaches `firstMarked` nodes, and
     /// 0 if every tag was taken then, when the table holds every node.
