@@ -262,8 +262,8 @@ public struct ForwardKernels: Sendable, ExpressibleByDictionaryLiteral {
 
     /// Kernels wrapped in their `Body` where they are written, as the library's builders
     /// make them: a closure passed through a generic parameter (a dictionary's values)
-    /// is reabstracted, and every call of it then runs through two thunks that copy the
-    /// kernel's context, retaining and releasing each of its references.
+    /// is reabstracted, and every call of it then runs through two thunks that move the
+    /// kernel's context through memory (about 300 instructions a call, counted on W6).
     init(bodies: [DType: Body]) { self.bodies = bodies }
 
     /// One-output kernels per dtype, from a literal such as `[.float32: k32, .float64: k64]`.
