@@ -132,7 +132,7 @@ struct EngineSemanticsTests {
         FlakySwitch.fail.withLock { $0 = true }
         expectError(["asked to fail"]) { try y.backward(retainGraph: true) }
         // The pass's marks went with it, thrown or not.
-        let nodes = try Self.nodes(reachableFrom: y)
+        let nodes = Node.reachable(from: [try #require(try y.currentGradFn())])
         #expect(nodes.count == 5_005)
         #expect(nodes.allSatisfy { $0.passMark.load(ordering: .relaxed) == 0 })
         FlakySwitch.fail.withLock { $0 = false }
@@ -140,18 +140,6 @@ struct EngineSemanticsTests {
         try y.backward(retainGraph: true)
         #expect(x.grad!.scalars == [5, 5])
         #expect(nodes.allSatisfy { $0.passMark.load(ordering: .relaxed) == 0 })
-    }
-
-    /// Every node of `output`'s graph.
-    private static func nodes(reachableFrom output: Tensor) throws -> [Node] {
-        var found: [Node] = [], seen = Set<ObjectIdentifier>()
-        var stack = [try #require(try output.currentGradFn())]
-        while let node = stack.popLast() {
-            guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
-            found.append(node)
-            for input in node.inputs { if case .node(let next, _) = input.edge { stack.append(next) } }
-        }
-        return found
     }
 
     @Test("the shared scalar constants are read-only: in-place writers refuse them")

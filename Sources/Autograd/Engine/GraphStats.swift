@@ -34,8 +34,6 @@ public struct GraphStats: Sendable, Equatable, CustomStringConvertible {
 
     /// The graph behind `tensors`: every node reachable from their `gradFn`.
     public static func reachable(from tensors: [Tensor]) -> GraphStats {
-        var stack = tensors.compactMap(\.history)
-        var seen = Set(stack.map(ObjectIdentifier.init))
         var storages = Set<ObjectIdentifier>()
         var stats = GraphStats(nodes: 0, savedTensors: 0, savedBytes: 0)
         func count(_ tensor: Tensor?) {
@@ -43,12 +41,9 @@ public struct GraphStats: Sendable, Equatable, CustomStringConvertible {
             stats.savedTensors += 1
             stats.savedBytes += tensor.storage.byteCount
         }
-        while let node = stack.popLast() {
+        for node in Node.reachable(from: tensors.compactMap(\.history)) {
             stats.nodes += 1
-            for input in node.inputs {
-                count(input.saved)
-                if case .node(let next, _) = input.edge, seen.insert(ObjectIdentifier(next)).inserted { stack.append(next) }
-            }
+            for input in node.inputs { count(input.saved) }
             for saved in node.savedOutputs { count(saved.tensor) }
         }
         return stats

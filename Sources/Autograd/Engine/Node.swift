@@ -254,19 +254,28 @@ public final class Node: @unchecked Sendable {
     /// their versions, so a backward through them still reports the in-place change.
     static func releaseSaves(of tensor: Tensor, reachableFrom start: Node?, to alias: Tensor) {
         guard let start else { return }
-        var pending = [start], seen: Set<ObjectIdentifier> = [ObjectIdentifier(start)]
+        for node in reachable(from: [start]) {
+            for i in node.inputs.indices where node.inputs[i].saved === tensor {
+                LiveNodes.unaccount(node)
+                node.inputs[i].saved = alias
+                LiveNodes.account(node)
+            }
+        }
+    }
+
+    /// Every node reachable from `roots` through the nodes' input edges, each once.
+    static func reachable(from roots: [Node]) -> [Node] {
+        var found: [Node] = [], pending = roots
+        var seen = Set(roots.map(ObjectIdentifier.init))
         while let node = pending.popLast() {
+            found.append(node)
             for i in node.inputs.indices {
-                if node.inputs[i].saved === tensor {
-                    LiveNodes.unaccount(node)
-                    node.inputs[i].saved = alias
-                    LiveNodes.account(node)
-                }
                 if case .node(let next, _) = node.inputs[i].edge, seen.insert(ObjectIdentifier(next)).inserted {
                     pending.append(next)
                 }
             }
         }
+        return found
     }
 
     /// Saves `tensor`, which took over output `index`'s value (an in-place update
