@@ -10,9 +10,17 @@ import Synchronization
 /// taken by compare-and-swap from zero and cleared when the pass ends, so passes
 /// never read each other's.
 struct NodeSlots {
-    /// This pass's tag (1...63); nil until the pass reaches `firstMarked` nodes, and
-    /// 0 if every tag was taken then, when the table holds every node.
-    private var tag: UInt32?
+    /// Whether the pass marks nodes, and with which tag.
+    private enum Marking {
+        /// Not yet: the pass has reached fewer than `firstMarked` nodes.
+        case notYet
+        /// With this tag (1...63).
+        case tag(UInt32)
+        /// Never: every tag was taken when the pass needed one, so the table holds every node.
+        case unavailable
+    }
+
+    private var marking = Marking.notYet
     private var others = IdentityTable()
     private static let slotBits: UInt32 = 24
     private static let slotMask: UInt32 = (1 << slotBits) - 1
@@ -22,7 +30,7 @@ struct NodeSlots {
 
     @inline(__always)
     func slot(of node: Node) -> Int? {
-        if let tag, tag != 0 {
+        if case .tag(let tag) = marking {
             let mark = node.passMark.load(ordering: .relaxed)
             if mark >> Self.slotBits == tag { return Int(mark & Self.slotMask) }
         }
@@ -32,8 +40,8 @@ struct NodeSlots {
     /// Records `slot` for a node the pass reaches for the first time.
     mutating func insert(_ node: Node, slot: Int) {
         if slot >= Self.firstMarked && slot < Int(Self.slotMask) {
-            if tag == nil { tag = PassTags.acquire() }
-            if let tag, tag != 0,
+            if case .notYet = marking { marking = PassTags.acquire().map(Marking.tag) ?? .unavailable }
+            if case .tag(let tag) = marking,
                node.passMark.compareExchange(expected: 0, desired: tag << Self.slotBits | UInt32(slot),
                                              ordering: .relaxed).exchanged {
                 return
@@ -44,7 +52,7 @@ struct NodeSlots {
 
     /// Clears this pass's marks from `nodes` (the pass's nodes, by slot) and gives the tag back.
     mutating func end(_ nodes: [Node]) {
-        guard let tag, tag != 0 else { return }
+        guard case .tag(let tag) = marking else { return }
         // Only this pass writes a mark with its tag, and others only take a mark
         // that is zero: a load and a store clear it.
         for slot in Self.firstMarked..<Swift.min(nodes.count, Int(Self.slotMask)) {
@@ -52,7 +60,7 @@ struct NodeSlots {
             if nodes[slot].passMark.load(ordering: .relaxed) == mark { nodes[slot].passMark.store(0, ordering: .relaxed) }
         }
         PassTags.release(tag)
-        self.tag = nil
+        marking = .notYet
     }
 }
 
@@ -60,7 +68,8 @@ struct NodeSlots {
 private enum PassTags {
     private static let inUse = Atomic<UInt64>(1)
 
-    static func acquire() -> UInt32 {
+    /// A free tag, or nil when all 63 are taken.
+    static func acquire() -> UInt32? {
         var used = inUse.load(ordering: .relaxed)
         while used != .max {
             let tag = (~used).trailingZeroBitCount
@@ -69,7 +78,7 @@ private enum PassTags {
             if exchanged { return UInt32(tag) }
             used = original
         }
-        return 0
+        return nil
     }
 
     static func release(_ tag: UInt32) {

@@ -1,5 +1,5 @@
 /// A map from objects, by identity, to small integers: the slots a backward pass
-/// gives the nodes and leaves it reaches.
+/// gives the leaves it reaches, and the nodes it does not mark (see `NodeSlots`).
 ///
 /// Open addressing on the object's address: a lookup is a multiply and a probe or
 /// two, where `Dictionary<ObjectIdentifier, Int>` runs a seeded SipHash per access,
